@@ -1,0 +1,3 @@
+"""evalharness: measured, scored evaluation of Gemma models."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,165 @@
+"""Thin command line: parse args -> load suite -> run -> write report -> exit code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_OK, EXIT_GATE, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+DEFAULT_SUITE = Path("suites/default.yaml")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="evalharness", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run a suite and write a report")
+    run.add_argument("suite", nargs="?", type=Path, help=f"suite YAML (default: {DEFAULT_SUITE})")
+    run.add_argument("--output-dir", type=Path, default=Path("results"), help="where reports go")
+    run.add_argument("--repeats", type=int, help="measured repeats per case (overrides the suite)")
+    run.add_argument("--variant", action="append", default=[], metavar="GLOB",
+                     help="only variants whose id matches (repeatable), e.g. '*/bf16/*'")
+    run.add_argument("--fail-on", choices=["info", "warning", "critical"],
+                     help="exit 1 when an alert of this severity or above fires")
+    run.add_argument("--resume", metavar="RUN_ID", help="finish an interrupted run")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    val = sub.add_parser("validate", help="check suite files; exit 2 listing every problem")
+    val.add_argument("files", nargs="+", type=Path)
+
+    sub.add_parser("models", help="list model sources and whether they work here")
+    sub.add_parser("quantizations", help="list quantization schemes and whether they work here")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "validate":
+        return cmd_validate(args.files)
+    if args.command == "models":
+        return cmd_models()
+    if args.command == "quantizations":
+        return cmd_quantizations()
+    return cmd_run(args)
+
+
+def cmd_validate(files: Sequence[Path]) -> int:
+    from evalharness.suite import SuiteError, load_suite
+
+    bad = 0
+    for f in files:
+        try:
+            loaded = load_suite(f)
+        except SuiteError as exc:
+            bad += 1
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            continue
+        print(f"{f}: ok ({len(loaded.cases)} cases, {len(loaded.suite.models)} models, "
+              f"{len(loaded.suite.quantizations)} quantizations)")
+    return EXIT_BAD_INPUT if bad else EXIT_OK
+
+
+def cmd_models() -> int:
+    from rich.table import Table
+
+    from evalharness.console import console
+    from evalharness.models.sources import SOURCES
+
+    table = Table(title="model sources")
+    for col in ("source", "model ids", "available here", "notes"):
+        table.add_column(col)
+    for name, source in SOURCES.items():
+        examples = source.examples()
+        ok, why = source.availability(examples[0]) if examples else (True, "")
+        table.add_row(name, ", ".join(examples), "yes" if ok else "no", f"{source.description}. {why}")
+    console.print(table)
+    return EXIT_OK
+
+
+def cmd_quantizations() -> int:
+    from rich.table import Table
+
+    from evalharness.console import console
+    from evalharness.measure.gpu import cuda_available
+    from evalharness.quantization import SCHEMES
+
+    here = "cuda" if cuda_available() else "cpu"
+    table = Table(title=f"quantization schemes (this machine: {here})")
+    for col in ("scheme", "devices", f"works on {here}", "description"):
+        table.add_column(col)
+    for name, scheme in SCHEMES.items():
+        reason = scheme.unsupported_reason(here)
+        table.add_row(name, ", ".join(scheme.devices), "yes" if reason is None else f"no: {reason}",
+                      scheme.description)
+    console.print(table)
+    return EXIT_OK
+
+
+def _find_samples_log(output_dir: Path, run_id: str) -> Path | None:
+    matches = sorted(output_dir.glob(f"*/{run_id}.samples.jsonl"))
+    return matches[0] if matches else None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from evalharness.alerts import at_or_above
+    from evalharness.console import RichProgress, console, print_summary
+    from evalharness.reports.reader import read_samples_log
+    from evalharness.runner import NullProgress, RunOptions, Runner
+    from evalharness.suite import SuiteError, load_suite
+
+    samples_path: Path | None = None
+    suite_path = args.suite or DEFAULT_SUITE
+    if args.resume:
+        samples_path = _find_samples_log(args.output_dir, args.resume)
+        if samples_path is None:
+            print(f"evalharness: no run {args.resume!r} under {args.output_dir} "
+                  f"(looked for */{args.resume}.samples.jsonl)", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        header = read_samples_log(samples_path).header or {}
+        suite_path = Path(header.get("suite", {}).get("path", suite_path))
+    try:
+        loaded = load_suite(suite_path)
+    except SuiteError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if samples_path is not None:
+        expected = (read_samples_log(samples_path).header or {}).get("suite", {}).get("sha256")
+        if expected and expected != loaded.sha256:
+            print(f"evalharness: {suite_path} changed since run {args.resume} started; "
+                  "resuming would mix two suites. Start a new run instead.", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    if args.repeats is not None and args.repeats < 1:
+        print("evalharness: --repeats must be at least 1", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    options = RunOptions(output_dir=args.output_dir, repeats=args.repeats,
+                         variant_patterns=tuple(args.variant))
+    progress = NullProgress() if args.quiet else RichProgress()
+    runner = Runner(loaded, options, progress=progress)
+    if samples_path is None and not runner_has_variants(loaded, options):
+        print(f"evalharness: no variant matches {args.variant}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    outcome = runner.resume(samples_path) if samples_path is not None else runner.run()
+    print_summary(outcome.report)
+    console.print(f"report: {outcome.report_path}")
+    console.print(f"samples: {outcome.samples_path}")
+    if outcome.interrupted:
+        console.print(f"interrupted: finish with `evalharness run --resume {outcome.report.run_id}`")
+        return EXIT_INTERRUPTED
+    failed = [v.id for v in outcome.report.variants if v.status == "failed"]
+    gating = at_or_above(outcome.report.alerts, args.fail_on) if args.fail_on else []
+    if failed:
+        console.print(f"[red]failed variants:[/red] {', '.join(failed)}")
+    if gating:
+        console.print(f"[red]{len(gating)} alert(s) at or above {args.fail_on}[/red]")
+    return EXIT_GATE if failed or gating else EXIT_OK
+
+
+def runner_has_variants(loaded: object, options: object) -> bool:
+    from evalharness.runner import plan_variants, resolve_device
+
+    suite = loaded.suite  # type: ignore[attr-defined]
+    return bool(plan_variants(suite, resolve_device(suite.device), options.variant_patterns))  # type: ignore[attr-defined]

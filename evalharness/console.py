@@ -1,0 +1,86 @@
+"""Terminal output: a progress bar with ETA, and the end-of-run summary tables."""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn,
+)
+from rich.table import Table
+
+from evalharness.reports.schema import Report
+
+# Off a terminal (CI logs, pipes) rich would wrap tables at 80 columns; give them room.
+console = Console(stderr=False, highlight=False, width=None if sys.stdout.isatty() else 200)
+err_console = Console(stderr=True, highlight=False)
+
+
+class RichProgress:
+    """Runner progress on stderr: a bar with counts, elapsed time and ETA."""
+
+    def __init__(self) -> None:
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+            TextColumn("{task.fields[note]}"), console=err_console, transient=False,
+        )
+        self._task: int | None = None
+
+    def start(self, total: int) -> None:
+        self._progress.start()
+        self._task = self._progress.add_task("generations", total=total, note="")
+
+    def advance(self, steps: int = 1, note: str = "") -> None:
+        if self._task is not None:
+            self._progress.update(self._task, advance=steps, note=note)
+
+    def message(self, text: str) -> None:
+        self._progress.console.print(f"[dim]{text}[/dim]")
+
+    def stop(self) -> None:
+        self._progress.stop()
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "—" if value is None else f"{value:.{digits}g}" if abs(value) < 1000 else f"{value:.0f}"
+
+
+def summary_table(report: Report) -> Table:
+    table = Table(title=f"{report.suite.name} · run {report.run_id} · {report.status}")
+    for col in ("variant", "status", "load s", "footprint MB", "peak RSS MB", "latency p50 s",
+                "latency p95 s", "TTFT p50 s", "decode tok/s", "success", "scores"):
+        table.add_column(col, justify="left" if col in ("variant", "status", "scores") else "right")
+    for v in report.variants:
+        s = v.summary
+        if v.synthetic:
+            scores = "n/a (random weights)"
+        else:
+            scores = " ".join(f"{k}={_fmt(x, 2)}" for k, x in v.scores.items())
+        status = v.status if not v.error else f"{v.status}: {v.error[:60]}"
+        table.add_row(
+            v.id, status, _fmt(v.load.seconds), _fmt(v.load.footprint_mb, 4),
+            _fmt(s["peak_rss_mb"].max if "peak_rss_mb" in s else None, 4),
+            _fmt(s["latency_s"].p50 if "latency_s" in s else None),
+            _fmt(s["latency_s"].p95 if "latency_s" in s else None),
+            _fmt(s["ttft_s"].p50 if "ttft_s" in s else None),
+            _fmt(s["decode_tokens_per_s"].mean if "decode_tokens_per_s" in s else None),
+            "—" if v.success_rate is None else f"{v.success_rate:.0%}",
+            scores,
+        )
+    return table
+
+
+def print_summary(report: Report) -> None:
+    console.print(summary_table(report))
+    for v in report.variants:
+        for w in v.warnings:
+            console.print(f"[yellow]warning[/yellow] {v.id}: {w}")
+    if report.alerts:
+        console.print(f"[bold]{len(report.alerts)} alert(s) fired:[/bold]")
+        colours = {"info": "cyan", "warning": "yellow", "critical": "red"}
+        for a in report.alerts:
+            console.print(f"  [{colours[a.severity]}]{a.severity}[/] {a.rule}: {a.message}")
+    else:
+        console.print("no alerts fired")

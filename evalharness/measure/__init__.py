@@ -1,0 +1,1 @@
+"""Clocks, token timing, memory sampling and statistics. Never imports scorers."""

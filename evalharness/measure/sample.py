@@ -1,0 +1,41 @@
+"""Measure one generation: token timing, in-phase peak RSS and GPU memory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from evalharness.measure import gpu
+from evalharness.measure.memory import PeakRSSSampler
+from evalharness.measure.tokens import GenerationTiming, TimedGeneration, timing_of, trim_at_eos
+
+
+@dataclass(frozen=True)
+class MeasuredGeneration:
+    output_ids: list[int]  # generated ids before the first EOS
+    timing: GenerationTiming
+    peak_rss_mb: float
+    gpu_peak_mb: float | None
+    gpu_device_used_mb: float | None
+
+
+def measure_generation(
+    generate: Callable[[], TimedGeneration],
+    eos_ids: Iterable[int],
+    device: str = "cpu",
+    rss_interval_s: float = 0.01,
+) -> MeasuredGeneration:
+    """Run `generate` once while sampling memory; derive the timing figures from its tokens."""
+    gpu.reset_peak(device)
+    with PeakRSSSampler(interval_s=rss_interval_s) as rss:
+        gen = generate()
+    gpu_peak = gpu.torch_peak_allocated_mb(device)
+    nvml = gpu.nvml_reading(gpu.device_index(device)) if device.startswith("cuda") else None
+    output_ids = trim_at_eos(gen.generated_ids, eos_ids)
+    return MeasuredGeneration(
+        output_ids=output_ids,
+        timing=timing_of(gen, len(output_ids)),
+        peak_rss_mb=rss.peak_mb,
+        gpu_peak_mb=gpu_peak,
+        gpu_device_used_mb=nvml.device_used_mb if nvml else None,
+    )

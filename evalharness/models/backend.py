@@ -1,0 +1,152 @@
+"""Generation through transformers, timing every token inside the one `generate` call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from evalharness.measure.clock import Clock, clock_for_device
+from evalharness.measure.footprint import footprint_mb
+from evalharness.measure.tokens import TimedGeneration
+from evalharness.models.chat import prompt_ids
+from evalharness.models.sources import SOURCES
+from evalharness.quantization import SCHEMES
+
+
+@dataclass(frozen=True)
+class GenParams:
+    max_new_tokens: int
+    min_new_tokens: int
+    do_sample: bool
+    temperature: float
+    top_p: float
+    seed: int
+
+
+class Backend(Protocol):
+    """What the runner needs from a loaded variant."""
+
+    eos_ids: frozenset[int]
+    synthetic: bool
+
+    def encode(self, case: Any) -> list[int]: ...
+    def generate(self, ids: list[int], params: GenParams) -> TimedGeneration: ...
+    def decode(self, ids: list[int]) -> str: ...
+    def footprint_mb(self) -> float | None: ...
+    def close(self) -> None: ...
+
+
+class TokenClockStreamer:
+    """A transformers streamer that only notes when each generated token arrives.
+
+    `generate` calls `put` once with the prompt, then once per decoding step; the cost is one
+    clock read per token, so timing does not slow what it times.
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.times: list[float] = []
+        self._prompt_seen = False
+
+    def put(self, value: Any) -> None:
+        if not self._prompt_seen:
+            self._prompt_seen = True
+            return
+        now = self.clock()
+        steps = value.shape[-1] if getattr(value, "dim", lambda: 1)() > 1 else 1
+        self.times.extend([now] * steps)
+
+    def end(self) -> None:
+        pass
+
+
+class TransformersBackend:
+    def __init__(self, model: Any, tokenizer: Any, device: str, synthetic: bool = False) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.device = device
+        self.synthetic = synthetic
+        self.clock = clock_for_device(device)
+        self.eos_ids = frozenset(_eos_ids(model, tokenizer))
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+
+    def encode(self, case: Any) -> list[int]:
+        return prompt_ids(self.tokenizer, case.messages, case.prompt)
+
+    def generate(self, ids: list[int], params: GenParams) -> TimedGeneration:
+        import torch
+        from transformers import GenerationConfig
+
+        config = GenerationConfig(
+            max_new_tokens=params.max_new_tokens,
+            min_new_tokens=params.min_new_tokens,
+            do_sample=params.do_sample,
+            temperature=params.temperature if params.do_sample else None,
+            top_p=params.top_p if params.do_sample else None,
+            top_k=None,
+            eos_token_id=sorted(self.eos_ids),
+            pad_token_id=self.pad_id,
+            use_cache=True,
+        )
+        input_ids = torch.tensor([ids], dtype=torch.long, device=self.device)
+        attention = torch.ones_like(input_ids)
+        streamer = TokenClockStreamer(self.clock)
+        torch.manual_seed(params.seed)
+        with torch.inference_mode():
+            start = self.clock()
+            out = self.model.generate(
+                input_ids=input_ids, attention_mask=attention, generation_config=config,
+                streamer=streamer,
+            )
+            end = self.clock()
+        generated = out[0, len(ids):].tolist()
+        return TimedGeneration(
+            prompt_tokens=len(ids), generated_ids=generated, start_s=start,
+            token_times_s=streamer.times[: len(generated)], end_s=end,
+        )
+
+    def decode(self, ids: list[int]) -> str:
+        return self.tokenizer.decode(ids, skip_special_tokens=True)
+
+    def footprint_mb(self) -> float | None:
+        return footprint_mb(self.model)
+
+    def close(self) -> None:
+        import gc
+
+        self.model = None
+        gc.collect()
+        try:
+            import torch
+
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+        except ImportError:
+            pass
+
+
+def _eos_ids(model: Any, tokenizer: Any) -> set[int]:
+    """Every id that ends a turn: generation config, tokenizer EOS and Gemma's <end_of_turn>."""
+    ids: set[int] = set()
+    for source in (getattr(model, "generation_config", None), getattr(model, "config", None)):
+        value = getattr(source, "eos_token_id", None)
+        if isinstance(value, int):
+            ids.add(value)
+        elif isinstance(value, (list, tuple)):
+            ids.update(int(v) for v in value)
+    if tokenizer.eos_token_id is not None:
+        ids.add(int(tokenizer.eos_token_id))
+    end_of_turn = tokenizer.convert_tokens_to_ids("<end_of_turn>")
+    if isinstance(end_of_turn, int) and end_of_turn != tokenizer.unk_token_id:
+        ids.add(end_of_turn)
+    return ids
+
+
+def load_backend(source: str, model_id: str, revision: str | None, quantization: str, device: str) -> TransformersBackend:
+    """Load a model from its source in the scheme's dtype, move it, quantize it."""
+    scheme = SCHEMES.get(quantization)
+    loaded = SOURCES.get(source).load(model_id, scheme.torch_dtype(), revision)
+    model = loaded.model.to(device)
+    model = scheme.apply(model, device)
+    model.eval()
+    return TransformersBackend(model, loaded.tokenizer, device, synthetic=loaded.synthetic)

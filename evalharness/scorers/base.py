@@ -1,0 +1,56 @@
+"""The scorer interface: (case, output) -> value in [0, 1] or None, a label and a reason."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from evalharness.registry import Registry
+
+
+@dataclass(frozen=True)
+class ScoringInput:
+    """What a scorer may look at besides the output. Built from a case, never from a model."""
+
+    prompt: str
+    reference: str | None = None
+    tags: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Score:
+    """`value` in [0, 1] where 1 is the good / "yes" end; None when the scorer does not apply."""
+
+    value: float | None
+    label: str | None = None
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        if self.value is not None and not 0.0 <= self.value <= 1.0:
+            raise ValueError(f"score {self.value} outside [0, 1]")
+
+
+class Scorer:
+    name: str = ""
+    description: str = ""
+
+    def score(self, inp: ScoringInput, output: str) -> Score:
+        raise NotImplementedError
+
+
+SCORERS: Registry[Scorer] = Registry("scorer")
+
+
+def register(cls: type[Scorer]) -> type[Scorer]:
+    SCORERS.add(cls.name, cls())
+    return cls
+
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]

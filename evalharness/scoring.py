@@ -1,0 +1,46 @@
+"""Apply scorers to saved samples, after generation (never inside a timed block)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from evalharness.reports.schema import Sample, ScoreDetail
+from evalharness.scorers import SCORERS, ScoringInput
+from evalharness.suite.schema import Case
+
+
+def case_question(case: Case) -> str:
+    """What the user asked: the user turns of a chat case, or the raw prompt."""
+    if case.messages is None:
+        return case.prompt or ""
+    return "\n".join(m.content for m in case.messages if m.role == "user")
+
+
+def scoring_input(case: Case) -> ScoringInput:
+    return ScoringInput(
+        prompt=case_question(case),
+        reference=case.reference,
+        tags=case.tags,
+    )
+
+
+def score_samples(
+    samples: Iterable[Sample], cases: Mapping[str, Case], default_scorers: Sequence[str]
+) -> list[Sample]:
+    """Samples with `scores` and `score_details` filled for every successful generation."""
+    out: list[Sample] = []
+    for sample in samples:
+        case = cases.get(sample.case_id)
+        if not sample.success or sample.output is None or case is None:
+            out.append(sample)
+            continue
+        names = case.scorers if case.scorers is not None else default_scorers
+        inp = scoring_input(case)
+        scores: dict[str, float | None] = {}
+        details: dict[str, ScoreDetail] = {}
+        for name in names:
+            result = SCORERS.get(name).score(inp, sample.output)
+            scores[name] = result.value
+            details[name] = ScoreDetail(label=result.label, reason=result.reason)
+        out.append(sample.model_copy(update={"scores": scores, "score_details": details}))
+    return out

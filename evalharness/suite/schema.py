@@ -1,0 +1,196 @@
+"""The suite schema: strict, frozen pydantic models. Validation is pure (no I/O, no network)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from evalharness.alerts import AlertRule, default_rules
+from evalharness.models.sources import SOURCES
+from evalharness.quantization import SCHEMES
+from evalharness.scorers import SCORERS
+
+
+def _quantization_name(v: str) -> str:
+    if v not in SCHEMES:
+        raise ValueError(SCHEMES.unknown_message(v))
+    return v
+
+
+def _scorer_name(v: str) -> str:
+    if v not in SCORERS:
+        raise ValueError(SCORERS.unknown_message(v))
+    return v
+
+
+QuantName = Annotated[str, AfterValidator(_quantization_name)]
+ScorerName = Annotated[str, AfterValidator(_scorer_name)]
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModelSpec(Strict):
+    """One model to evaluate."""
+
+    source: str = Field(description="where the model comes from: embedded, hf or tiny-random")
+    id: str = Field(min_length=1, description="model id within the source (hub id, folder, ...)")
+    name: str | None = Field(default=None, description="short label used in variant ids")
+    revision: str | None = Field(default=None, description="hub revision (hf source only)")
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, v: str) -> str:
+        if v not in SOURCES:
+            raise ValueError(SOURCES.unknown_message(v))
+        return v
+
+    @model_validator(mode="after")
+    def _id_fits_source(self) -> ModelSpec:
+        problem = SOURCES.get(self.source).check_id(self.id)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id.rstrip("/").split("/")[-1]
+
+
+class GenerationParams(Strict):
+    """How to decode. Greedy by default."""
+
+    max_new_tokens: int = Field(default=32, ge=1, le=8192, description="tokens to generate at most")
+    min_new_tokens: int = Field(default=0, ge=0, description="suppress EOS before this many tokens")
+    do_sample: bool = Field(default=False, description="sample instead of greedy decoding")
+    temperature: float = Field(default=1.0, gt=0, description="sampling temperature")
+    top_p: float = Field(default=1.0, gt=0, le=1, description="nucleus sampling mass")
+    seed: int = Field(default=0, ge=0, description="random seed set before every sample")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> GenerationParams:
+        if self.min_new_tokens > self.max_new_tokens:
+            raise ValueError(
+                f"min_new_tokens ({self.min_new_tokens}) must not exceed "
+                f"max_new_tokens ({self.max_new_tokens})"
+            )
+        if not self.do_sample and (self.temperature != 1.0 or self.top_p != 1.0):
+            raise ValueError("temperature/top_p only apply when do_sample is true")
+        return self
+
+
+class GenerationOverride(Strict):
+    """Per-case changes to the suite's generation defaults."""
+
+    max_new_tokens: int | None = Field(default=None, ge=1, le=8192, description="override")
+    min_new_tokens: int | None = Field(default=None, ge=0, description="override")
+    do_sample: bool | None = Field(default=None, description="override")
+    temperature: float | None = Field(default=None, gt=0, description="override")
+    top_p: float | None = Field(default=None, gt=0, le=1, description="override")
+    seed: int | None = Field(default=None, ge=0, description="override")
+
+
+class Message(Strict):
+    """One chat turn."""
+
+    role: Literal["system", "user", "assistant"] = Field(description="who speaks")
+    content: str = Field(description="what is said")
+
+
+class Case(Strict):
+    """One input to send to every variant."""
+
+    id: str = Field(min_length=1, description="unique within the suite")
+    messages: tuple[Message, ...] | None = Field(default=None, description="chat messages")
+    prompt: str | None = Field(default=None, description="a raw prompt (no chat format)")
+    reference: str | None = Field(default=None, description="a reference answer, for `factual`")
+    tags: tuple[str, ...] = Field(default=(), description="labels for filtering")
+    generation: GenerationOverride | None = Field(default=None, description="overrides")
+    scorers: tuple[ScorerName, ...] | None = Field(default=None, description="scorers for this case")
+
+    @model_validator(mode="after")
+    def _one_input(self) -> Case:
+        if (self.messages is None) == (self.prompt is None):
+            raise ValueError("give exactly one of `messages` or `prompt`")
+        if self.messages is not None and not any(m.role == "user" for m in self.messages):
+            raise ValueError("messages need at least one `user` turn")
+        return self
+
+
+
+class CaseFile(Strict):
+    """Cases read from a JSONL or CSV file, relative to the suite file."""
+
+    path: str = Field(description="file path, relative to the suite")
+    format: Literal["auto", "jsonl", "csv"] = Field(default="auto", description="by extension")
+    id: str | None = Field(default=None, description="column holding the case id (else row-N)")
+    prompt: str = Field(default="prompt", description="column holding the prompt")
+    reference: str | None = Field(default=None, description="column holding the reference")
+    tags: str | None = Field(default=None, description="column of tags ('a;b' in CSV)")
+    as_chat: bool = Field(default=True, description="send the prompt as a user chat message")
+    limit: int | None = Field(default=None, ge=1, description="read at most this many rows")
+    add_tags: tuple[str, ...] = Field(default=(), description="tags given to every row")
+
+
+class MatrixEntry(Strict):
+    """One explicit variant."""
+
+    model: str = Field(description="a model's label (its `name`, else the last part of its id)")
+    quantization: QuantName = Field(description="a quantization scheme name")
+
+
+class Suite(Strict):
+    """A declarative evaluation: models x quantizations, run over cases, scored and alerted."""
+
+    name: str = Field(description="suite name; names the results folder")
+    description: str = Field(default="", description="free text")
+    models: tuple[ModelSpec, ...] = Field(min_length=1, description="models to evaluate")
+    quantizations: tuple[QuantName, ...] = Field(
+        default=("fp32",), min_length=1, description="quantization schemes"
+    )
+    matrix: tuple[MatrixEntry, ...] | None = Field(
+        default=None, description="explicit variants; default: every model x quantization"
+    )
+    device: Literal["auto", "cpu", "cuda"] = Field(default="auto", description="auto: cuda if any")
+    generation: GenerationParams = Field(default_factory=GenerationParams, description="defaults")
+    warmup: int = Field(default=1, ge=0, le=100, description="unmeasured generations per variant")
+    repeats: int = Field(default=3, ge=1, le=1000, description="measured repeats per case")
+    cases: tuple[Case, ...] = Field(default=(), description="inline cases")
+    case_files: tuple[CaseFile, ...] = Field(default=(), description="cases from files")
+    scorers: tuple[ScorerName, ...] = Field(
+        default=("relevance", "coherence", "safety", "factual"), description="scorer names"
+    )
+    alerts: tuple[AlertRule, ...] = Field(default=(), description="alert rules")
+    default_alerts: bool = Field(default=True, description="add the four default rules")
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, v: str) -> str:
+        if not _SAFE_NAME.match(v):
+            raise ValueError(
+                f"{v!r} cannot name a results folder: use letters, digits, '.', '_' and '-'"
+            )
+        return v
+
+    @field_validator("quantizations")
+    @classmethod
+    def _no_repeats(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        twice = sorted({q for q in v if v.count(q) > 1})
+        if twice:
+            raise ValueError(f"{twice[0]!r} is listed twice")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Suite:
+        labels = [m.label for m in self.models]
+        dupes = sorted({x for x in labels if labels.count(x) > 1})
+        if dupes:
+            raise ValueError(f"two models share the label {dupes[0]!r}: give them distinct `name`s")
+        return self
+
+    def all_alert_rules(self) -> tuple[AlertRule, ...]:
+        return (default_rules() if self.default_alerts else ()) + self.alerts

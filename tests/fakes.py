@@ -1,0 +1,73 @@
+"""A fake clock and a fake backend with canned text: the runner without a model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from evalharness.measure.tokens import TimedGeneration
+from evalharness.models.backend import GenParams
+
+
+@dataclass
+class FakeClock:
+    now: float = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class FakeBackend:
+    """Each word of the canned answer is one token; prefill and each decode step take fixed time.
+
+    Token id 0 is EOS. `fail_on` maps case ids to the exception generate raises for them.
+    """
+
+    answers: dict[str, str]
+    prefill_s: float = 0.5
+    step_s: float = 0.1
+    clock: FakeClock = field(default_factory=FakeClock)
+    fail_on: dict[str, BaseException] = field(default_factory=dict)
+    synthetic: bool = False
+    eos_ids: frozenset[int] = frozenset({0})
+    calls: int = 0
+    closed: bool = False
+    vocab: dict[str, int] = field(default_factory=dict)
+
+    def encode(self, case: Any) -> list[int]:
+        text = case.prompt if case.prompt is not None else case.messages[-1].content
+        self._current = case.id
+        return [self._id(w) for w in text.split()]
+
+    def _id(self, word: str) -> int:
+        return self.vocab.setdefault(word, len(self.vocab) + 1)
+
+    def generate(self, ids: list[int], params: GenParams) -> TimedGeneration:
+        self.calls += 1
+        case_id = self._current
+        if case_id in self.fail_on:
+            raise self.fail_on[case_id]
+        words = self.answers.get(case_id, "ok").split()[: params.max_new_tokens]
+        out = [self._id(w) for w in words]
+        if len(out) < params.max_new_tokens:
+            out.append(0)  # EOS, then nothing
+        start = self.clock()
+        times = []
+        for i in range(len(out)):
+            self.clock.advance(self.prefill_s if i == 0 else self.step_s)
+            times.append(self.clock())
+        return TimedGeneration(len(ids), out, start, times, self.clock())
+
+    def decode(self, ids: list[int]) -> str:
+        rev = {v: k for k, v in self.vocab.items()}
+        return " ".join(rev[i] for i in ids)
+
+    def footprint_mb(self) -> float | None:
+        return 12.5
+
+    def close(self) -> None:
+        self.closed = True

@@ -1,0 +1,71 @@
+import time
+from types import SimpleNamespace
+
+from evalharness.measure.clock import Timer
+from evalharness.measure.gpu import device_index, nvml_reading, torch_peak_allocated_mb
+from evalharness.measure.memory import PeakRSSSampler
+
+
+def test_sampler_catches_a_peak_between_entry_and_exit():
+    readings = iter([100, 100, 900, 100] + [100] * 10_000)
+    values = []
+
+    def fake_rss() -> int:
+        v = next(readings)
+        values.append(v)
+        return v
+
+    with PeakRSSSampler(interval_s=0.001, read_rss=fake_rss) as s:
+        deadline = time.monotonic() + 2
+        while len(values) < 5 and time.monotonic() < deadline:
+            time.sleep(0.001)
+    # the entry and exit readings were 100: only in-phase background sampling saw 900
+    assert s.peak_bytes == 900
+    assert s.samples >= 5
+
+
+def test_timer_uses_injected_clock():
+    ticks = iter([10.0, 12.5])
+    with Timer(clock=lambda: next(ticks)) as t:
+        pass
+    assert t.seconds == 2.5
+
+
+class FakeNVMLError(Exception):
+    pass
+
+
+def fake_nvml(procs):
+    return SimpleNamespace(
+        NVMLError=FakeNVMLError,
+        nvmlDeviceGetHandleByIndex=lambda i: f"h{i}",
+        nvmlDeviceGetMemoryInfo=lambda h: SimpleNamespace(used=3 * 1024**3, total=80 * 1024**3),
+        nvmlDeviceGetName=lambda h: b"NVIDIA H200",
+        nvmlSystemGetDriverVersion=lambda: "560.1",
+        nvmlDeviceGetComputeRunningProcesses=lambda h: procs,
+    )
+
+
+def test_nvml_reading_device_and_process_share():
+    procs = [SimpleNamespace(pid=42, usedGpuMemory=512 * 1024**2),
+             SimpleNamespace(pid=7, usedGpuMemory=1024**3)]
+    r = nvml_reading(0, pid=42, nvml=fake_nvml(procs))
+    assert r is not None
+    assert r.device_used_mb == 3072 and r.device_total_mb == 80 * 1024
+    assert r.process_used_mb == 512 and r.name == "NVIDIA H200" and r.driver == "560.1"
+
+
+def test_nvml_errors_give_none_not_zero():
+    nv = fake_nvml([])
+
+    def boom(i):
+        raise FakeNVMLError("gone")
+
+    nv.nvmlDeviceGetHandleByIndex = boom
+    assert nvml_reading(0, nvml=nv) is None
+
+
+def test_no_gpu_figures_are_none_on_cpu():
+    assert torch_peak_allocated_mb("cpu") is None
+    assert nvml_reading(0) is None or nvml_reading(0).device_total_mb > 0
+    assert device_index("cuda") == 0 and device_index("cuda:3") == 3
