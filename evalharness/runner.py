@@ -108,6 +108,10 @@ class TransformersFactory:
         import torch  # noqa: F401
         import transformers  # noqa: F401
         from transformers import AutoModelForCausalLM  # noqa: F401
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # our own progress bar is the one to watch
+        hf_logging.set_verbosity_error()
 
         for source, model_id in sorted({(p.model.source, p.model.id) for p in plans}):
             try:

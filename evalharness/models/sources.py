@@ -45,11 +45,31 @@ class ModelSource:
 SOURCES: Registry[ModelSource] = Registry("model source")
 
 
-def _hf_load(path_or_id: str, dtype: Any, revision: str | None) -> LoadedModel:
+def hub_reachable(timeout_s: float = 3.0) -> bool:
+    """Whether the Hugging Face endpoint answers a TCP connect within the timeout."""
+    import socket
+    from urllib.parse import urlparse
+
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
+        return False
+    url = urlparse(constants.ENDPOINT)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        with socket.create_connection((url.hostname, port), timeout=timeout_s):
+            return True
+    except OSError:
+        return False
+
+
+def _hf_load(path_or_id: str, dtype: Any, revision: str | None, local_only: bool = False) -> LoadedModel:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(path_or_id, revision=revision)
-    model = AutoModelForCausalLM.from_pretrained(path_or_id, dtype=dtype, revision=revision)
+    tokenizer = AutoTokenizer.from_pretrained(path_or_id, revision=revision, local_files_only=local_only)
+    model = AutoModelForCausalLM.from_pretrained(
+        path_or_id, dtype=dtype, revision=revision, local_files_only=local_only
+    )
     model.eval()
     return LoadedModel(model=model, tokenizer=tokenizer)
 
@@ -91,7 +111,20 @@ class HuggingFaceSource(ModelSource):
         return True, "hub id: needs network access or a populated HF cache"
 
     def load(self, model_id: str, dtype: Any, revision: str | None = None) -> LoadedModel:
-        return _hf_load(model_id, dtype, revision)
+        if Path(model_id).is_dir():
+            return _hf_load(model_id, dtype, revision, local_only=True)
+        if hub_reachable():
+            return _hf_load(model_id, dtype, revision)
+        # No network: use the local HF cache if it holds the model, else say so at once
+        # (transformers would retry for about a minute before giving up).
+        try:
+            return _hf_load(model_id, dtype, revision, local_only=True)
+        except OSError:
+            raise OSError(
+                f"{model_id!r} is not a local folder, the Hugging Face hub cannot be reached, and "
+                "the model is not in the local HF cache; download it where there is network "
+                "(huggingface-cli download) or point `id` at a local folder"
+            ) from None
 
     def examples(self) -> list[str]:
         return ["google/gemma-3-1b-it", "/path/to/hf-folder"]
