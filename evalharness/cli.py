@@ -25,6 +25,34 @@ def _parser() -> argparse.ArgumentParser:
                      help="exit 1 when an alert of this severity or above fires")
     run.add_argument("--resume", metavar="RUN_ID", help="finish an interrupted run")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--threads", type=int, help="torch CPU threads (overrides the suite)")
+    run.add_argument("--baseline", type=Path, metavar="REPORT",
+                     help="after the run, gate against this report with the suite's gate policy")
+    _compare_outputs(run)
+
+    cmp = sub.add_parser("compare", help="compare a candidate report against a baseline")
+    cmp.add_argument("baseline", type=Path)
+    cmp.add_argument("candidate", type=Path)
+    cmp.add_argument("--suite", type=Path, help="take the gate policy from this suite")
+    cmp.add_argument("--tolerance", type=float, help="timing tolerance (relative, e.g. 0.1)")
+    _compare_outputs(cmp)
+
+    base = sub.add_parser("baseline", help="pin or show the baseline report of a suite")
+    base_sub = base.add_subparsers(dest="baseline_command", required=True)
+    bset = base_sub.add_parser("set", help="copy a run's report to results/baselines/<suite>.json")
+    bset.add_argument("run", help="a report path, or a run id under --results-dir")
+    bset.add_argument("--results-dir", type=Path, default=Path("results"))
+    bshow = base_sub.add_parser("show", help="print the pinned baseline of a suite")
+    bshow.add_argument("suite_name")
+    bshow.add_argument("--results-dir", type=Path, default=Path("results"))
+
+    sel = sub.add_parser("select", help="choose the best variant of a run under constraints")
+    sel.add_argument("report", type=Path)
+    sel.add_argument("--max-memory-mb", type=float)
+    sel.add_argument("--max-latency-p95-s", type=float)
+    sel.add_argument("--min-score", action="append", default=[], metavar="NAME=VALUE")
+    sel.add_argument("--optimize", choices=["latency", "memory", "quality"], default="latency")
+    sel.add_argument("--quality-score", help="score to optimise for quality (default: mean of all)")
 
     val = sub.add_parser("validate", help="check suite files; exit 2 listing every problem")
     val.add_argument("files", nargs="+", type=Path)
@@ -34,8 +62,28 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _compare_outputs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--markdown", type=Path, metavar="FILE", help="write a Markdown summary")
+    p.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML")
+    p.add_argument("--json", type=Path, metavar="FILE", help="write the comparison as JSON")
+    p.add_argument("--gate-on", choices=["info", "warning", "critical"], default="critical",
+                   help="exit 1 on a regression of a metric gated at this severity or above")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "compare":
+        from evalharness.cli_compare import cmd_compare
+
+        return cmd_compare(args)
+    if args.command == "baseline":
+        from evalharness.cli_compare import cmd_baseline
+
+        return cmd_baseline(args)
+    if args.command == "select":
+        from evalharness.cli_compare import cmd_select
+
+        return cmd_select(args)
     if args.command == "validate":
         return cmd_validate(args.files)
     if args.command == "models":
@@ -135,8 +183,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.repeats is not None and args.repeats < 1:
         print("evalharness: --repeats must be at least 1", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if args.threads is not None and args.threads < 1:
+        print("evalharness: --threads must be at least 1", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    baseline = None
+    if args.baseline is not None:
+        from evalharness.reports import ReportError, load_report
+
+        try:
+            baseline = load_report(args.baseline)
+        except ReportError as exc:
+            print(f"evalharness: --baseline: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     options = RunOptions(output_dir=args.output_dir, repeats=args.repeats,
-                         variant_patterns=tuple(args.variant))
+                         variant_patterns=tuple(args.variant), threads=args.threads)
     progress = NullProgress() if args.quiet else RichProgress()
     runner = Runner(loaded, options, progress=progress)
     if samples_path is None and not runner_has_variants(loaded, options):
@@ -155,7 +215,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         console.print(f"[red]failed variants:[/red] {', '.join(failed)}")
     if gating:
         console.print(f"[red]{len(gating)} alert(s) at or above {args.fail_on}[/red]")
-    return EXIT_GATE if failed or gating else EXIT_OK
+    gate_failed = False
+    if baseline is not None:
+        from evalharness.cli_compare import gate
+
+        gate_failed = gate(baseline, outcome.report, loaded.suite.gate, args)
+    return EXIT_GATE if failed or gating or gate_failed else EXIT_OK
 
 
 def runner_has_variants(loaded: object, options: object) -> bool:

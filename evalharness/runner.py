@@ -71,6 +71,7 @@ class RunOptions:
     output_dir: Path = Path("results")
     repeats: int | None = None
     variant_patterns: tuple[str, ...] = ()
+    threads: int | None = None  # overrides the suite's `threads`
 
 
 @dataclass
@@ -250,8 +251,11 @@ class Runner:
     def _suite_ref(self) -> dict[str, str]:
         return {"name": self.suite.name, "path": str(self.loaded.path), "sha256": self.loaded.sha256}
 
+    def _threads(self) -> int | None:
+        return self.options.threads or self.suite.threads
+
     def _config(self, repeats: int) -> dict[str, Any]:
-        return {"warmup": self.suite.warmup, "repeats": repeats,
+        return {"warmup": self.suite.warmup, "repeats": repeats, "threads": self._threads(),
                 "generation": self.suite.generation.model_dump(),
                 "scorers": list(self.suite.scorers), "cases": len(self.loaded.cases)}
 
@@ -259,6 +263,11 @@ class Runner:
         cases = self.loaded.cases
         todo_total = sum(len(self._todo(state, p)) for p in state.plans)
         warm_total = sum(self.suite.warmup for p in state.plans if self._todo(state, p))
+        threads = self._threads()
+        if threads is not None:
+            import torch
+
+            torch.set_num_threads(threads)
         prepare = getattr(self.factory, "prepare", None)
         if prepare is not None:
             prepare([p for p in state.plans if self._todo(state, p)])

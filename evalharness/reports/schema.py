@@ -116,6 +116,7 @@ class Sample(Record):
 class RunConfig(Record):
     warmup: int
     repeats: int
+    threads: int | None = None  # torch CPU threads when the suite or --threads set them
     generation: dict[str, float | int | bool]
     scorers: list[str]
     cases: int

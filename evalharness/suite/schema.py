@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from evalharness.alerts import AlertRule, default_rules
+from evalharness.compare.policy import GatePolicy
 from evalharness.models.sources import SOURCES
 from evalharness.quantization import SCHEMES
 from evalharness.scorers import SCORERS
@@ -166,6 +167,8 @@ class Suite(Strict):
     )
     alerts: tuple[AlertRule, ...] = Field(default=(), description="alert rules")
     default_alerts: bool = Field(default=True, description="add the four default rules")
+    gate: GatePolicy = Field(default_factory=GatePolicy, description="baseline comparison policy")
+    threads: int | None = Field(default=None, ge=1, le=1024, description="torch CPU threads")
 
     @field_validator("name")
     @classmethod

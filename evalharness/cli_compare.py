@@ -1,0 +1,137 @@
+"""CLI commands around comparisons: compare, baseline set/show, select, and the run gate."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from evalharness.compare.engine import compare_reports
+from evalharness.compare.output import notes, terminal_table, write_outputs
+from evalharness.compare.policy import GatePolicy
+from evalharness.console import console
+from evalharness.reports import ReportError, load_report
+from evalharness.reports.schema import Report
+
+EXIT_OK, EXIT_GATE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def gate(baseline: Report, candidate: Report, policy: GatePolicy, args: argparse.Namespace) -> bool:
+    """Print and write the comparison; True when a gating regression was found."""
+    cmp = compare_reports(baseline, candidate, policy)
+    console.print(terminal_table(cmp))
+    for line in notes(cmp):
+        console.print(f"[yellow]note[/yellow] {line}")
+    write_outputs(cmp, args.markdown, args.junit, args.json)
+    failures = cmp.gating_failures(args.gate_on)
+    if failures:
+        console.print(f"[red]gate: {len(failures)} regression(s) at or above {args.gate_on}:[/red] "
+                      + ", ".join(f"{r.variant_id} {r.metric}" for r in failures))
+    else:
+        console.print("gate: no regression at or above " + args.gate_on)
+    return bool(failures)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    try:
+        baseline, candidate = load_report(args.baseline), load_report(args.candidate)
+    except ReportError as exc:
+        print(f"evalharness: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    policy = GatePolicy()
+    if args.suite is not None:
+        from evalharness.suite import SuiteError, load_suite
+
+        try:
+            policy = load_suite(args.suite).suite.gate
+        except SuiteError as exc:
+            for p in exc.problems:
+                print(p, file=sys.stderr)
+            return EXIT_BAD_INPUT
+    if args.tolerance is not None:
+        if args.tolerance < 0:
+            print("evalharness: --tolerance must be >= 0", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        policy = policy.model_copy(update={"timing_tolerance": args.tolerance})
+    return EXIT_GATE if gate(baseline, candidate, policy, args) else EXIT_OK
+
+
+def baseline_path(results_dir: Path, suite_name: str) -> Path:
+    return results_dir / "baselines" / f"{suite_name}.json"
+
+
+def _resolve_run(run: str, results_dir: Path) -> Path | None:
+    p = Path(run)
+    if p.is_file():
+        return p
+    matches = sorted(results_dir.glob(f"*/{run}.json"))
+    return matches[0] if matches else None
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    if args.baseline_command == "show":
+        path = baseline_path(args.results_dir, args.suite_name)
+        if not path.is_file():
+            print(f"evalharness: no baseline pinned for {args.suite_name!r} ({path})", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        r = load_report(path)
+        console.print(f"{path}: run {r.run_id} of {r.started_at}, status {r.status}, "
+                      f"{len(r.variants)} variants, {len(r.samples)} samples")
+        return EXIT_OK
+    source = _resolve_run(args.run, args.results_dir)
+    if source is None:
+        print(f"evalharness: no report {args.run!r} (a path, or a run id under {args.results_dir})",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        report = load_report(source)
+    except ReportError as exc:
+        print(f"evalharness: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if report.status != "complete":
+        print(f"evalharness: run {report.run_id} is {report.status}; pin a complete run", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    target = baseline_path(args.results_dir, report.suite.name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    console.print(f"pinned run {report.run_id} as the baseline of {report.suite.name!r}: {target}")
+    return EXIT_OK
+
+
+def cmd_select(args: argparse.Namespace) -> int:
+    from evalharness.select import Constraints, select
+
+    try:
+        report = load_report(args.report)
+    except ReportError as exc:
+        print(f"evalharness: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    min_scores: dict[str, float] = {}
+    for item in args.min_score:
+        name, sep, value = item.partition("=")
+        try:
+            min_scores[name] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep or not name:
+            print(f"evalharness: --min-score {item!r}: use NAME=VALUE, e.g. factual=0.5", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    result = select(report, Constraints(args.max_memory_mb, args.max_latency_p95_s, min_scores),
+                    args.optimize, args.quality_score)
+
+    def describe(c) -> str:
+        q = "—" if c.quality is None else f"{c.quality:.3f}"
+        mem = "—" if c.memory_mb is None else f"{c.memory_mb:.0f} MB"
+        lat = "—" if c.latency_p95_s is None else f"{c.latency_p95_s:.3g} s"
+        return f"{c.variant.id} (memory {mem}, latency p95 {lat}, quality {q})"
+
+    if result.chosen is None:
+        console.print("[red]no variant meets the constraints[/red]")
+    else:
+        console.print(f"[bold green]chosen[/bold green] (best {args.optimize}): {describe(result.chosen)}")
+    for c in result.runners_up:
+        console.print(f"runner-up: {describe(c)}")
+    for v, reasons in result.rejected:
+        console.print(f"[yellow]rejected[/yellow] {v.id}: {'; '.join(reasons)}")
+    return EXIT_OK if result.chosen is not None else EXIT_GATE

@@ -1,0 +1,1 @@
+"""Baseline vs candidate: paired statistics, verdicts, gate policy and CI outputs."""

@@ -1,0 +1,287 @@
+"""Match two reports' variants and cases, and judge every metric: regression, improvement,
+no change or inconclusive."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from evalharness.alerts import SEVERITY_RANK, Severity
+from evalharness.compare.policy import GatePolicy
+from evalharness.compare.stats import (
+    Interval, mcnemar_exact, paired_bootstrap_difference, paired_bootstrap_relative, pooled_value,
+)
+from evalharness.reports.schema import Report, Sample, Variant
+
+Verdict = Literal["regression", "improvement", "no change", "inconclusive"]
+Kind = Literal["timing", "memory", "score", "rate"]
+
+ENV_KEYS_FOR_TIMING = ("cpu_model", "cpu_count", "gpu_name", "torch", "transformers", "python",
+                       "gpu_driver")
+MIN_UNITS = 5  # fewer cases than this: resample (case, repeat) pairs instead of cases
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    name: str
+    kind: Kind
+    field: str
+    stat: str
+    higher_is_better: bool
+    unit: str
+
+
+METRICS: tuple[MetricSpec, ...] = (
+    MetricSpec("latency_p50", "timing", "latency_s", "p50", False, "s"),
+    MetricSpec("latency_p95", "timing", "latency_s", "p95", False, "s"),
+    MetricSpec("ttft_p50", "timing", "ttft_s", "p50", False, "s"),
+    MetricSpec("decode_tokens_per_s", "timing", "decode_tokens_per_s", "p50", True, "tok/s"),
+    MetricSpec("peak_rss_mb", "memory", "peak_rss_mb", "max", False, "MB"),
+    MetricSpec("gpu_peak_mb", "memory", "gpu_peak_mb", "max", False, "MB"),
+    MetricSpec("footprint_mb", "memory", "load.footprint_mb", "value", False, "MB"),
+    MetricSpec("load_s", "memory", "load.seconds", "value", False, "s"),
+    MetricSpec("success_rate", "rate", "success", "rate", True, ""),
+)
+
+
+@dataclass
+class MetricComparison:
+    variant_id: str
+    metric: str
+    kind: Kind
+    unit: str
+    baseline: float | None
+    candidate: float | None
+    change: float | None  # relative for timing/memory, absolute for scores and rates
+    relative: bool
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    verdict: Verdict
+    severity: Severity | None  # None: reported, does not gate
+    higher_is_better: bool
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def gating(self) -> bool:
+        return self.verdict == "regression" and self.severity is not None
+
+
+@dataclass
+class Comparison:
+    baseline_run: str
+    candidate_run: str
+    rows: list[MetricComparison]
+    variants_only_in_baseline: list[str]
+    variants_only_in_candidate: list[str]
+    cases_only_in_baseline: dict[str, list[str]]
+    cases_only_in_candidate: dict[str, list[str]]
+    environment_differences: list[str]
+    policy: GatePolicy
+
+    def gating_failures(self, floor: Severity = "critical") -> list[MetricComparison]:
+        return [r for r in self.rows if r.gating and SEVERITY_RANK[r.severity] >= SEVERITY_RANK[floor]]  # type: ignore[index]
+
+    def to_dict(self) -> dict:
+        return {
+            "baseline_run": self.baseline_run, "candidate_run": self.candidate_run,
+            "rows": [asdict(r) for r in self.rows],
+            "variants_only_in_baseline": self.variants_only_in_baseline,
+            "variants_only_in_candidate": self.variants_only_in_candidate,
+            "cases_only_in_baseline": self.cases_only_in_baseline,
+            "cases_only_in_candidate": self.cases_only_in_candidate,
+            "environment_differences": self.environment_differences,
+            "policy": self.policy.model_dump(),
+        }
+
+
+def identity(v: Variant) -> tuple[str, str, str, str]:
+    return (v.model.source, v.model.id, v.quantization, v.device)
+
+
+def judge(bad: Interval, tolerance: float) -> Verdict:
+    """`bad` is the change oriented so that positive is worse."""
+    if bad.low > tolerance:
+        return "regression"
+    if bad.high < -tolerance:
+        return "improvement"
+    if -tolerance <= bad.low and bad.high <= tolerance:
+        return "no change"
+    return "inconclusive"
+
+
+def _flip(iv: Interval) -> Interval:
+    return Interval(-iv.estimate, -iv.high, -iv.low)
+
+
+def environment_differences(base: Report, cand: Report) -> list[str]:
+    b, c = base.environment.model_dump(), cand.environment.model_dump()
+    return [f"{k}: {b.get(k)!r} -> {c.get(k)!r}" for k in ENV_KEYS_FOR_TIMING if b.get(k) != c.get(k)]
+
+
+def _by_case(samples: Sequence[Sample], field_name: str) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = defaultdict(list)
+    for s in samples:
+        value = getattr(s, field_name)
+        if s.success and value is not None:
+            out[s.case_id].append(float(value))
+    return out
+
+
+def _units(base: dict[str, list[float]], cand: dict[str, list[float]], cases: list[str]) -> tuple[list[list[float]], list[list[float]]]:
+    if len(cases) >= MIN_UNITS:
+        return [base[c] for c in cases], [cand[c] for c in cases]
+    # few cases: pair repeats by position within each case
+    b_units, c_units = [], []
+    for c in cases:
+        for x, y in zip(base[c], cand[c]):
+            b_units.append([x])
+            c_units.append([y])
+    return b_units, c_units
+
+
+def _variant_value(v: Variant, spec: MetricSpec) -> float | None:
+    if spec.field.startswith("load."):
+        value = getattr(v.load, spec.field.removeprefix("load."))
+        return None if value is None else float(value)
+    summary = v.summary.get(spec.field)
+    return None if summary is None else getattr(summary, spec.stat)
+
+
+def compare_variant(vid: str, bv: Variant, cv: Variant, bs: list[Sample], cs: list[Sample],
+                    policy: GatePolicy, env_diff: list[str]) -> list[MetricComparison]:
+    rows: list[MetricComparison] = []
+    score_names = sorted(set(bv.scores) | set(cv.scores))
+    for spec in METRICS:
+        severity = policy.severity_of(spec.name)
+        if spec.kind == "timing":
+            rows.append(_timing_row(vid, spec, bs, cs, policy, severity, env_diff))
+        elif spec.kind == "memory":
+            b, c = _variant_value(bv, spec), _variant_value(cv, spec)
+            if b is None and c is None:
+                continue  # not measurable on either side (e.g. no GPU)
+            rows.append(_tolerance_row(vid, spec, b, c, policy.memory_tolerance, severity))
+        else:
+            rows.append(_rate_row(vid, spec, bs, cs, policy, severity))
+    for name in score_names:
+        rows.append(_score_row(vid, name, bs, cs, policy, policy.severity_of(f"scores.{name}")))
+    return rows
+
+
+def _row(vid: str, spec: MetricSpec, **kw) -> MetricComparison:
+    return MetricComparison(variant_id=vid, metric=spec.name, kind=spec.kind, unit=spec.unit,
+                            higher_is_better=spec.higher_is_better, **kw)
+
+
+def _timing_row(vid, spec, bs, cs, policy, severity, env_diff) -> MetricComparison:
+    base, cand = _by_case(bs, spec.field), _by_case(cs, spec.field)
+    cases = sorted(set(base) & set(cand))
+    if not cases:
+        return _row(vid, spec, baseline=None, candidate=None, change=None, relative=True,
+                    ci_low=None, ci_high=None, p_value=None, verdict="inconclusive",
+                    severity=severity, notes=["no successful samples on both sides"])
+    b_units, c_units = _units(base, cand, cases)
+    iv = paired_bootstrap_relative(b_units, c_units, spec.stat, policy.resamples, policy.confidence,
+                                   policy.seed)
+    bad = _flip(iv) if spec.higher_is_better else iv
+    notes = [f"environment differs: {d}" for d in env_diff]
+    if len(b_units) < 3:
+        notes.append(f"only {len(b_units)} paired measurements: add repeats")
+    return _row(vid, spec, baseline=pooled_value(b_units, spec.stat),
+                candidate=pooled_value(c_units, spec.stat),
+                change=iv.estimate, relative=True, ci_low=iv.low, ci_high=iv.high, p_value=None,
+                verdict=judge(bad, policy.timing_tolerance), severity=severity, notes=notes)
+
+
+def _tolerance_row(vid, spec, b, c, tol, severity) -> MetricComparison:
+    if b is None or c is None or b == 0:
+        return _row(vid, spec, baseline=b, candidate=c, change=None, relative=True, ci_low=None,
+                    ci_high=None, p_value=None, verdict="inconclusive", severity=severity,
+                    notes=["measured on one side only"])
+    change = c / b - 1
+    bad = -change if spec.higher_is_better else change
+    verdict = judge(Interval(bad, bad, bad), tol)
+    return _row(vid, spec, baseline=b, candidate=c, change=change, relative=True, ci_low=None,
+                ci_high=None, p_value=None, verdict=verdict, severity=severity)
+
+
+def _rate_row(vid, spec, bs, cs, policy, severity) -> MetricComparison:
+    b_ok = {(s.case_id, s.repeat): s.success for s in bs}
+    c_ok = {(s.case_id, s.repeat): s.success for s in cs}
+    keys = sorted(set(b_ok) & set(c_ok))
+    if not keys:
+        return _row(vid, spec, baseline=None, candidate=None, change=None, relative=False,
+                    ci_low=None, ci_high=None, p_value=None, verdict="inconclusive", severity=severity)
+    b_rate = sum(b_ok[k] for k in keys) / len(keys)
+    c_rate = sum(c_ok[k] for k in keys) / len(keys)
+    lost = sum(1 for k in keys if b_ok[k] and not c_ok[k])
+    gained = sum(1 for k in keys if c_ok[k] and not b_ok[k])
+    p = mcnemar_exact(lost, gained)
+    change = c_rate - b_rate
+    alpha = 1 - policy.confidence
+    if p < alpha and abs(change) > policy.rate_tolerance:
+        verdict: Verdict = "regression" if change < 0 else "improvement"
+    elif abs(change) <= policy.rate_tolerance:
+        verdict = "no change"
+    else:
+        verdict = "inconclusive"
+    return _row(vid, spec, baseline=b_rate, candidate=c_rate, change=change, relative=False,
+                ci_low=None, ci_high=None, p_value=p, verdict=verdict, severity=severity,
+                notes=[f"McNemar: {lost} lost, {gained} gained"])
+
+
+def _score_row(vid, name, bs, cs, policy, severity) -> MetricComparison:
+    spec = MetricSpec(f"scores.{name}", "score", name, "mean", True, "")
+
+    def per_case(samples):
+        acc: dict[str, list[float]] = defaultdict(list)
+        for s in samples:
+            v = s.scores.get(name) if s.success else None
+            if v is not None:
+                acc[s.case_id].append(v)
+        return {k: float(np.mean(v)) for k, v in acc.items()}
+
+    b, c = per_case(bs), per_case(cs)
+    cases = sorted(set(b) & set(c))
+    if not cases:
+        return _row(vid, spec, baseline=None, candidate=None, change=None, relative=False,
+                    ci_low=None, ci_high=None, p_value=None, verdict="inconclusive", severity=severity,
+                    notes=["no case scored on both sides"])
+    iv = paired_bootstrap_difference([b[k] for k in cases], [c[k] for k in cases],
+                                     policy.resamples, policy.confidence, policy.seed)
+    return _row(vid, spec, baseline=float(np.mean([b[k] for k in cases])),
+                candidate=float(np.mean([c[k] for k in cases])), change=iv.estimate,
+                relative=False, ci_low=iv.low, ci_high=iv.high, p_value=None,
+                verdict=judge(_flip(iv), policy.score_tolerance), severity=severity,
+                notes=[] if len(cases) >= MIN_UNITS else [f"only {len(cases)} scored cases"])
+
+
+def compare_reports(base: Report, cand: Report, policy: GatePolicy | None = None) -> Comparison:
+    policy = policy or GatePolicy()
+    b_by = {identity(v): v for v in base.variants if v.status == "ok"}
+    c_by = {identity(v): v for v in cand.variants if v.status == "ok"}
+    env_diff = environment_differences(base, cand)
+    rows: list[MetricComparison] = []
+    cases_b: dict[str, list[str]] = {}
+    cases_c: dict[str, list[str]] = {}
+    for key in [k for k in b_by if k in c_by]:
+        bv, cv = b_by[key], c_by[key]
+        bs = [s for s in base.samples if s.variant_id == bv.id]
+        cs = [s for s in cand.samples if s.variant_id == cv.id]
+        b_cases, c_cases = {s.case_id for s in bs}, {s.case_id for s in cs}
+        if b_cases - c_cases:
+            cases_b[cv.id] = sorted(b_cases - c_cases)
+        if c_cases - b_cases:
+            cases_c[cv.id] = sorted(c_cases - b_cases)
+        rows.extend(compare_variant(cv.id, bv, cv, bs, cs, policy, env_diff))
+    return Comparison(
+        baseline_run=base.run_id, candidate_run=cand.run_id, rows=rows,
+        variants_only_in_baseline=sorted(v.id for k, v in b_by.items() if k not in c_by),
+        variants_only_in_candidate=sorted(v.id for k, v in c_by.items() if k not in b_by),
+        cases_only_in_baseline=cases_b, cases_only_in_candidate=cases_c,
+        environment_differences=env_diff, policy=policy,
+    )

@@ -1,0 +1,100 @@
+"""Pure paired statistics for comparing two runs: bootstrap intervals and McNemar's test."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+STATS = ("p50", "p95", "mean")
+
+
+def pooled(values: np.ndarray, stat: str) -> np.ndarray:
+    """Row-wise statistic of a 2-D array, ignoring NaN padding."""
+    if stat == "mean":
+        return np.nanmean(values, axis=1)
+    q = {"p50": 50, "p95": 95}[stat]
+    return np.nanpercentile(values, q, axis=1)
+
+
+def pooled_value(groups: Sequence[Sequence[float]], stat: str) -> float:
+    flat = np.asarray([x for g in groups for x in g], dtype=float)
+    return float(pooled(flat[None, :], stat)[0])
+
+
+@dataclass(frozen=True)
+class Interval:
+    estimate: float
+    low: float
+    high: float
+
+
+def paired_bootstrap_relative(
+    baseline: Sequence[Sequence[float]],
+    candidate: Sequence[Sequence[float]],
+    stat: str = "p50",
+    resamples: int = 2000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> Interval:
+    """Relative change of a pooled statistic (candidate vs baseline), resampling *cases*.
+
+    `baseline[i]` and `candidate[i]` hold the repeated measurements of case i. Both sides of a
+    case are divided by the baseline's median for that case, so cases of very different size
+    (long vs short prompts) and unequal sample counts (a failed repeat) do not masquerade as a
+    change; each resample draws cases with replacement and keeps both sides together.
+    """
+    if len(baseline) != len(candidate) or not baseline:
+        raise ValueError("need the same, non-zero number of cases on both sides")
+    if stat not in STATS:
+        raise ValueError(f"unknown statistic {stat!r}")
+    n = len(baseline)
+    width = max(len(x) for x in (*baseline, *candidate))
+    base = np.full((n, width), np.nan)
+    cand = np.full((n, width), np.nan)
+    for i, (b, c) in enumerate(zip(baseline, candidate)):
+        scale = float(np.median(b))
+        if scale == 0:
+            raise ValueError(f"case {i} has a zero baseline median")
+        base[i, : len(b)] = np.asarray(b, dtype=float) / scale
+        cand[i, : len(c)] = np.asarray(c, dtype=float) / scale
+    estimate = float(pooled(cand.reshape(1, -1), stat)[0] / pooled(base.reshape(1, -1), stat)[0] - 1)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, n, (resamples, n))
+    draws = pooled(cand[idx].reshape(resamples, -1), stat) / pooled(base[idx].reshape(resamples, -1), stat) - 1
+    alpha = (1 - confidence) / 2
+    return Interval(estimate, float(np.quantile(draws, alpha)), float(np.quantile(draws, 1 - alpha)))
+
+
+def paired_bootstrap_difference(
+    baseline: Sequence[float],
+    candidate: Sequence[float],
+    resamples: int = 2000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> Interval:
+    """Mean of (candidate - baseline) over paired cases, with a percentile bootstrap interval."""
+    if len(baseline) != len(candidate) or not baseline:
+        raise ValueError("need the same, non-zero number of paired values on both sides")
+    diffs = np.asarray(candidate, dtype=float) - np.asarray(baseline, dtype=float)
+    rng = np.random.default_rng(seed)
+    n = len(diffs)
+    draws = diffs[rng.integers(0, n, (resamples, n))].mean(axis=1)
+    alpha = (1 - confidence) / 2
+    return Interval(float(diffs.mean()), float(np.quantile(draws, alpha)),
+                    float(np.quantile(draws, 1 - alpha)))
+
+
+def mcnemar_exact(b: int, c: int) -> float:
+    """Two-sided exact McNemar p-value from the discordant counts.
+
+    b: pairs that passed in the baseline and failed in the candidate; c: the reverse.
+    """
+    n = b + c
+    if n == 0:
+        return 1.0
+    k = min(b, c)
+    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n
+    return min(1.0, 2 * tail)

@@ -1,0 +1,100 @@
+"""Model selection: the best variant of a run under constraints, with reasons for the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from evalharness.reports.schema import Report, Variant
+
+Objective = Literal["latency", "memory", "quality"]
+
+
+@dataclass(frozen=True)
+class Constraints:
+    max_memory_mb: float | None = None
+    max_latency_p95_s: float | None = None
+    min_scores: Mapping[str, float] = field(default_factory=dict)
+
+
+def memory_mb(v: Variant) -> float | None:
+    """The variant's memory need: peak GPU memory on a GPU, else peak process RSS."""
+    for metric in ("gpu_peak_mb", "peak_rss_mb"):
+        s = v.summary.get(metric)
+        if s is not None and s.max is not None:
+            return s.max
+    return v.load.peak_rss_mb
+
+
+def latency_p95(v: Variant) -> float | None:
+    s = v.summary.get("latency_s")
+    return None if s is None else s.p95
+
+
+def quality(v: Variant, score: str | None) -> float | None:
+    if score is not None:
+        return v.scores.get(score)
+    values = [x for x in v.scores.values() if x is not None]
+    return sum(values) / len(values) if values else None
+
+
+@dataclass
+class Choice:
+    variant: Variant
+    memory_mb: float | None
+    latency_p95_s: float | None
+    quality: float | None
+
+
+@dataclass
+class Selection:
+    chosen: Choice | None
+    runners_up: list[Choice]
+    rejected: list[tuple[Variant, list[str]]]
+    objective: Objective
+
+
+def select(report: Report, constraints: Constraints, objective: Objective = "latency",
+           quality_score: str | None = None) -> Selection:
+    ok: list[Choice] = []
+    rejected: list[tuple[Variant, list[str]]] = []
+    for v in report.variants:
+        reasons: list[str] = []
+        if v.status != "ok":
+            reasons.append(f"status {v.status}" + (f": {v.error}" if v.error else ""))
+        mem, lat, q = memory_mb(v), latency_p95(v), quality(v, quality_score)
+        if constraints.max_memory_mb is not None:
+            if mem is None:
+                reasons.append("memory not measured")
+            elif mem > constraints.max_memory_mb:
+                reasons.append(f"memory {mem:.0f} MB > {constraints.max_memory_mb:g} MB")
+        if constraints.max_latency_p95_s is not None:
+            if lat is None:
+                reasons.append("latency not measured")
+            elif lat > constraints.max_latency_p95_s:
+                reasons.append(f"latency p95 {lat:.3g} s > {constraints.max_latency_p95_s:g} s")
+        for name, floor in constraints.min_scores.items():
+            value = v.scores.get(name)
+            if v.synthetic:
+                reasons.append(f"{name}: synthetic model, scores are not a quality result")
+            elif value is None:
+                reasons.append(f"{name} not scored")
+            elif value < floor:
+                reasons.append(f"{name} {value:.3f} < {floor:g}")
+        if objective == "quality" and q is None and not reasons:
+            reasons.append("no quality score to optimise")
+        if reasons:
+            rejected.append((v, reasons))
+        else:
+            ok.append(Choice(v, mem, lat, q))
+
+    def key(c: Choice) -> float:
+        if objective == "latency":
+            return c.latency_p95_s if c.latency_p95_s is not None else float("inf")
+        if objective == "memory":
+            return c.memory_mb if c.memory_mb is not None else float("inf")
+        return -(c.quality if c.quality is not None else float("-inf"))
+
+    ranked = sorted(ok, key=key)
+    return Selection(ranked[0] if ranked else None, ranked[1:], rejected, objective)
