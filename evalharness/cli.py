@@ -57,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check suite files; exit 2 listing every problem")
     val.add_argument("files", nargs="+", type=Path)
 
+    dash = sub.add_parser("dashboard", help="start the Streamlit dashboard over a results dir")
+    dash.add_argument("--results-dir", type=Path, default=Path("results"))
+    dash.add_argument("--port", type=int, default=8501)
+    dash.add_argument("--address", default="127.0.0.1", help="interface to listen on")
+
     sub.add_parser("models", help="list model sources and whether they work here")
     sub.add_parser("quantizations", help="list quantization schemes and whether they work here")
     return p
@@ -86,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_select(args)
     if args.command == "validate":
         return cmd_validate(args.files)
+    if args.command == "dashboard":
+        return cmd_dashboard(args)
     if args.command == "models":
         return cmd_models()
     if args.command == "quantizations":
@@ -108,6 +115,33 @@ def cmd_validate(files: Sequence[Path]) -> int:
         print(f"{f}: ok ({len(loaded.cases)} cases, {len(loaded.suite.models)} models, "
               f"{len(loaded.suite.quantizations)} quantizations)")
     return EXIT_BAD_INPUT if bad else EXIT_OK
+
+
+def dashboard_app() -> Path:
+    return Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
+
+
+def dashboard_command(results_dir: Path, port: int, address: str = "127.0.0.1") -> list[str]:
+    return [sys.executable, "-m", "streamlit", "run", str(dashboard_app()),
+            "--server.port", str(port), "--server.address", address, "--server.headless", "true",
+            "--browser.gatherUsageStats", "false", "--", "--results-dir", str(results_dir.resolve())]
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    import subprocess
+
+    if not dashboard_app().is_file():
+        print(f"evalharness: dashboard app not found at {dashboard_app()}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not args.results_dir.is_dir():
+        print(f"evalharness: results dir {args.results_dir} does not exist yet; "
+              "run a suite first (evalharness run)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"dashboard: http://{args.address}:{args.port} (results: {args.results_dir})")
+    try:
+        return subprocess.call(dashboard_command(args.results_dir, args.port, args.address))
+    except KeyboardInterrupt:
+        return EXIT_OK
 
 
 def cmd_models() -> int:

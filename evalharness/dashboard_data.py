@@ -1,0 +1,185 @@
+"""Tables the dashboard shows, built from reports through the report reader (pure, testable)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from evalharness.reports.reader import ReportError, load_report, read_samples_log
+from evalharness.reports.schema import Report
+
+COST_COLUMNS = {
+    "latency p95 (s)": "latency_p95_s",
+    "latency p50 (s)": "latency_p50_s",
+    "peak RSS (MB)": "peak_rss_mb",
+    "footprint (MB)": "footprint_mb",
+    "GPU peak (MB)": "gpu_peak_mb",
+}
+
+
+@dataclass(frozen=True)
+class FileKey:
+    path: str
+    mtime_ns: int
+    size: int
+
+
+def report_files(results_dir: Path) -> list[FileKey]:
+    """Every report JSON under the results dir, keyed by modification time for caching."""
+    keys = []
+    if not results_dir.is_dir():
+        return keys
+    for p in sorted(results_dir.rglob("*.json")):
+        if p.name.startswith(".") or "baselines" in p.parts:
+            continue
+        st = p.stat()
+        keys.append(FileKey(str(p), st.st_mtime_ns, st.st_size))
+    return keys
+
+
+def read_one(key: FileKey) -> tuple[Report | None, str | None]:
+    try:
+        return load_report(key.path), None
+    except ReportError as exc:
+        return None, str(exc)
+
+
+def runs_frame(reports: Sequence[Report]) -> pd.DataFrame:
+    rows = []
+    for r in reports:
+        sev = {"info": 0, "warning": 0, "critical": 0}
+        for a in r.alerts:
+            sev[a.severity] += 1
+        rows.append({
+            "run_id": r.run_id, "suite": r.suite.name, "started_at": r.started_at,
+            "status": r.status, "variants": len(r.variants), "samples": len(r.samples),
+            "alerts_critical": sev["critical"], "alerts_warning": sev["warning"],
+            "alerts_info": sev["info"],
+        })
+    df = pd.DataFrame(rows, columns=["run_id", "suite", "started_at", "status", "variants", "samples",
+                                     "alerts_critical", "alerts_warning", "alerts_info"])
+    return df.sort_values(["started_at", "run_id"], ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _stat(v, metric: str, stat: str):
+    s = v.summary.get(metric)
+    return None if s is None else getattr(s, stat)
+
+
+def comparison_frame(reports: Sequence[Report]) -> pd.DataFrame:
+    """One row per variant (of one or several runs), units in the column names."""
+    rows = []
+    many = len(reports) > 1
+    for r in reports:
+        for v in r.variants:
+            row = {
+                "variant": f"{r.run_id} · {v.id}" if many else v.id,
+                "run_id": r.run_id, "status": v.status,
+                "latency_p50_s": _stat(v, "latency_s", "p50"),
+                "latency_p95_s": _stat(v, "latency_s", "p95"),
+                "ttft_p50_s": _stat(v, "ttft_s", "p50"),
+                "decode_tokens_per_s": _stat(v, "decode_tokens_per_s", "mean"),
+                "peak_rss_mb": _stat(v, "peak_rss_mb", "max"),
+                "gpu_peak_mb": _stat(v, "gpu_peak_mb", "max"),
+                "load_s": v.load.seconds, "footprint_mb": v.load.footprint_mb,
+                "success_rate": v.success_rate,
+                "synthetic": v.synthetic,
+            }
+            for name, value in v.scores.items():
+                row[f"score_{name}"] = value
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def pareto_mask(df: pd.DataFrame, quality: str, cost: str) -> pd.Series:
+    """True for variants no other variant beats on both quality (higher) and cost (lower)."""
+    ok = df[[quality, cost]].notna().all(axis=1)
+    mask = pd.Series(False, index=df.index)
+    for i in df.index[ok]:
+        q, c = df.at[i, quality], df.at[i, cost]
+        dominated = False
+        for j in df.index[ok]:
+            if j == i:
+                continue
+            qj, cj = df.at[j, quality], df.at[j, cost]
+            if qj >= q and cj <= c and (qj > q or cj < c):
+                dominated = True
+                break
+        mask[i] = not dominated
+    return mask
+
+
+def samples_frame(report: Report) -> pd.DataFrame:
+    rows = []
+    for s in report.samples:
+        row = {"variant": s.variant_id, "case": s.case_id, "repeat": s.repeat,
+               "tags": ", ".join(s.tags), "prompt": s.prompt, "output": s.output,
+               "latency_s": s.latency_s, "ttft_s": s.ttft_s,
+               "decode_tokens_per_s": s.decode_tokens_per_s, "output_tokens": s.output_tokens,
+               "success": s.success, "error": s.error}
+        for name, value in s.scores.items():
+            row[f"score_{name}"] = value
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def alerts_frame(reports: Sequence[Report]) -> pd.DataFrame:
+    rows = [{"run_id": r.run_id, "suite": r.suite.name, "started_at": r.started_at,
+             "severity": a.severity, "rule": a.rule, "variant": a.variant_id, "metric": a.metric,
+             "value": a.value, "threshold": a.threshold, "message": a.message}
+            for r in reports for a in r.alerts]
+    return pd.DataFrame(rows, columns=["run_id", "suite", "started_at", "severity", "rule", "variant",
+                                       "metric", "value", "threshold", "message"])
+
+
+def trend_frame(reports: Sequence[Report], suite: str, metric: str) -> pd.DataFrame:
+    """One point per run x variant for a comparison-table column, with that run's alert count."""
+    rows = []
+    for r in reports:
+        if r.suite.name != suite:
+            continue
+        table = comparison_frame([r])
+        for _, row in table.iterrows():
+            if metric not in row or pd.isna(row[metric]):
+                continue
+            n_alerts = sum(1 for a in r.alerts if a.variant_id == row["variant"])
+            rows.append({"started_at": pd.Timestamp(r.started_at), "run_id": r.run_id,
+                         "variant": row["variant"], "value": row[metric], "alerts": n_alerts})
+    return pd.DataFrame(rows, columns=["started_at", "run_id", "variant", "value", "alerts"])
+
+
+@dataclass(frozen=True)
+class LiveRun:
+    run_id: str
+    suite: str
+    done: int
+    planned: int
+    failed: int
+    last_case: str | None
+    samples: pd.DataFrame
+
+
+def live_runs(results_dir: Path, reports: Sequence[Report]) -> list[LiveRun]:
+    """Runs still writing: a samples log whose report is missing or says `running`."""
+    status = {r.run_id: r.status for r in reports}
+    out = []
+    for log in sorted(results_dir.rglob("*.samples.jsonl")) if results_dir.is_dir() else []:
+        run_id = log.name.removesuffix(".samples.jsonl")
+        if status.get(run_id, "running") != "running":
+            continue
+        content = read_samples_log(log)
+        header = content.header or {}
+        cfg = header.get("config", {})
+        planned = len(header.get("plan", [])) * cfg.get("cases", 0) * cfg.get("repeats", 0)
+        samples = list(content.samples.values())
+        frame = pd.DataFrame([{"variant": s.variant_id, "case": s.case_id, "repeat": s.repeat,
+                               "latency_s": s.latency_s, "ttft_s": s.ttft_s,
+                               "decode_tokens_per_s": s.decode_tokens_per_s, "success": s.success}
+                              for s in samples[-50:]])
+        out.append(LiveRun(run_id, header.get("suite", {}).get("name", "?"), len(samples), planned,
+                           sum(1 for s in samples if not s.success),
+                           samples[-1].case_id if samples else None, frame))
+    return out

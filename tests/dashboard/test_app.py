@@ -1,0 +1,85 @@
+"""AppTest over fixture reports: every section renders, filters work, bad files warn."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.dashboard.conftest import XSS_SCRIPT, snapshot
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
+
+
+@pytest.fixture
+def app(results_dir, monkeypatch):
+    monkeypatch.setenv("EVALHARNESS_RESULTS_DIR", str(results_dir))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_every_section_renders_and_bad_files_warn(app, results_dir):
+    assert [t.label for t in app.tabs] == ["Runs", "Comparison", "Trends", "Alerts", "Samples", "Live"]
+    warnings = " ".join(w.value for w in app.warning)
+    assert "truncated.json: not valid JSON" in warnings
+    assert "foreign.json: not an evalharness report" in warnings
+    runs = app.dataframe[0].value
+    assert list(runs["run_id"]) == ["20261122-100000-0002", "20261121-100000-0001", "20261120-100000-0000"]
+    assert set(runs["status"]) == {"complete"}
+    texts = " ".join(t.value for t in app.text)
+    assert "3 runs under" in texts
+    assert "20261129-120000-live: 1/4 samples" in texts  # the live run, with progress
+
+
+def test_runs_filter_by_suite(app):
+    app.multiselect(key="runs_suites").set_value(["suite-b"]).run()
+    assert list(app.dataframe[0].value["suite"]) == ["suite-b"]
+
+
+def test_comparison_table_pareto_and_selector(app):
+    table = app.dataframe[1].value
+    assert list(table["variant"]) == ["alpha/fp32/cpu", "alpha/bf16/cpu"]
+    for col in ("latency_p50_s", "latency_p95_s", "ttft_p50_s", "decode_tokens_per_s", "peak_rss_mb",
+                "gpu_peak_mb", "load_s", "footprint_mb", "success_rate", "score_factual"):
+        assert col in table.columns
+    assert table["decode_tokens_per_s"].iloc[0] > table["decode_tokens_per_s"].iloc[1]
+    assert sorted(app.selectbox(key="pareto_q").options) == ["score_coherence", "score_factual"]
+    assert "chosen: alpha/fp32/cpu" in " ".join(t.value for t in app.text)
+    app.multiselect(key="cmp_runs").set_value(["20261122-100000-0002", "20261121-100000-0001"]).run()
+    assert len(app.dataframe[1].value) == 4
+
+
+def test_samples_filters_and_untrusted_text_is_text(app):
+    samples = next(df.value for df in app.dataframe if "output" in df.value.columns)
+    assert XSS_SCRIPT in " ".join(samples["output"].dropna())
+    app.multiselect(key="samples_tag").set_value(["security"]).run()
+    samples = next(df.value for df in app.dataframe if "output" in df.value.columns)
+    assert set(samples["case"]) == {"a-xss"}
+    app.multiselect(key="samples_tag").set_value([]).run()
+    app.slider(key="samples_range").set_value((0.5, 1.0)).run()
+    samples = next(df.value for df in app.dataframe if "output" in df.value.columns)
+    assert (samples["score_factual"] >= 0.5).all() and set(samples["case"]) == {"paris"}
+    app.selectbox(key="sbs_case").set_value("a-xss").run()
+    shown = [t.value for t in app.text]
+    assert any(XSS_SCRIPT in t for t in shown)  # st.text: shown literally
+    assert not app.markdown or all(XSS_SCRIPT not in m.value for m in app.markdown)
+
+
+def test_alerts_and_trends(app):
+    alerts = next(df.value for df in app.dataframe if "threshold" in df.value.columns)
+    assert (alerts["rule"] == "any-latency").sum() == 6 and (alerts["severity"] != "critical").all()
+    app.multiselect(key="alert_sev").set_value(["critical"]).run()
+    alerts = next(df.value for df in app.dataframe if "threshold" in df.value.columns)
+    assert alerts.empty
+    app.selectbox(key="trend_suite").set_value("suite-a").run()
+    assert not app.exception
+
+
+def test_dashboard_never_writes_into_results(results_dir, monkeypatch):
+    before = snapshot(results_dir)
+    monkeypatch.setenv("EVALHARNESS_RESULTS_DIR", str(results_dir))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.selectbox(key="samples_run").set_value("20261120-100000-0000").run()
+    assert snapshot(results_dir) == before
