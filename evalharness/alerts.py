@@ -26,6 +26,7 @@ SAMPLE_METRICS = (
     "gpu_peak_mb",
 )
 LOAD_METRICS = ("load.seconds", "load.peak_rss_mb", "load.footprint_mb")
+FIDELITY_METRICS = ("fidelity.token_agreement", "fidelity.first_divergence_mean", "fidelity.kl_mean")
 OPS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
     ">=": operator.ge,
@@ -56,7 +57,7 @@ class AlertRule(BaseModel):
     @field_validator("metric")
     @classmethod
     def _known_metric(cls, v: str) -> str:
-        if v in SAMPLE_METRICS or v in LOAD_METRICS or v == "success":
+        if v in SAMPLE_METRICS or v in LOAD_METRICS or v in FIDELITY_METRICS or v == "success":
             return v
         if v.startswith("scores.") and len(v) > len("scores."):
             from evalharness.scorers import SCORERS
@@ -65,7 +66,8 @@ class AlertRule(BaseModel):
             if name not in SCORERS:
                 raise ValueError(SCORERS.unknown_message(name))
             return v
-        known = ", ".join((*SAMPLE_METRICS, "success", *LOAD_METRICS, "scores.<scorer>"))
+        known = ", ".join((*SAMPLE_METRICS, "success", *LOAD_METRICS, *FIDELITY_METRICS,
+                           "scores.<scorer>"))
         raise ValueError(f"unknown metric {v!r}. Available: {known}")
 
     @model_validator(mode="after")
@@ -76,6 +78,12 @@ class AlertRule(BaseModel):
 
     def applies_to(self, variant_id: str) -> bool:
         return self.variants is None or any(fnmatch.fnmatch(variant_id, p) for p in self.variants)
+
+
+def fidelity_rule() -> AlertRule:
+    """Added when a suite measures fidelity: a variant that mostly leaves its reference's text."""
+    return AlertRule(name="low-token-agreement", metric="fidelity.token_agreement",
+                     aggregation="mean", op="<", threshold=0.5, severity="critical")
 
 
 def default_rules() -> tuple[AlertRule, ...]:
@@ -110,9 +118,9 @@ class Alert(BaseModel):
 
 def rule_value(rule: AlertRule, variant: Mapping[str, Any], samples: Sequence[Mapping[str, Any]]) -> float | None:
     """The aggregated figure a rule compares, or None when it cannot be measured."""
-    if rule.metric in LOAD_METRICS:
-        load = variant.get("load") or {}
-        value = load.get(rule.metric.removeprefix("load."))
+    if rule.metric in LOAD_METRICS or rule.metric in FIDELITY_METRICS:
+        group, _, name = rule.metric.partition(".")
+        value = (variant.get(group) or {}).get(name)
         return None if value is None else float(value)
     if rule.metric == "success":
         if not samples:

@@ -19,6 +19,7 @@ from evalharness.measure.clock import Timer
 from evalharness.measure.environment import environment
 from evalharness.measure.memory import PeakRSSSampler
 from evalharness.measure.sample import measure_generation
+from evalharness.fidelity_run import ReferenceStore, fidelity_summary, measure_fidelity
 from evalharness.models.backend import Backend, GenParams
 from evalharness.models.chat import render_prompt
 from evalharness.models.sources import SOURCES
@@ -31,7 +32,7 @@ from evalharness.reports.schema import (
 from evalharness.reports.writer import SamplesLog, atomic_write_json
 from evalharness.scoring import score_samples
 from evalharness.suite.loader import LoadedSuite
-from evalharness.suite.schema import Case, ModelSpec, Suite
+from evalharness.suite.schema import Axes, Case, ModelSpec, Suite
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class VariantPlan:
     model: ModelSpec
     quantization: str
     device: str
+    axes: Axes = field(default_factory=Axes)
 
 
 BackendFactory = Callable[[VariantPlan], Backend]
@@ -92,13 +94,42 @@ def plan_variants(suite: Suite, device: str, patterns: Sequence[str] = ()) -> li
     """Every model x quantization (or the explicit matrix), filtered by glob patterns on ids."""
     by_label = {m.label: m for m in suite.models}
     if suite.matrix is not None:
-        pairs = [(by_label[e.model], e.quantization) for e in suite.matrix]
+        triples = [(by_label[e.model], e.quantization, e.axes(suite.axes)) for e in suite.matrix]
     else:
-        pairs = [(m, q) for m in suite.models for q in suite.quantizations]
-    plans = [VariantPlan(f"{m.label}/{q}/{device}", m, q, device) for m, q in pairs]
+        triples = [(m, q, suite.axes) for m in suite.models for q in suite.quantizations]
+    plans = [VariantPlan(f"{m.label}/{q}/{device}{a.suffix()}", m, q, device, a)
+             for m, q, a in triples]
     if patterns:
         plans = [p for p in plans if any(fnmatch.fnmatch(p.id, pat) for pat in patterns)]
-    return plans
+    return reference_first(suite, plans)
+
+
+def reference_quantization(suite: Suite, device: str) -> str:
+    return suite.fidelity.reference or ("bf16" if device.startswith("cuda") else "fp32")
+
+
+def reference_of(suite: Suite, plans: Sequence[VariantPlan], model_label: str) -> VariantPlan | None:
+    """The variant other variants of the same model are compared with (default axes only)."""
+    for p in plans:
+        if (p.model.label == model_label and p.quantization == reference_quantization(suite, p.device)
+                and p.axes == suite.axes):
+            return p
+    return None
+
+
+def reference_first(suite: Suite, plans: list[VariantPlan]) -> list[VariantPlan]:
+    """Put each model's reference variant before its other variants (fidelity needs it first)."""
+    if not suite.fidelity.enabled:
+        return plans
+    refs = {p.model.label: p for p in plans if reference_of(suite, plans, p.model.label) == p}
+    ordered: list[VariantPlan] = []
+    for p in plans:
+        ref = refs.get(p.model.label)
+        if ref is not None and ref not in ordered:
+            ordered.append(ref)
+        if p not in ordered:
+            ordered.append(p)
+    return ordered
 
 
 class TransformersFactory:
@@ -124,7 +155,7 @@ class TransformersFactory:
         from evalharness.models.backend import load_backend
 
         return load_backend(plan.model.source, plan.model.id, plan.model.revision,
-                            plan.quantization, plan.device)
+                            plan.quantization, plan.device, plan.axes)
 
 
 default_backend_factory = TransformersFactory()
@@ -162,6 +193,22 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+@contextlib.contextmanager
+def _threads(n: int | None) -> Iterator[None]:
+    """Run one variant with its own torch thread count, then restore the previous one."""
+    if n is None:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def _is_oom(exc: BaseException) -> bool:
     if isinstance(exc, MemoryError):
         return True
@@ -189,6 +236,7 @@ class _RunState:
     log: SamplesLog
     env: dict[str, Any]
     content: SamplesLogContent = field(default_factory=SamplesLogContent)
+    references: ReferenceStore | None = None
 
 
 class Runner:
@@ -214,7 +262,8 @@ class Runner:
         if content.header is None:
             raise ValueError(f"{samples_path}: no run header; cannot resume")
         header = content.header
-        plans = [VariantPlan(p["id"], ModelSpec.model_validate(p["model"]), p["quantization"], p["device"])
+        plans = [VariantPlan(p["id"], ModelSpec.model_validate(p["model"]), p["quantization"],
+                             p["device"], Axes.model_validate(p.get("axes") or {}))
                  for p in header["plan"]]
         state = _RunState(
             loaded=self.loaded, run_id=header["run_id"], started_at=header["started_at"],
@@ -242,7 +291,7 @@ class Runner:
             "schema_version": SCHEMA_VERSION, "run_id": run_id, "started_at": state.started_at,
             "suite": self._suite_ref(), "environment": state.env, "config": self._config(repeats),
             "plan": [{"id": p.id, "model": p.model.model_dump(), "quantization": p.quantization,
-                      "device": p.device} for p in plans],
+                      "device": p.device, "axes": p.axes.model_dump()} for p in plans],
         }
         state.log.write("header", header)
         state.content.header = header
@@ -313,6 +362,8 @@ class Runner:
         return Variant(
             id=plan.id, model=ModelRef(source=plan.model.source, id=plan.model.id, label=plan.model.label),
             quantization=plan.quantization, device=plan.device,
+            axes={k: v for k, v in plan.axes.model_dump().items() if v != Axes.model_fields[k].default},
+            backend=SCHEMES.get(plan.quantization).backend,
             synthetic=SOURCES.get(plan.model.source).synthetic,
             status=status, error=error, load=load or LoadFigures(),  # type: ignore[arg-type]
         )
@@ -329,6 +380,11 @@ class Runner:
             self.progress.advance(steps)
             return
         self.progress.message(f"{plan.id}: loading")
+        with _threads(plan.axes.threads):
+            self._load_and_measure(state, plan, cases, todo, steps)
+
+    def _load_and_measure(self, state: _RunState, plan: VariantPlan, cases: Sequence[Case],
+                          todo: list[tuple[Case, int]], steps: int) -> None:
         gpu.reset_peak(plan.device)
         try:
             with Timer() as timer, PeakRSSSampler(interval_s=0.05) as rss:
@@ -347,8 +403,25 @@ class Runner:
         try:
             self._warm_up(backend, cases, plan, state)
             self._measure_all(backend, todo, plan, state)
+            self._fidelity(backend, plan, state)
         finally:
             backend.close()
+
+    def _fidelity(self, backend: Backend, plan: VariantPlan, state: _RunState) -> None:
+        """Outside every timed block: teacher-forced comparison with the reference variant."""
+        if not self.suite.fidelity.enabled or state.content.variants[plan.id].status != "ok":
+            return
+        if state.references is None:
+            state.references = ReferenceStore()
+        ref = reference_of(self.suite, state.plans, plan.model.label)
+        if ref is None:
+            return
+        updated = measure_fidelity(backend, plan.id, ref.id, self.loaded.cases, self.suite,
+                                   state.content.samples, state.references,
+                                   supported=SCHEMES.get(plan.quantization).supports_fidelity)
+        for sample in updated:
+            state.content.samples[sample.key] = sample
+            state.log.write("sample", sample)
 
     def _warm_up(self, backend: Backend, cases: Sequence[Case], plan: VariantPlan, state: _RunState) -> None:
         for i in range(self.suite.warmup):
@@ -397,6 +470,7 @@ class Runner:
         t = measured.timing
         return Sample(
             **base, output=output, prompt_tokens=len(ids), output_tokens=t.output_tokens,
+            output_ids=measured.output_ids, batch_size=getattr(backend, "batch_size", 1),
             latency_s=t.latency_s, ttft_s=t.ttft_s, prefill_tokens_per_s=t.prefill_tokens_per_s,
             decode_tokens_per_s=t.decode_tokens_per_s, inter_token_latency_s=t.inter_token_latency_s,
             peak_rss_mb=measured.peak_rss_mb, gpu_peak_mb=measured.gpu_peak_mb,
@@ -419,6 +493,14 @@ class Runner:
                 v = self._variant(plan, "skipped", "not run: the run was interrupted first"
                                   if status == "partial" else "not run")
             variants.append(summarize_variant(v, samples))
+        if scored and self.suite.fidelity.enabled:
+            by_id = {v.id: v for v in variants}
+            for i, v in enumerate(variants):
+                plan = next((p for p in state.plans if p.id == v.id), None)
+                ref = reference_of(self.suite, state.plans, plan.model.label) if plan else None
+                if ref is not None and ref.id != v.id and ref.id in by_id and v.status == "ok":
+                    variants[i] = v.model_copy(update={
+                        "fidelity": fidelity_summary(v, by_id[ref.id], samples)})
         alerts = evaluate(self.suite.all_alert_rules(), [v.model_dump() for v in variants],
                           [s.model_dump() for s in samples]) if scored else []
         header = state.content.header or {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,7 @@ class FakeBackend:
     calls: int = 0
     closed: bool = False
     vocab: dict[str, int] = field(default_factory=dict)
+    logprobs: Any = None  # callable(target ids) -> [T, V] array, for fidelity tests
 
     def encode(self, case: Any) -> list[int]:
         text = case.prompt if case.prompt is not None else case.messages[-1].content
@@ -44,7 +46,10 @@ class FakeBackend:
         return [self._id(w) for w in text.split()]
 
     def _id(self, word: str) -> int:
-        return self.vocab.setdefault(word, len(self.vocab) + 1)
+        # the same word has the same id in every fake backend (fidelity compares ids)
+        tok = zlib.crc32(word.encode()) % 1_000_000 + 1
+        self.vocab[word] = tok
+        return tok
 
     def generate(self, ids: list[int], params: GenParams) -> TimedGeneration:
         self.calls += 1
@@ -68,6 +73,9 @@ class FakeBackend:
 
     def footprint_mb(self) -> float | None:
         return 12.5
+
+    def teacher_forced_logprobs(self, prompt: list[int], target: list[int]):
+        return self.logprobs(target) if self.logprobs else None
 
     def close(self) -> None:
         self.closed = True

@@ -19,6 +19,7 @@ class TimedGeneration:
     start_s: float
     token_times_s: list[float]
     end_s: float
+    batch_size: int = 1  # sequences generated side by side (throughput cases)
 
 
 def trim_at_eos(ids: Sequence[int], eos_ids: Iterable[int]) -> list[int]:
@@ -47,6 +48,7 @@ def timing_of(gen: TimedGeneration, output_tokens: int) -> GenerationTiming:
 
     Decode throughput counts the tokens after the first (the first one belongs to prefill) over
     the time between the first and the last counted token, so EOS and padding never inflate it.
+    For a batch (identical prompts, fixed length) both rates count all sequences' tokens.
     """
     if output_tokens > len(gen.token_times_s):
         raise ValueError(
@@ -54,12 +56,13 @@ def timing_of(gen: TimedGeneration, output_tokens: int) -> GenerationTiming:
         )
     latency = gen.end_s - gen.start_s
     ttft = gen.token_times_s[0] - gen.start_s if gen.token_times_s else None
-    prefill = gen.prompt_tokens / ttft if ttft and ttft > 0 else None
+    prefill = gen.batch_size * gen.prompt_tokens / ttft if ttft and ttft > 0 else None
     decode = itl = None
     if output_tokens >= 2:
         span = gen.token_times_s[output_tokens - 1] - gen.token_times_s[0]
         if span > 0:
-            decode = (output_tokens - 1) / span
+            # with a batch, throughput counts every sequence's tokens (per-sequence gap in itl)
+            decode = gen.batch_size * (output_tokens - 1) / span
             itl = span / (output_tokens - 1)
     return GenerationTiming(
         latency_s=latency,

@@ -33,6 +33,7 @@ class Backend(Protocol):
     def generate(self, ids: list[int], params: GenParams) -> TimedGeneration: ...
     def decode(self, ids: list[int]) -> str: ...
     def footprint_mb(self) -> float | None: ...
+    def teacher_forced_logprobs(self, prompt: list[int], target: list[int]) -> Any | None: ...
     def close(self) -> None: ...
 
 
@@ -61,8 +62,12 @@ class TokenClockStreamer:
 
 
 class TransformersBackend:
-    def __init__(self, model: Any, tokenizer: Any, device: str, synthetic: bool = False) -> None:
+    name = "transformers"
+
+    def __init__(self, model: Any, tokenizer: Any, device: str, synthetic: bool = False,
+                 batch_size: int = 1) -> None:
         self.model = model
+        self.batch_size = batch_size
         self.tokenizer = tokenizer
         self.device = device
         self.synthetic = synthetic
@@ -88,7 +93,7 @@ class TransformersBackend:
             pad_token_id=self.pad_id,
             use_cache=True,
         )
-        input_ids = torch.tensor([ids], dtype=torch.long, device=self.device)
+        input_ids = torch.tensor([ids] * self.batch_size, dtype=torch.long, device=self.device)
         attention = torch.ones_like(input_ids)
         streamer = TokenClockStreamer(self.clock)
         torch.manual_seed(params.seed)
@@ -102,8 +107,19 @@ class TransformersBackend:
         generated = out[0, len(ids):].tolist()
         return TimedGeneration(
             prompt_tokens=len(ids), generated_ids=generated, start_s=start,
-            token_times_s=streamer.times[: len(generated)], end_s=end,
+            token_times_s=streamer.times[: len(generated)], end_s=end, batch_size=self.batch_size,
         )
+
+    def teacher_forced_logprobs(self, prompt: list[int], target: list[int]) -> Any | None:
+        """[len(target), vocab] float32 log-probs of each next token, fed the target itself."""
+        import torch
+
+        if not target:
+            return None
+        ids = torch.tensor([prompt + target[:-1]], dtype=torch.long, device=self.device)
+        with torch.inference_mode():
+            logits = self.model(input_ids=ids).logits[0, len(prompt) - 1:]
+            return torch.log_softmax(logits.float(), dim=-1).cpu().numpy()
 
     def decode(self, ids: list[int]) -> str:
         return self.tokenizer.decode(ids, skip_special_tokens=True)
@@ -142,11 +158,26 @@ def _eos_ids(model: Any, tokenizer: Any) -> set[int]:
     return ids
 
 
-def load_backend(source: str, model_id: str, revision: str | None, quantization: str, device: str) -> TransformersBackend:
-    """Load a model from its source in the scheme's dtype, move it, quantize it."""
+def load_backend(source: str, model_id: str, revision: str | None, quantization: str, device: str,
+                 axes: Any = None) -> Backend:
+    """Load a model from its source in the scheme's dtype, place it, quantize it, apply axes."""
     scheme = SCHEMES.get(quantization)
-    loaded = SOURCES.get(source).load(model_id, scheme.torch_dtype(), revision)
-    model = loaded.model.to(device)
+    batch = getattr(axes, "batch_size", 1) or 1
+    if scheme.backend == "llama.cpp":
+        from evalharness.models.llama_cpp_backend import LlamaCppBackend
+
+        return LlamaCppBackend.load(SOURCES.get(source), model_id, batch)
+    kwargs = scheme.load_kwargs(device)
+    attn = getattr(axes, "attn_implementation", None)
+    if attn:
+        kwargs["attn_implementation"] = attn
+    loaded = SOURCES.get(source).load(model_id, scheme.torch_dtype(), revision, **kwargs)
+    model = loaded.model if "device_map" in kwargs else loaded.model.to(device)
     model = scheme.apply(model, device)
     model.eval()
-    return TransformersBackend(model, loaded.tokenizer, device, synthetic=loaded.synthetic)
+    if getattr(axes, "compile", False):
+        import torch
+
+        model.forward = torch.compile(model.forward, dynamic=True)
+    return TransformersBackend(model, loaded.tokenizer, device, synthetic=loaded.synthetic,
+                               batch_size=batch)

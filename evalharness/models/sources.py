@@ -35,8 +35,13 @@ class ModelSource:
     def prepare(self, model_id: str) -> None:
         """One-time work (downloads, conversions) done before any load is timed."""
 
-    def load(self, model_id: str, dtype: Any, revision: str | None = None) -> LoadedModel:
+    def load(self, model_id: str, dtype: Any, revision: str | None = None,
+             **load_kwargs: Any) -> LoadedModel:
         raise NotImplementedError
+
+    def gguf_file(self, model_id: str) -> Path | None:
+        """A GGUF file for llama.cpp, where the source has one."""
+        return None
 
     def examples(self) -> list[str]:
         return []
@@ -63,12 +68,13 @@ def hub_reachable(timeout_s: float = 3.0) -> bool:
         return False
 
 
-def _hf_load(path_or_id: str, dtype: Any, revision: str | None, local_only: bool = False) -> LoadedModel:
+def _hf_load(path_or_id: str, dtype: Any, revision: str | None, local_only: bool = False,
+             **load_kwargs: Any) -> LoadedModel:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(path_or_id, revision=revision, local_files_only=local_only)
     model = AutoModelForCausalLM.from_pretrained(
-        path_or_id, dtype=dtype, revision=revision, local_files_only=local_only
+        path_or_id, dtype=dtype, revision=revision, local_files_only=local_only, **load_kwargs
     )
     model.eval()
     return LoadedModel(model=model, tokenizer=tokenizer)
@@ -93,9 +99,13 @@ class EmbeddedSource(ModelSource):
     def prepare(self, model_id: str) -> None:
         embedded.ensure_converted()
 
-    def load(self, model_id: str, dtype: Any, revision: str | None = None) -> LoadedModel:
+    def load(self, model_id: str, dtype: Any, revision: str | None = None,
+             **load_kwargs: Any) -> LoadedModel:
         folder = embedded.ensure_converted()
-        return _hf_load(str(folder), dtype, None)
+        return _hf_load(str(folder), dtype, None, True, **load_kwargs)
+
+    def gguf_file(self, model_id: str) -> Path | None:
+        return embedded.gguf_path()
 
     def examples(self) -> list[str]:
         return [embedded.EMBEDDED_ID]
@@ -110,21 +120,25 @@ class HuggingFaceSource(ModelSource):
             return True, "local folder"
         return True, "hub id: needs network access or a populated HF cache"
 
-    def load(self, model_id: str, dtype: Any, revision: str | None = None) -> LoadedModel:
+    def load(self, model_id: str, dtype: Any, revision: str | None = None,
+             **load_kwargs: Any) -> LoadedModel:
         if Path(model_id).is_dir():
-            return _hf_load(model_id, dtype, revision, local_only=True)
+            return _hf_load(model_id, dtype, revision, True, **load_kwargs)
         if hub_reachable():
-            return _hf_load(model_id, dtype, revision)
+            return _hf_load(model_id, dtype, revision, **load_kwargs)
         # No network: use the local HF cache if it holds the model, else say so at once
         # (transformers would retry for about a minute before giving up).
         try:
-            return _hf_load(model_id, dtype, revision, local_only=True)
+            return _hf_load(model_id, dtype, revision, True, **load_kwargs)
         except OSError:
             raise OSError(
                 f"{model_id!r} is not a local folder, the Hugging Face hub cannot be reached, and "
                 "the model is not in the local HF cache; download it where there is network "
                 "(huggingface-cli download) or point `id` at a local folder"
             ) from None
+
+    def gguf_file(self, model_id: str) -> Path | None:
+        return Path(model_id) if model_id.endswith(".gguf") and Path(model_id).is_file() else None
 
     def examples(self) -> list[str]:
         return ["google/gemma-3-1b-it", "/path/to/hf-folder"]
@@ -141,10 +155,20 @@ class TinyRandomSource(ModelSource):
             return f"the tiny-random source has one model, {self.ID!r}, not {model_id!r}"
         return None
 
-    def load(self, model_id: str, dtype: Any, revision: str | None = None) -> LoadedModel:
+    def load(self, model_id: str, dtype: Any, revision: str | None = None,
+             **load_kwargs: Any) -> LoadedModel:
+        import tempfile
+
         from evalharness.models.tiny import tiny_gemma3
 
-        model, tokenizer = tiny_gemma3(seed=0, dtype=dtype)
+        model, tokenizer = tiny_gemma3(seed=0, dtype=None if load_kwargs else dtype)
+        if load_kwargs:
+            # schemes applied at load time (bitsandbytes, attention choice) need from_pretrained
+            with tempfile.TemporaryDirectory() as tmp:
+                model.save_pretrained(tmp)
+                tokenizer.save_pretrained(tmp)
+                loaded = _hf_load(tmp, dtype, None, True, **load_kwargs)
+            return LoadedModel(model=loaded.model, tokenizer=loaded.tokenizer, synthetic=True)
         return LoadedModel(model=model, tokenizer=tokenizer, synthetic=True)
 
     def examples(self) -> list[str]:

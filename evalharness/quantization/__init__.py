@@ -1,6 +1,8 @@
 """Quantization schemes, one module per family, registered by name in `SCHEMES`."""
 
+from evalharness.quantization import (  # noqa: F401  (registers)
+    bnb_schemes, dynamic_int8, gguf_native, precision, quanto_schemes, torchao_schemes,
+)
 from evalharness.quantization.base import SCHEMES, QuantScheme
-from evalharness.quantization import dynamic_int8, precision  # noqa: F401  (registers)
 
 __all__ = ["SCHEMES", "QuantScheme"]

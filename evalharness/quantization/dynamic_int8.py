@@ -21,9 +21,8 @@ class DynamicInt8(QuantScheme):
             return reason
         import torch
 
-        if "fbgemm" not in torch.backends.quantized.supported_engines and (
-            "x86" not in torch.backends.quantized.supported_engines
-        ):
+        engines = torch.backends.quantized.supported_engines
+        if "fbgemm" not in engines and "x86" not in engines:
             return "this torch build has no x86/fbgemm quantized engine"
         return None
 

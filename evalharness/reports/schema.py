@@ -66,11 +66,23 @@ class MetricSummary(Record):
     stable: bool | None = None
 
 
+class FidelitySummary(Record):
+    reference: str  # the reference variant's id
+    cases: int
+    token_agreement: float | None
+    first_divergence_mean: float | None
+    kl_mean: float | None
+    score_deltas: dict[str, float | None] = Field(default_factory=dict)
+    note: str | None = None
+
+
 class Variant(Record):
     id: str
     model: ModelRef
     quantization: str
     device: str
+    axes: dict[str, str | int | bool | None] = Field(default_factory=dict)
+    backend: str = "transformers"
     synthetic: bool = Field(default=False, description="random weights: scores mean nothing")
     status: VariantStatus
     error: str | None = None
@@ -79,11 +91,18 @@ class Variant(Record):
     success_rate: float | None = None
     scores: dict[str, float | None] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
+    fidelity: FidelitySummary | None = None
 
 
 class ScoreDetail(Record):
     label: str | None = None
     reason: str = ""
+
+
+class SampleFidelity(Record):
+    token_agreement: float
+    first_divergence: int | None  # None: identical to the reference over its length
+    kl_mean: float | None  # None where the variant's log-probs are not finite
 
 
 class Sample(Record):
@@ -103,10 +122,13 @@ class Sample(Record):
     peak_rss_mb: float | None
     gpu_peak_mb: float | None
     gpu_device_used_mb: float | None = None
+    output_ids: list[int] | None = None
+    batch_size: int = 1
     success: bool
     error: str | None
     scores: dict[str, float | None] = Field(default_factory=dict)
     score_details: dict[str, ScoreDetail] = Field(default_factory=dict)
+    fidelity: SampleFidelity | None = None
 
     @property
     def key(self) -> tuple[str, str, int]:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from evalharness.alerts import AlertRule, default_rules
+from evalharness.alerts import AlertRule, default_rules, fidelity_rule
 from evalharness.compare.policy import GatePolicy
 from evalharness.models.sources import SOURCES
 from evalharness.quantization import SCHEMES
@@ -137,11 +137,50 @@ class CaseFile(Strict):
     add_tags: tuple[str, ...] = Field(default=(), description="tags given to every row")
 
 
+class Axes(Strict):
+    """Variant knobs beyond quantization; each non-default value is part of the identity."""
+
+    attn_implementation: Literal["eager", "sdpa"] | None = Field(
+        default=None, description="attention kernel (default: the model's own choice)")
+    compile: bool = Field(default=False, description="wrap forward in torch.compile")
+    threads: int | None = Field(default=None, ge=1, le=1024, description="torch CPU threads")
+    batch_size: int = Field(default=1, ge=1, le=256, description="identical prompts per generate")
+
+    def suffix(self) -> str:
+        parts = []
+        if self.attn_implementation:
+            parts.append(f"attn={self.attn_implementation}")
+        if self.compile:
+            parts.append("compiled")
+        if self.threads:
+            parts.append(f"threads={self.threads}")
+        if self.batch_size != 1:
+            parts.append(f"batch={self.batch_size}")
+        return "".join(f"/{p}" for p in parts)
+
+
 class MatrixEntry(Strict):
     """One explicit variant."""
 
     model: str = Field(description="a model's label (its `name`, else the last part of its id)")
     quantization: QuantName = Field(description="a quantization scheme name")
+    attn_implementation: Literal["eager", "sdpa"] | None = Field(default=None, description="axis")
+    compile: bool | None = Field(default=None, description="axis")
+    threads: int | None = Field(default=None, ge=1, le=1024, description="axis")
+    batch_size: int | None = Field(default=None, ge=1, le=256, description="axis")
+
+    def axes(self, base: Axes) -> Axes:
+        own = {k: v for k, v in self.model_dump().items()
+               if k in Axes.model_fields and v is not None}
+        return base.model_copy(update=own)
+
+
+class Fidelity(Strict):
+    """Compare every variant with a reference variant of the same model (greedy cases only)."""
+
+    enabled: bool = Field(default=True, description="compute token agreement and KL")
+    reference: QuantName | None = Field(
+        default=None, description="reference quantization (default: fp32 on CPU, bf16 on GPU)")
 
 
 class Suite(Strict):
@@ -168,6 +207,8 @@ class Suite(Strict):
     alerts: tuple[AlertRule, ...] = Field(default=(), description="alert rules")
     default_alerts: bool = Field(default=True, description="add the four default rules")
     gate: GatePolicy = Field(default_factory=GatePolicy, description="baseline comparison policy")
+    axes: Axes = Field(default_factory=Axes, description="default variant axes")
+    fidelity: Fidelity = Field(default_factory=Fidelity, description="drift from a reference")
     threads: int | None = Field(default=None, ge=1, le=1024, description="torch CPU threads")
 
     @field_validator("name")
@@ -196,4 +237,7 @@ class Suite(Strict):
         return self
 
     def all_alert_rules(self) -> tuple[AlertRule, ...]:
-        return (default_rules() if self.default_alerts else ()) + self.alerts
+        defaults: tuple[AlertRule, ...] = ()
+        if self.default_alerts:
+            defaults = default_rules() + ((fidelity_rule(),) if self.fidelity.enabled else ())
+        return defaults + self.alerts

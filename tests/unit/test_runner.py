@@ -156,3 +156,45 @@ def test_variant_filter(write_suite, tmp_path):
     assert [v.id for v in report.variants] == ["b/fp32/cpu", "b/int8-dynamic/cpu"]
     assert len(report.samples) == 4
     assert Path(tmp_path / "fake" / "r6.samples.jsonl").exists()
+
+
+def test_fidelity_against_the_fp32_reference(write_suite, tmp_path):
+    import numpy as np
+
+    def logprobs_for(shift):
+        def make(target):
+            probs = np.full((len(target), 4), 0.1)
+            probs[:, 0] = 0.7 - shift
+            probs[:, 1] = 0.1 + shift
+            return np.log(probs)
+        return make
+
+    class F(Factory):
+        def __call__(self, plan):
+            b = super().__call__(plan)
+            if "int8" in plan.id:
+                b.answers = {"paris": "Paris is a city", "count": "one two three"}
+                b.logprobs = logprobs_for(0.2)
+            else:
+                b.logprobs = logprobs_for(0.0)
+            return b
+
+    text = SUITE.replace("quantizations: [fp32, int8-dynamic]", "quantizations: [int8-dynamic, fp32]")
+    report = run(write_suite, tmp_path, F(), text).run(run_id="fid").report
+    # each model's reference runs first
+    assert [v.id for v in report.variants] == ["a/fp32/cpu", "a/int8-dynamic/cpu", "b/fp32/cpu",
+                                               "b/int8-dynamic/cpu"]
+    fp32, int8 = report.variants[:2]
+    assert fp32.fidelity is None
+    f = int8.fidelity
+    assert f.reference == "a/fp32/cpu" and f.cases == 2
+    # paris: 2 of 5 reference tokens agree, diverging at 2; count: identical
+    assert f.token_agreement == pytest.approx((2 / 5 + 1.0) / 2)
+    assert f.first_divergence_mean == pytest.approx(2.0)
+    expected_kl = 0.7 * np.log(0.7 / 0.5) + 0.1 * np.log(0.1 / 0.3)
+    assert f.kl_mean == pytest.approx(expected_kl)
+    assert set(f.score_deltas) == {"factual", "coherence"}
+    s = next(x for x in report.samples if x.variant_id == "a/int8-dynamic/cpu" and x.case_id == "paris")
+    assert s.fidelity.token_agreement == pytest.approx(0.4) and s.fidelity.first_divergence == 2
+    fired = {(a.rule, a.variant_id) for a in report.alerts}
+    assert ("low-token-agreement", "a/int8-dynamic/cpu") not in fired  # 0.7 >= 0.5

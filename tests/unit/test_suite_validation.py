@@ -75,7 +75,7 @@ def test_good_suite_defaults_and_case_files(write_suite, tmp_path):
     assert q1.tags == ("math", "easy")
     assert loaded.cases[3].prompt == "Hi there" and loaded.cases[3].tags == ("file", "x")
     assert len(loaded.sha256) == 64
-    assert len(s.all_alert_rules()) == 4
+    assert len(s.all_alert_rules()) == 5  # four defaults + token agreement
 
 
 def test_suite_objects_are_frozen(write_suite):

@@ -1,0 +1,102 @@
+"""Fidelity runs: the reference variant's greedy tokens and log-probs, compared per variant.
+
+Reference log-probs ([tokens, vocab] float32) are kept in a temporary directory, not in memory
+or in the report; a resumed run that did not measure the reference itself has no fidelity.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from evalharness.measure.fidelity import first_divergence, kl_mean, token_agreement
+from evalharness.measure.stats import summarize
+from evalharness.reports.schema import FidelitySummary, Sample, SampleFidelity, Variant
+from evalharness.suite.schema import Case, Suite
+
+
+class ReferenceStore:
+    def __init__(self) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="evalharness-ref-")
+        self._ids: dict[tuple[str, str], list[int]] = {}
+
+    def put(self, ref_id: str, case_id: str, ids: list[int], logprobs: np.ndarray | None) -> None:
+        self._ids[(ref_id, case_id)] = ids
+        if logprobs is not None:
+            np.save(self._path(ref_id, case_id), logprobs)
+
+    def ids(self, ref_id: str, case_id: str) -> list[int] | None:
+        return self._ids.get((ref_id, case_id))
+
+    def logprobs(self, ref_id: str, case_id: str) -> np.ndarray | None:
+        path = self._path(ref_id, case_id)
+        return np.load(path) if path.exists() else None
+
+    def _path(self, ref_id: str, case_id: str) -> Path:
+        safe = f"{ref_id}__{case_id}".replace("/", "_")
+        return Path(self._dir.name) / f"{safe}.npy"
+
+
+def _greedy(suite: Suite, case: Case) -> bool:
+    override = case.generation.do_sample if case.generation else None
+    return not (override if override is not None else suite.generation.do_sample)
+
+
+def measure_fidelity(backend: Any, variant_id: str, ref_id: str, cases: Sequence[Case],
+                     suite: Suite, samples: Mapping[tuple[str, str, int], Sample],
+                     store: ReferenceStore, supported: bool) -> list[Sample]:
+    """Record the reference (when this is it) or compare with it; returns updated samples."""
+    updated: list[Sample] = []
+    for case in cases:
+        first = samples.get((variant_id, case.id, 0))
+        if first is None or not first.success or first.output_ids is None or not _greedy(suite, case):
+            continue
+        prompt = backend.encode(case)
+        if variant_id == ref_id:
+            store.put(ref_id, case.id, first.output_ids,
+                      backend.teacher_forced_logprobs(prompt, first.output_ids))
+            continue
+        ref_ids = store.ids(ref_id, case.id)
+        if ref_ids is None:
+            continue
+        kl = None
+        ref_logp = store.logprobs(ref_id, case.id)
+        if supported and ref_logp is not None:
+            var_logp = backend.teacher_forced_logprobs(prompt, ref_ids)
+            if var_logp is not None and var_logp.shape == ref_logp.shape:
+                kl = kl_mean(ref_logp, var_logp)
+        fid = SampleFidelity(token_agreement=token_agreement(ref_ids, first.output_ids),
+                             first_divergence=first_divergence(ref_ids, first.output_ids),
+                             kl_mean=kl)
+        for key, s in samples.items():
+            if key[0] == variant_id and key[1] == case.id:
+                updated.append(s.model_copy(update={"fidelity": fid}))
+    return updated
+
+
+def fidelity_summary(variant: Variant, reference: Variant, samples: Sequence[Sample]) -> FidelitySummary:
+    per_case = {s.case_id: s.fidelity for s in samples
+                if s.variant_id == variant.id and s.fidelity is not None and s.repeat == 0}
+    fids = list(per_case.values())
+    note = None
+    if not fids:
+        note = "no greedy case compared (reference not measured in this process, or sampling)"
+    # a variant identical to the reference diverges nowhere: count that as its full length
+    divergence = [f.first_divergence for f in fids if f.first_divergence is not None]
+    kls = [f.kl_mean for f in fids]
+    if any(k is None for k in kls) and fids:
+        note = "KL undefined for some cases (llama.cpp backend, or non-finite log-probs)"
+    deltas = {name: (variant.scores.get(name) - ref_value
+                     if variant.scores.get(name) is not None and ref_value is not None else None)
+              for name, ref_value in reference.scores.items()}
+    return FidelitySummary(
+        reference=reference.id, cases=len(fids),
+        token_agreement=summarize(f.token_agreement for f in fids)["mean"],  # type: ignore[arg-type]
+        first_divergence_mean=summarize(divergence)["mean"],  # type: ignore[arg-type]
+        kl_mean=summarize(kls)["mean"],  # type: ignore[arg-type]
+        score_deltas=deltas, note=note,
+    )

@@ -1,0 +1,15 @@
+"""The GGUF file itself, run by llama.cpp (llama-cpp-python): what llama.cpp/Ollama users get."""
+
+from __future__ import annotations
+
+from evalharness.quantization.base import QuantScheme, register
+
+
+@register
+class GGUFNative(QuantScheme):
+    name = "gguf-native"
+    description = "the model's GGUF (Q4_K_M for the embedded Gemma) run by llama.cpp, its own backend"
+    devices = ("cpu",)
+    requires = (("llama_cpp", "llama-cpp-python"),)
+    backend = "llama.cpp"
+    supports_fidelity = False  # llama.cpp's logits are not compared with transformers' here
