@@ -63,7 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     dash.add_argument("--address", default="127.0.0.1", help="interface to listen on")
 
     sub.add_parser("models", help="list model sources and whether they work here")
-    sub.add_parser("quantizations", help="list quantization schemes and whether they work here")
+    q = sub.add_parser("quantizations", help="list quantization schemes and whether they work here")
+    q.add_argument("--no-probe", action="store_true",
+                   help="skip the trial run of each scheme on the tiny random Gemma")
     return p
 
 
@@ -96,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "models":
         return cmd_models()
     if args.command == "quantizations":
-        return cmd_quantizations()
+        return cmd_quantizations(probe=not args.no_probe)
     return cmd_run(args)
 
 
@@ -161,7 +163,22 @@ def cmd_models() -> int:
     return EXIT_OK
 
 
-def cmd_quantizations() -> int:
+def probe_scheme(name: str, device: str) -> str | None:
+    """Load the tiny random Gemma with the scheme and generate 2 tokens; the error, or None."""
+    from evalharness.models.backend import GenParams, load_backend
+    from evalharness.suite.schema import Case
+
+    try:
+        backend = load_backend("tiny-random", "tiny-random-gemma3", None, name, device)
+        backend.generate(backend.encode(Case(id="p", prompt="hi")),
+                         GenParams(2, 2, False, 1.0, 1.0, 0))
+        backend.close()
+    except Exception as exc:  # the probe reports, never crashes the listing
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''}"
+    return None
+
+
+def cmd_quantizations(probe: bool = True) -> int:
     from rich.table import Table
 
     from evalharness.console import console
@@ -170,12 +187,20 @@ def cmd_quantizations() -> int:
 
     here = "cuda" if cuda_available() else "cpu"
     table = Table(title=f"quantization schemes (this machine: {here})")
-    for col in ("scheme", "devices", f"works on {here}", "description"):
+    for col in ("scheme", "devices", "installed", f"runs on {here}", "description"):
         table.add_column(col)
     for name, scheme in SCHEMES.items():
+        missing = scheme.missing_package()
         reason = scheme.unsupported_reason(here)
-        table.add_row(name, ", ".join(scheme.devices), "yes" if reason is None else f"no: {reason}",
-                      scheme.description)
+        if reason is None and probe and scheme.backend == "transformers":
+            failure = probe_scheme(name, here)
+            runs = "yes (probed)" if failure is None else f"no: {failure}"
+        elif reason is None:
+            runs = "yes" if scheme.backend == "transformers" else "yes (not probed: needs a GGUF)"
+        else:
+            runs = f"no: {reason}"
+        table.add_row(name, ", ".join(scheme.devices), "yes" if missing is None else f"no: {missing}",
+                      runs, scheme.description)
     console.print(table)
     return EXIT_OK
 

@@ -50,7 +50,7 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 def summary_table(report: Report) -> Table:
     table = Table(title=f"{report.suite.name} · run {report.run_id} · {report.status}")
     for col in ("variant", "status", "load s", "footprint MB", "peak RSS MB", "latency p50 s",
-                "latency p95 s", "TTFT p50 s", "decode tok/s", "success", "scores"):
+                "latency p95 s", "TTFT p50 s", "decode tok/s", "success", "agree", "KL", "scores"):
         table.add_column(col, justify="left" if col in ("variant", "status", "scores") else "right")
     for v in report.variants:
         s = v.summary
@@ -67,6 +67,10 @@ def summary_table(report: Report) -> Table:
             _fmt(s["ttft_s"].p50 if "ttft_s" in s else None),
             _fmt(s["decode_tokens_per_s"].mean if "decode_tokens_per_s" in s else None),
             "—" if v.success_rate is None else f"{v.success_rate:.0%}",
+            "ref" if v.fidelity is None and any(
+                o.fidelity and o.fidelity.reference == v.id for o in report.variants) else
+            _fmt(v.fidelity.token_agreement, 2) if v.fidelity else "—",
+            _fmt(v.fidelity.kl_mean, 2) if v.fidelity else "—",
             scores,
         )
     return table

@@ -16,6 +16,10 @@ class _BnB(QuantScheme):
         raise NotImplementedError
 
     def load_kwargs(self, device: str) -> dict[str, Any]:
+        import warnings
+
+        # bitsandbytes' CPU 8-bit matmul warns about a cast on every call
+        warnings.filterwarnings("ignore", message="MatMul8bitLt")
         # bitsandbytes places the weights itself: load straight onto the device
         return {"quantization_config": self.config(), "device_map": device}
 
