@@ -75,13 +75,15 @@ def main() -> None:
     cmp = compare_reports(aa[0], slow)
     for r in cmp.rows:
         if r.metric in TIMING:
-            print(f"2 threads -> 1 thread: {r.metric} {r.change:+.1%} [{r.ci_low:+.1%}, {r.ci_high:+.1%}] {r.verdict}")
+            print(f"2 threads -> 1 thread: {r.metric} {r.change:+.1%} "
+                  f"[{r.ci_low:+.1%}, {r.ci_high:+.1%}] {r.verdict}")
     caught = [r.metric for r in cmp.rows if r.metric in TIMING and r.verdict == "regression"]
     print(f"single-thread regression caught on: {', '.join(caught) or 'nothing'}")
     cmp = compare_reports(aa[0], worse)
     for r in cmp.rows:
         if r.metric.startswith("scores."):
-            print(f"answers cut to 3 tokens: {r.metric} {r.change:+.3f} [{r.ci_low:+.3f}, {r.ci_high:+.3f}] {r.verdict}")
+            print(f"answers cut to 3 tokens: {r.metric} {r.change:+.3f} "
+                  f"[{r.ci_low:+.3f}, {r.ci_high:+.3f}] {r.verdict}")
 
 
 if __name__ == "__main__":

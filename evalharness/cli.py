@@ -214,7 +214,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from evalharness.alerts import at_or_above
     from evalharness.console import RichProgress, console, print_summary
     from evalharness.reports.reader import read_samples_log
-    from evalharness.runner import NullProgress, RunOptions, Runner
+    from evalharness.runner import NullProgress, Runner, RunOptions
     from evalharness.suite import SuiteError, load_suite
 
     samples_path: Path | None = None

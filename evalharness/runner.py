@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from evalharness.alerts import evaluate
+from evalharness.fidelity_run import ReferenceStore, fidelity_summary, measure_fidelity
 from evalharness.measure import gpu
 from evalharness.measure.clock import Timer
 from evalharness.measure.environment import environment
 from evalharness.measure.memory import PeakRSSSampler
 from evalharness.measure.sample import measure_generation
-from evalharness.fidelity_run import ReferenceStore, fidelity_summary, measure_fidelity
 from evalharness.models.backend import Backend, GenParams
 from evalharness.models.chat import render_prompt
 from evalharness.models.sources import SOURCES
@@ -27,7 +27,13 @@ from evalharness.quantization import SCHEMES
 from evalharness.reports.assemble import summarize_variant
 from evalharness.reports.reader import SamplesLogContent, read_samples_log
 from evalharness.reports.schema import (
-    SCHEMA_VERSION, LoadFigures, ModelRef, Report, RunStatus, Sample, Variant,
+    SCHEMA_VERSION,
+    LoadFigures,
+    ModelRef,
+    Report,
+    RunStatus,
+    Sample,
+    Variant,
 )
 from evalharness.reports.writer import SamplesLog, atomic_write_json
 from evalharness.scoring import score_samples

@@ -13,7 +13,11 @@ import numpy as np
 from evalharness.alerts import SEVERITY_RANK, Severity
 from evalharness.compare.policy import GatePolicy
 from evalharness.compare.stats import (
-    Interval, mcnemar_exact, paired_bootstrap_difference, paired_bootstrap_relative, pooled_value,
+    Interval,
+    mcnemar_exact,
+    paired_bootstrap_difference,
+    paired_bootstrap_relative,
+    pooled_value,
 )
 from evalharness.reports.schema import Report, Sample, Variant
 
@@ -132,7 +136,9 @@ def _by_case(samples: Sequence[Sample], field_name: str) -> dict[str, list[float
     return out
 
 
-def _units(base: dict[str, list[float]], cand: dict[str, list[float]], cases: list[str]) -> tuple[list[list[float]], list[list[float]]]:
+def _units(
+    base: dict[str, list[float]], cand: dict[str, list[float]], cases: list[str]
+) -> tuple[list[list[float]], list[list[float]]]:
     if len(cases) >= MIN_UNITS:
         return [base[c] for c in cases], [cand[c] for c in cases]
     # few cases: pair repeats by position within each case

@@ -49,9 +49,8 @@ class LlamaCppBackend:
         if path is None:
             raise ValueError(f"source {source.name!r} has no GGUF file for {model_id!r}; "
                              "gguf-native needs the embedded model or an hf id that is a .gguf path")
-        from llama_cpp import Llama
-
         import torch
+        from llama_cpp import Llama
 
         with quiet_native_stderr():
             # n_threads explicitly: llama.cpp's default (cores // 2) halves the speed here

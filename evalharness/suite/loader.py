@@ -59,7 +59,8 @@ def load_suite(path: str | Path) -> LoadedSuite:
     problems: list[Problem] = []
     cases = list(suite.cases)
     for i, spec in enumerate(suite.case_files):
-        rows, errs = read_case_file(p.parent, spec, f"case_files[{i}]", shown, node_line(root, ("case_files", i, "path")))
+        line = node_line(root, ("case_files", i, "path"))
+        rows, errs = read_case_file(p.parent, spec, f"case_files[{i}]", shown, line)
         cases.extend(rows)
         problems.extend(errs)
     problems.extend(_cross_check(suite, cases, shown, root))

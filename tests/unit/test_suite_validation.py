@@ -43,7 +43,8 @@ def test_missing_file_is_a_located_error(tmp_path):
 
 
 def test_good_suite_defaults_and_case_files(write_suite, tmp_path):
-    (tmp_path / "qa.csv").write_text('qid,question,answer,tags\nq1,What is 2+2?,4,math;easy\nq2,"Capital of Peru?",Lima,\n')
+    (tmp_path / "qa.csv").write_text(
+        'qid,question,answer,tags\nq1,What is 2+2?,4,math;easy\nq2,"Capital of Peru?",Lima,\n')
     (tmp_path / "more.jsonl").write_text('{"text": "Hi there", "labels": ["x"]}\n\n{"text": "Bye"}\n')
     path = write_suite("""
         name: ok-suite
@@ -84,5 +85,7 @@ def test_suite_objects_are_frozen(write_suite):
         models: [{source: tiny-random, id: tiny-random-gemma3}]
         cases: [{id: a, prompt: x}]
     """))
-    with pytest.raises(Exception):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
         loaded.suite.repeats = 5  # type: ignore[misc]

@@ -3,7 +3,10 @@ import pytest
 
 from evalharness.compare.engine import judge
 from evalharness.compare.stats import (
-    Interval, mcnemar_exact, paired_bootstrap_difference, paired_bootstrap_relative,
+    Interval,
+    mcnemar_exact,
+    paired_bootstrap_difference,
+    paired_bootstrap_relative,
 )
 
 
