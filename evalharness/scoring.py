@@ -21,6 +21,7 @@ def scoring_input(case: Case) -> ScoringInput:
         prompt=case_question(case),
         reference=case.reference,
         tags=case.tags,
+        extra={"assertions": case.assertions},
     )
 
 
@@ -34,7 +35,9 @@ def score_samples(
         if not sample.success or sample.output is None or case is None:
             out.append(sample)
             continue
-        names = case.scorers if case.scorers is not None else default_scorers
+        names = list(case.scorers if case.scorers is not None else default_scorers)
+        if case.assertions and "assertions" not in names:
+            names.append("assertions")  # a case's assertions are always checked
         inp = scoring_input(case)
         scores: dict[str, float | None] = {}
         details: dict[str, ScoreDetail] = {}

@@ -102,6 +102,32 @@ class Message(Strict):
     content: str = Field(description="what is said")
 
 
+class Assertion(Strict):
+    """A deterministic check of the output; `negate` inverts it."""
+
+    type: Literal["contains", "not_contains", "regex", "equals", "is_json", "max_chars"] = Field(
+        description="what to check")
+    value: str | int | None = Field(default=None, description="text, pattern or character limit")
+    json_schema: dict | None = Field(default=None, alias="schema", description="for is_json")
+    negate: bool = Field(default=False, description="pass when the check fails")
+    ignore_case: bool = Field(default=False, description="case-insensitive text checks")
+
+    @model_validator(mode="after")
+    def _value_fits(self) -> Assertion:
+        if self.type in ("contains", "not_contains", "equals", "regex") and not isinstance(self.value, str):
+            raise ValueError(f"`{self.type}` needs a text `value`")
+        if self.type == "max_chars" and not (isinstance(self.value, int) and self.value >= 0):
+            raise ValueError("`max_chars` needs a non-negative integer `value`")
+        if self.type == "regex":
+            try:
+                re.compile(str(self.value))
+            except re.error as exc:
+                raise ValueError(f"invalid regex {self.value!r}: {exc}") from None
+        if self.json_schema is not None and self.type != "is_json":
+            raise ValueError("`schema` only applies to `is_json`")
+        return self
+
+
 class Case(Strict):
     """One input to send to every variant."""
 
@@ -112,6 +138,7 @@ class Case(Strict):
     tags: tuple[str, ...] = Field(default=(), description="labels for filtering")
     generation: GenerationOverride | None = Field(default=None, description="overrides")
     scorers: tuple[ScorerName, ...] | None = Field(default=None, description="scorers for this case")
+    assertions: tuple[Assertion, ...] = Field(default=(), description="deterministic checks")
 
     @model_validator(mode="after")
     def _one_input(self) -> Case:
