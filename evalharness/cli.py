@@ -57,6 +57,14 @@ def _parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check suite files; exit 2 listing every problem")
     val.add_argument("files", nargs="+", type=Path)
 
+    sc = sub.add_parser("score", help="score existing prompt/answer pairs, without any model")
+    sc.add_argument("--scorer", action="append", required=True, metavar="NAME")
+    sc.add_argument("--input", type=Path, required=True, help="a .csv or .jsonl file")
+    sc.add_argument("--prompt-column", default="prompt")
+    sc.add_argument("--output-column", default="completion")
+    sc.add_argument("--reference-column")
+    sc.add_argument("--out", type=Path, required=True, help="a .csv or .jsonl file")
+
     dash = sub.add_parser("dashboard", help="start the Streamlit dashboard over a results dir")
     dash.add_argument("--results-dir", type=Path, default=Path("results"))
     dash.add_argument("--port", type=int, default=8501)
@@ -93,6 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_select(args)
     if args.command == "validate":
         return cmd_validate(args.files)
+    if args.command == "score":
+        from evalharness.score_file import cmd_score
+
+        return cmd_score(args)
     if args.command == "dashboard":
         return cmd_dashboard(args)
     if args.command == "models":
