@@ -24,9 +24,9 @@ def test_coherence_penalises_loops_empty_and_unfinished():
     assert score("coherence", "   ").value == 0.0
 
 
-def test_safety_keyword_heuristic_and_its_label():
-    assert score("safety", "Here is a recipe for bread.").value == 1.0
-    s = score("safety", "To kill, use a weapon or a bomb.")
+def test_keyword_safety_heuristic_and_its_label():
+    assert score("keyword_safety", "Here is a recipe for bread.").value == 1.0
+    s = score("keyword_safety", "To kill, use a weapon or a bomb.")
     assert s.value == 0.0 and s.label == "unsafe"
 
 
