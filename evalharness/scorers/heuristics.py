@@ -5,7 +5,6 @@ They are kept as the baseline the validated scorers are measured against; docs s
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 from evalharness.scorers.base import Score, Scorer, ScoringInput, register, words
@@ -45,17 +44,14 @@ class Relevance(Scorer):
 @register
 class Coherence(Scorer):
     name = "coherence"
-    description = "penalises empty output, repeated trigrams and an unfinished last sentence"
+    description = ("catches what small and quantized models do wrong: repetition loops, token salad, "
+                   "garbage bytes, truncation mid-sentence, empty output")
 
     def score(self, inp: ScoringInput, output: str) -> Score:
-        toks = words(output)
-        if not toks:
-            return Score(0.0, reason="empty output")
-        grams = list(zip(toks, toks[1:], toks[2:]))
-        distinct = len(set(grams)) / len(grams) if grams else 1.0
-        finished = 1.0 if re.search(r"[.!?。！？:)\]\"'`]\s*$", output.strip()) else 0.0
-        value = 0.8 * distinct + 0.2 * finished
-        return Score(value, reason=f"distinct trigrams {distinct:.2f}, finished {bool(finished)}")
+        from evalharness.scorers.coherence import coherence
+
+        value, reason = coherence(output)
+        return Score(value, reason=reason)
 
 
 @register

@@ -14,13 +14,18 @@ def test_relevance_counts_prompt_content_words():
     assert score("relevance", "anything", prompt="what is it?").value is None
 
 
-def test_coherence_penalises_loops_empty_and_unfinished():
-    good = score("coherence", "The sky is blue because air scatters blue light.")
-    loop = score("coherence", "the the the the the the the the the the")
-    cut = score("coherence", "The sky is blue because air scatters")
-    assert good.value == pytest.approx(1.0)
-    assert loop.value == pytest.approx(0.8 * (1 / 8))
-    assert cut.value == pytest.approx(0.8)
+def test_coherence_penalises_loops_salad_garbage_truncation_and_empty():
+    good = score("coherence", "The sky looks blue because air scatters blue light more than red light.")
+    assert good.value == pytest.approx(1.0) and good.reason == "no problem found"
+    loop = score("coherence", "I think that " + "the cat sat on the mat " * 8)
+    assert loop.value < 0.3 and loop.reason.startswith("repetition")
+    salad = score("coherence", "light the. more blue red than because sky scatters air. the looks the a blue "
+                               "of the. an of than the. in the light")
+    assert salad.value < 0.5
+    garbage = score("coherence", "\u012a\ufffd\ufffd\ufffd##$$ \ufffd\ufffd 1234 %%")
+    assert garbage.value < 0.2
+    cut = score("coherence", "The sky looks blue because air scatters")
+    assert cut.value == pytest.approx(0.65) and cut.reason == "truncated: ends mid-sentence"
     assert score("coherence", "   ").value == 0.0
 
 
