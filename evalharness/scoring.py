@@ -21,7 +21,9 @@ def scoring_input(case: Case) -> ScoringInput:
         prompt=case_question(case),
         reference=case.reference,
         tags=case.tags,
-        extra={"assertions": case.assertions},
+        extra={"assertions": case.assertions, "languages": case.languages,
+               "correct_answers": case.correct_answers, "incorrect_answers": case.incorrect_answers,
+               "functions": case.functions, "expected_call": case.expected_call},
     )
 
 

@@ -139,6 +139,11 @@ class Case(Strict):
     generation: GenerationOverride | None = Field(default=None, description="overrides")
     scorers: tuple[ScorerName, ...] | None = Field(default=None, description="scorers for this case")
     assertions: tuple[Assertion, ...] = Field(default=(), description="deterministic checks")
+    languages: tuple[str, ...] = Field(default=(), description="ISO 639-1 codes the answer must use")
+    correct_answers: tuple[str, ...] = Field(default=(), description="acceptable answers (factual)")
+    incorrect_answers: tuple[str, ...] = Field(default=(), description="known wrong answers (factual)")
+    functions: tuple[dict, ...] = Field(default=(), description="function schemas (function_call)")
+    expected_call: dict | None = Field(default=None, description="{name, arguments} (function_call)")
 
     @model_validator(mode="after")
     def _one_input(self) -> Case:
