@@ -31,10 +31,15 @@ def summarize_variant(variant: Variant, samples: Sequence[Sample]) -> Variant:
             + ", ".join(unstable)
         )
     scores: dict[str, float | None] = {}
+    by_tag: dict[str, dict[str, float | None]] = {}
     if not variant.synthetic:
         names = sorted({name for s in ok for name in s.scores})
         for name in names:
             scores[name] = summarize(s.scores.get(name) for s in ok)["mean"]  # type: ignore[assignment]
+        for tag in sorted({t for s in ok for t in s.tags}):
+            tagged = [s for s in ok if tag in s.tags]
+            by_tag[tag] = {name: summarize(s.scores.get(name) for s in tagged)["mean"]  # type: ignore[misc]
+                           for name in names}
     elif ok:
         note = "synthetic model (random weights): its scores are not a quality result"
         if note not in warnings:
@@ -43,5 +48,6 @@ def summarize_variant(variant: Variant, samples: Sequence[Sample]) -> Variant:
         "summary": summary,
         "success_rate": (len(ok) / len(mine)) if mine else None,
         "scores": scores,
+        "scores_by_tag": by_tag,
         "warnings": warnings,
     })

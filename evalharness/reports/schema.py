@@ -90,6 +90,7 @@ class Variant(Record):
     summary: dict[str, MetricSummary] = Field(default_factory=dict)
     success_rate: float | None = None
     scores: dict[str, float | None] = Field(default_factory=dict)
+    scores_by_tag: dict[str, dict[str, float | None]] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
     fidelity: FidelitySummary | None = None
 

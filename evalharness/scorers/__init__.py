@@ -1,7 +1,12 @@
 """Quality and safety scorers, registered by name. Never imports measure/."""
 
 from evalharness.scorers import (  # noqa: F401  (registers)
-    assertions, function_call, heuristics, language, refusal, safety,
+    assertions,
+    function_call,
+    heuristics,
+    language,
+    refusal,
+    safety,
 )
 from evalharness.scorers.base import SCORERS, Score, Scorer, ScoringInput
 

@@ -141,8 +141,9 @@ def _row_to_case(row: dict[str, Any], spec: CaseFile, index: int, path: Path) ->
     if not isinstance(prompt, str) or not prompt.strip():
         return None, f"column {spec.prompt!r} is empty or not text"
     tags: list[str] = list(spec.add_tags)
-    if spec.tags is not None:
-        value = row.get(spec.tags)
+    tag_columns = (spec.tags,) if isinstance(spec.tags, str) else spec.tags or ()
+    for column in tag_columns:
+        value = row.get(column)
         if isinstance(value, list):
             tags.extend(str(t) for t in value)
         elif value:

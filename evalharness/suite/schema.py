@@ -163,7 +163,8 @@ class CaseFile(Strict):
     id: str | None = Field(default=None, description="column holding the case id (else row-N)")
     prompt: str = Field(default="prompt", description="column holding the prompt")
     reference: str | None = Field(default=None, description="column holding the reference")
-    tags: str | None = Field(default=None, description="column of tags ('a;b' in CSV)")
+    tags: str | tuple[str, ...] | None = Field(
+        default=None, description="column(s) of tags ('a;b' in CSV)")
     as_chat: bool = Field(default=True, description="send the prompt as a user chat message")
     limit: int | None = Field(default=None, ge=1, description="read at most this many rows")
     add_tags: tuple[str, ...] = Field(default=(), description="tags given to every row")
