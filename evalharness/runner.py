@@ -489,7 +489,8 @@ class Runner:
         samples = sorted(state.content.samples.values(),
                          key=lambda s: (order.get(s.variant_id, 1 << 30), case_order.get(s.case_id, 0), s.repeat))
         if scored:
-            samples = score_samples(samples, {c.id: c for c in self.loaded.cases}, self.suite.scorers)
+            samples = score_samples(samples, {c.id: c for c in self.loaded.cases}, self.suite.scorers,
+                                    self.suite.tag_scorers)
         variants: list[Variant] = []
         for plan in state.plans:
             v = state.content.variants.get(plan.id)

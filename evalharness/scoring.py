@@ -28,7 +28,8 @@ def scoring_input(case: Case) -> ScoringInput:
 
 
 def score_samples(
-    samples: Iterable[Sample], cases: Mapping[str, Case], default_scorers: Sequence[str]
+    samples: Iterable[Sample], cases: Mapping[str, Case], default_scorers: Sequence[str],
+    tag_scorers: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Sample]:
     """Samples with `scores` and `score_details` filled for every successful generation."""
     out: list[Sample] = []
@@ -38,6 +39,8 @@ def score_samples(
             out.append(sample)
             continue
         names = list(case.scorers if case.scorers is not None else default_scorers)
+        for tag in case.tags:
+            names += [n for n in (tag_scorers or {}).get(tag, ()) if n not in names]
         if case.assertions and "assertions" not in names:
             names.append("assertions")  # a case's assertions are always checked
         inp = scoring_input(case)

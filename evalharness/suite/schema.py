@@ -237,6 +237,8 @@ class Suite(Strict):
     scorers: tuple[ScorerName, ...] = Field(
         default=("relevance", "coherence", "safety", "factual"), description="scorer names"
     )
+    tag_scorers: dict[str, tuple[ScorerName, ...]] = Field(
+        default_factory=dict, description="extra scorers for cases with a tag, e.g. {safety: [refusal]}")
     alerts: tuple[AlertRule, ...] = Field(default=(), description="alert rules")
     default_alerts: bool = Field(default=True, description="add the four default rules")
     gate: GatePolicy = Field(default_factory=GatePolicy, description="baseline comparison policy")
