@@ -1,0 +1,1 @@
+"""OpenAI-compatible endpoints: a streaming client, one-shot probes and load runs."""

@@ -1,0 +1,164 @@
+"""A streaming chat-completions client that times every chunk and turns faults into data.
+
+TTFT is the arrival of the first content chunk; inter-token latency is the mean gap between
+content chunks; decode tokens/s is (tokens - 1) over the time from the first to the last
+content chunk. Token counts come from the server's `usage` report, else a local tokenizer
+when one is given, else the number of content chunks; `token_source` says which.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import httpx
+
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect_s: float = 5.0
+    first_token_s: float = 30.0  # also the longest allowed stall between chunks
+    total_s: float = 120.0
+
+
+@dataclass
+class EndpointResult:
+    success: bool
+    error_kind: str | None  # connect, timeout_connect, timeout_first_token, stall, timeout_total,
+    #                         http_4xx, http_5xx, malformed, server_error, truncated, empty
+    error: str | None
+    status_code: int | None
+    text: str
+    start_s: float
+    end_s: float
+    chunk_times_s: list[float] = field(default_factory=list)
+    completion_tokens: int | None = None
+    prompt_tokens: int | None = None
+    token_source: str | None = None
+
+    @property
+    def latency_s(self) -> float:
+        return self.end_s - self.start_s
+
+    @property
+    def ttft_s(self) -> float | None:
+        return self.chunk_times_s[0] - self.start_s if self.chunk_times_s else None
+
+    @property
+    def inter_token_latency_s(self) -> float | None:
+        t = self.chunk_times_s
+        return (t[-1] - t[0]) / (len(t) - 1) if len(t) >= 2 else None
+
+    @property
+    def decode_tokens_per_s(self) -> float | None:
+        t, n = self.chunk_times_s, self.completion_tokens
+        if n is None or n < 2 or len(t) < 2 or t[-1] <= t[0]:
+            return None
+        return (n - 1) / (t[-1] - t[0])
+
+    def record(self) -> dict[str, Any]:
+        out = asdict(self)
+        out.pop("chunk_times_s")
+        out.update(latency_s=self.latency_s, ttft_s=self.ttft_s,
+                   inter_token_latency_s=self.inter_token_latency_s,
+                   decode_tokens_per_s=self.decode_tokens_per_s, chunks=len(self.chunk_times_s))
+        return out
+
+
+def stream_chat(
+    base_url: str,
+    model: str,
+    messages: Sequence[dict[str, str]],
+    max_tokens: int = 64,
+    temperature: float = 0.0,
+    api_key: str | None = None,
+    timeouts: Timeouts = Timeouts(),
+    count_tokens: Callable[[str], int] | None = None,
+    clock: Clock = time.perf_counter,
+    client: httpx.Client | None = None,
+) -> EndpointResult:
+    """One streamed chat completion; every failure comes back as a result, never raised."""
+    url = base_url.rstrip("/") + "/chat/completions"
+    body = {"model": model, "messages": list(messages), "max_tokens": max_tokens,
+            "temperature": temperature, "stream": True, "stream_options": {"include_usage": True}}
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    timeout = httpx.Timeout(connect=timeouts.connect_s, read=timeouts.first_token_s,
+                            write=timeouts.connect_s, pool=timeouts.connect_s)
+    own = client is None
+    http = client or httpx.Client()
+    start = clock()
+    parts: list[str] = []
+    times: list[float] = []
+    usage: dict[str, Any] = {}
+    status: int | None = None
+
+    def result(kind: str | None, error: str | None) -> EndpointResult:
+        text = "".join(parts)
+        tokens, source = _count(usage, text, times, count_tokens)
+        return EndpointResult(success=kind is None, error_kind=kind, error=error, status_code=status, text=text,
+                              start_s=start, end_s=clock(), chunk_times_s=times, completion_tokens=tokens,
+                              prompt_tokens=usage.get("prompt_tokens"), token_source=source)
+
+    try:
+        with http.stream("POST", url, json=body, headers=headers, timeout=timeout) as resp:
+            status = resp.status_code
+            if status >= 400:
+                detail = resp.read().decode("utf-8", "replace")[:200]
+                return result("http_5xx" if status >= 500 else "http_4xx", f"HTTP {status}: {detail}")
+            done = False
+            for line in resp.iter_lines():
+                if clock() - start > timeouts.total_s:
+                    return result("timeout_total", f"no complete answer within {timeouts.total_s:g} s")
+                if not line.startswith("data:"):
+                    continue
+                payload = line[5:].strip()
+                if payload == "[DONE]":
+                    done = True
+                    break
+                try:
+                    chunk = json.loads(payload)
+                except json.JSONDecodeError:
+                    return result("malformed", f"unparseable server-sent event: {payload[:80]!r}")
+                if "error" in chunk:
+                    return result("server_error", f"server error in stream: {str(chunk['error'])[:160]}")
+                if chunk.get("usage"):
+                    usage = chunk["usage"]
+                for choice in chunk.get("choices") or ():
+                    content = (choice.get("delta") or {}).get("content")
+                    if content:
+                        times.append(clock())
+                        parts.append(content)
+            if not done:
+                return result("truncated", "the stream ended without [DONE]")
+    except httpx.ConnectTimeout:
+        return result("timeout_connect", f"no connection within {timeouts.connect_s:g} s")
+    except httpx.ConnectError as exc:
+        return result("connect", f"cannot connect to {url}: {exc}")
+    except httpx.ReadTimeout:
+        if not times:
+            return result("timeout_first_token", f"no first token within {timeouts.first_token_s:g} s")
+        return result("stall", f"the stream stalled for over {timeouts.first_token_s:g} s")
+    except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+        return result("truncated", f"the connection broke mid-stream: {exc}")
+    finally:
+        if own:
+            http.close()
+    if not "".join(parts).strip():
+        return result("empty", "the server answered with no content")
+    return result(None, None)
+
+
+def _count(usage: dict[str, Any], text: str, times: list[float],
+           count_tokens: Callable[[str], int] | None) -> tuple[int | None, str | None]:
+    if isinstance(usage.get("completion_tokens"), int):
+        return usage["completion_tokens"], "usage"
+    if count_tokens is not None and text:
+        return count_tokens(text), "tokenizer"
+    if times:
+        return len(times), "chunks"
+    return None, None

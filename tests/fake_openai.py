@@ -1,0 +1,104 @@
+"""A scripted OpenAI-compatible server on loopback: exact timings and every kind of fault."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Script:
+    """What the next request gets. `mode`: ok, http500, http429, garbage, truncate, stall, empty,
+    drop (close the connection without answering), error_event."""
+
+    mode: str = "ok"
+    first_delay_s: float = 0.0
+    gap_s: float = 0.0
+    chunks: list[str] = field(default_factory=lambda: ["Hello", " there", ",", " friend", "."])
+    usage: bool = True
+    stall_s: float = 5.0
+
+
+class FakeOpenAI:
+    def __init__(self) -> None:
+        self.queue: deque[Script] = deque()
+        self.default = Script()
+        self.requests: list[dict] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # keep test output clean
+                pass
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", 0))
+                server.requests.append({"body": json.loads(self.rfile.read(length) or b"{}"),
+                                        "auth": self.headers.get("Authorization")})
+                script = server.queue.popleft() if server.queue else server.default
+                server.respond(self, script)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def __enter__(self) -> FakeOpenAI:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def respond(self, h: BaseHTTPRequestHandler, s: Script) -> None:
+        if s.mode == "drop":
+            h.close_connection = True
+            h.connection.shutdown(2)
+            return
+        if s.mode in ("http500", "http429"):
+            body = b'{"error": "scripted"}'
+            h.send_response(500 if s.mode == "http500" else 429)
+            h.send_header("Content-Type", "application/json")
+            h.send_header("Content-Length", str(len(body)))
+            h.end_headers()
+            h.wfile.write(body)
+            return
+        h.send_response(200)
+        h.send_header("Content-Type", "text/event-stream")
+        h.send_header("Connection", "close")
+        h.end_headers()
+        h.close_connection = True
+
+        def send(obj) -> None:
+            data = obj if isinstance(obj, str) else json.dumps(obj)
+            h.wfile.write(f"data: {data}\n\n".encode())
+            h.wfile.flush()
+
+        time.sleep(s.first_delay_s)
+        if s.mode == "stall":
+            time.sleep(s.stall_s)
+        if s.mode == "garbage":
+            send("{not json")
+            return
+        if s.mode == "error_event":
+            send({"error": {"message": "model overloaded"}})
+            return
+        chunks = [] if s.mode == "empty" else s.chunks
+        for i, text in enumerate(chunks):
+            if i:
+                time.sleep(s.gap_s)
+            send({"choices": [{"index": 0, "delta": {"content": text}}]})
+            if s.mode == "truncate" and i == 1:
+                return
+        if s.usage:
+            send({"choices": [], "usage": {"prompt_tokens": 7, "completion_tokens": len(chunks)}})
+        send("[DONE]")
