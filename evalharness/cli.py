@@ -57,6 +57,24 @@ def _parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check suite files; exit 2 listing every problem")
     val.add_argument("files", nargs="+", type=Path)
 
+    pr = sub.add_parser("probe", help="measure an OpenAI-compatible endpoint, optionally under load")
+    pr.add_argument("base_url", help="as clients take it, e.g. http://127.0.0.1:8080/v1")
+    pr.add_argument("--model", required=True)
+    pr.add_argument("--prompt", default="Say hello in one short sentence.")
+    pr.add_argument("--requests", type=int, default=5)
+    pr.add_argument("--concurrency", type=int, default=1, help="requests in flight at once (load mode)")
+    pr.add_argument("--max-tokens", type=int, default=64)
+    pr.add_argument("--api-key-env", help="environment variable holding the API key")
+    pr.add_argument("--timeout", type=float, default=120.0, help="total seconds per request")
+    pr.add_argument("--json", type=Path, metavar="FILE", help="write {requests, summary} as JSON")
+
+    mon = sub.add_parser("monitor", help="probe a suite's endpoints on a schedule, with stateful alerts")
+    mon.add_argument("suite", type=Path)
+    mon.add_argument("--interval", default=None, help="between probe rounds, e.g. 30s, 2m (default: suite)")
+    mon.add_argument("--duration", default=None, help="stop after e.g. 10m, 1h (default: until stopped)")
+    mon.add_argument("--output-dir", type=Path, default=Path("results"))
+    mon.add_argument("--prometheus-port", type=int, help="expose metrics for Prometheus on this port")
+
     sc = sub.add_parser("score", help="score existing prompt/answer pairs, without any model")
     sc.add_argument("--scorer", action="append", required=True, metavar="NAME")
     sc.add_argument("--input", type=Path, required=True, help="a .csv or .jsonl file")
@@ -101,6 +119,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_select(args)
     if args.command == "validate":
         return cmd_validate(args.files)
+    if args.command == "probe":
+        return cmd_probe(args)
+    if args.command == "monitor":
+        from evalharness.monitor.command import cmd_monitor
+
+        return cmd_monitor(args)
     if args.command == "score":
         from evalharness.score_file import cmd_score
 
@@ -129,6 +153,44 @@ def cmd_validate(files: Sequence[Path]) -> int:
         print(f"{f}: ok ({len(loaded.cases)} cases, {len(loaded.suite.models)} models, "
               f"{len(loaded.suite.quantizations)} quantizations)")
     return EXIT_BAD_INPUT if bad else EXIT_OK
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    import os
+
+    from rich.table import Table
+
+    from evalharness.console import console
+    from evalharness.endpoints.client import Timeouts
+    from evalharness.endpoints.probe import run_probe, write_json
+
+    if args.requests < 1 or args.concurrency < 1 or args.requests > 100_000:
+        print("evalharness: --requests must be 1..100000 and --concurrency at least 1", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    key = os.environ.get(args.api_key_env) if args.api_key_env else None
+    if args.api_key_env and key is None:
+        print(f"evalharness: environment variable {args.api_key_env} is not set", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    results, summ = run_probe(args.base_url, args.model, args.prompt, args.requests, args.concurrency,
+                              args.max_tokens, key, Timeouts(total_s=args.timeout))
+    table = Table(title=f"{args.base_url} · {args.model}")
+    for col in ("#", "ok", "TTFT s", "ITL s", "latency s", "tokens", "tok/s", "error"):
+        table.add_column(col)
+    for i, r in enumerate(results, 1):
+        f = lambda v, d=3: "—" if v is None else f"{v:.{d}f}"  # noqa: E731
+        table.add_row(str(i), "yes" if r.success else "no", f(r.ttft_s), f(r.inter_token_latency_s),
+                      f(r.latency_s), str(r.completion_tokens if r.completion_tokens is not None else "—"),
+                      f(r.decode_tokens_per_s, 1), r.error or "")
+    console.print(table)
+    lat = summ["latency_s"]
+    console.print(f"success {summ['succeeded']}/{summ['requests']}, {summ['requests_per_s']:.2f} req/s, "
+                  f"{summ['output_tokens_per_s']:.1f} output tok/s at concurrency {summ['concurrency']}; "
+                  f"latency p50 {lat['p50'] or 0:.3f} s p95 {lat['p95'] or 0:.3f} s; "
+                  f"tokens counted by {', '.join(summ['token_sources']) or '—'}")
+    if args.json:
+        write_json(args.json, results, summ)
+        console.print(f"json: {args.json}")
+    return EXIT_OK if summ["succeeded"] == summ["requests"] else EXIT_GATE
 
 
 def dashboard_app() -> Path:
