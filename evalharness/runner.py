@@ -103,8 +103,15 @@ def plan_variants(suite: Suite, device: str, patterns: Sequence[str] = ()) -> li
         triples = [(by_label[e.model], e.quantization, e.axes(suite.axes)) for e in suite.matrix]
     else:
         triples = [(m, q, suite.axes) for m in suite.models for q in suite.quantizations]
-    plans = [VariantPlan(f"{m.label}/{q}/{device}{a.suffix()}", m, q, device, a)
-             for m, q, a in triples]
+    plans = []
+    for m, q, a in triples:
+        if m.source == "openai":  # an endpoint serves one variant: whatever it serves
+            q, d = "served", "remote"
+        else:
+            d = device
+        plan = VariantPlan(f"{m.label}/{q}/{d}{a.suffix()}", m, q, d, a)
+        if plan not in plans:
+            plans.append(plan)
     if patterns:
         plans = [p for p in plans if any(fnmatch.fnmatch(p.id, pat) for pat in patterns)]
     return reference_first(suite, plans)
@@ -159,6 +166,11 @@ class TransformersFactory:
 
     def __call__(self, plan: VariantPlan) -> Backend:
         from evalharness.models.backend import load_backend
+
+        if plan.model.endpoint is not None:
+            from evalharness.models.openai_backend import OpenAIBackend
+
+            return OpenAIBackend(plan.model.id, plan.model.endpoint)  # type: ignore[return-value]
 
         return load_backend(plan.model.source, plan.model.id, plan.model.revision,
                             plan.quantization, plan.device, plan.axes)
@@ -403,8 +415,11 @@ class Runner:
             self.progress.message(f"{plan.id}: load failed: {_error_text(exc)}")
             self.progress.advance(steps)
             return
-        load = LoadFigures(seconds=timer.seconds, peak_rss_mb=rss.peak_mb, footprint_mb=footprint,
-                           gpu_peak_mb=gpu.torch_peak_allocated_mb(plan.device))
+        if getattr(backend, "remote", False):
+            load = LoadFigures()  # nothing is loaded here: the server's figures are not ours to report
+        else:
+            load = LoadFigures(seconds=timer.seconds, peak_rss_mb=rss.peak_mb, footprint_mb=footprint,
+                               gpu_peak_mb=gpu.torch_peak_allocated_mb(plan.device))
         self._record_variant(state, self._variant(plan, "ok", load=load))
         try:
             self._warm_up(backend, cases, plan, state)
@@ -459,6 +474,9 @@ class Runner:
             "variant_id": plan.id, "case_id": case.id, "repeat": repeat, "tags": list(case.tags),
             "prompt": prompt,
         }
+        if hasattr(backend, "measure_case"):
+            fields = backend.measure_case(case, gen_params(self.suite, case))
+            return Sample(**base, **fields), False
         try:
             ids = backend.encode(case)
             params = gen_params(self.suite, case)
@@ -477,6 +495,7 @@ class Runner:
         return Sample(
             **base, output=output, prompt_tokens=len(ids), output_tokens=t.output_tokens,
             output_ids=measured.output_ids, batch_size=getattr(backend, "batch_size", 1),
+            token_count_source="tokenizer",
             latency_s=t.latency_s, ttft_s=t.ttft_s, prefill_tokens_per_s=t.prefill_tokens_per_s,
             decode_tokens_per_s=t.decode_tokens_per_s, inter_token_latency_s=t.inter_token_latency_s,
             peak_rss_mb=measured.peak_rss_mb, gpu_peak_mb=measured.gpu_peak_mb,

@@ -175,5 +175,19 @@ class TinyRandomSource(ModelSource):
         return [self.ID]
 
 
-for _source in (EmbeddedSource(), HuggingFaceSource(), TinyRandomSource()):
+class OpenAISource(ModelSource):
+    name = "openai"
+    description = "a model served by an OpenAI-compatible server (vLLM, llama.cpp, Ollama, TGI); needs `endpoint`"
+
+    def availability(self, model_id: str) -> tuple[bool, str]:
+        return True, "measured over HTTP (streaming chat completions)"
+
+    def load(self, model_id: str, dtype: Any, revision: str | None = None, **load_kwargs: Any) -> LoadedModel:
+        raise ValueError("endpoint models are not loaded in this process; the runner streams from the server")
+
+    def examples(self) -> list[str]:
+        return ["<model name at the endpoint>"]
+
+
+for _source in (EmbeddedSource(), HuggingFaceSource(), TinyRandomSource(), OpenAISource()):
     SOURCES.add(_source.name, _source)

@@ -6,6 +6,7 @@ from evalharness.quantization import (  # noqa: F401  (registers)
     gguf_native,
     precision,
     quanto_schemes,
+    served,
     torchao_schemes,
 )
 from evalharness.quantization.base import SCHEMES, QuantScheme

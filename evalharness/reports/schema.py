@@ -125,6 +125,7 @@ class Sample(Record):
     gpu_device_used_mb: float | None = None
     output_ids: list[int] | None = None
     batch_size: int = 1
+    token_count_source: str | None = None  # tokenizer (local), or usage / tokenizer / chunks (endpoint)
     success: bool
     error: str | None
     scores: dict[str, float | None] = Field(default_factory=dict)

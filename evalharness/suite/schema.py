@@ -35,6 +35,24 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class EndpointTimeouts(Strict):
+    """Seconds to wait before a request counts as failed."""
+
+    connect_s: float = Field(default=5.0, gt=0, description="to open the connection")
+    first_token_s: float = Field(default=30.0, gt=0, description="to the first chunk, and any stall after")
+    total_s: float = Field(default=120.0, gt=0, description="for the whole answer")
+
+
+class EndpointSpec(Strict):
+    """An OpenAI-compatible server (vLLM, llama.cpp, Ollama, TGI, ...)."""
+
+    base_url: str = Field(pattern=r"^https?://", description="as clients take it, e.g. http://127.0.0.1:8080/v1")
+    api_key_env: str | None = Field(default=None, description="environment variable holding the API key")
+    timeouts: EndpointTimeouts = Field(default_factory=EndpointTimeouts, description="request timeouts")
+    tokenizer: str | None = Field(
+        default=None, description="count tokens locally when the server reports no usage: 'embedded' or an HF id")
+
+
 class ModelSpec(Strict):
     """One model to evaluate."""
 
@@ -42,6 +60,7 @@ class ModelSpec(Strict):
     id: str = Field(min_length=1, description="model id within the source (hub id, folder, ...)")
     name: str | None = Field(default=None, description="short label used in variant ids")
     revision: str | None = Field(default=None, description="hub revision (hf source only)")
+    endpoint: EndpointSpec | None = Field(default=None, description="the server (openai source only)")
 
     @field_validator("source")
     @classmethod
@@ -55,6 +74,8 @@ class ModelSpec(Strict):
         problem = SOURCES.get(self.source).check_id(self.id)
         if problem:
             raise ValueError(problem)
+        if (self.source == "openai") != (self.endpoint is not None):
+            raise ValueError("give `endpoint` with source `openai`, and only there")
         return self
 
     @property
@@ -216,6 +237,21 @@ class Fidelity(Strict):
         default=None, description="reference quantization (default: fp32 on CPU, bf16 on GPU)")
 
 
+class MonitorConfig(Strict):
+    """`evalharness monitor`: scheduled probes of the suite's endpoint models."""
+
+    interval_s: float = Field(default=30.0, gt=0, description="between probe rounds")
+    health_prompt: str = Field(default="Reply with the single word OK.", description="the probe prompt")
+    use_cases: bool = Field(default=False, description="cycle through the suite's cases instead")
+    max_tokens: int = Field(default=32, ge=1, le=4096, description="per probe")
+    window_requests: int = Field(default=20, ge=1, description="rolling window: last N probes")
+    window_s: float = Field(default=300.0, gt=0, description="rolling window: last M seconds")
+    cooldown_s: float = Field(default=300.0, ge=0, description="before a still-firing alert repeats")
+    max_backoff: int = Field(default=8, ge=1, le=64, description="failures stretch the interval up to this factor")
+    webhook_url: str | None = Field(default=None, pattern=r"^https?://", description="POST fired/resolved alerts")
+    rules: tuple[AlertRule, ...] | None = Field(default=None, description="default: the four default rules")
+
+
 class Suite(Strict):
     """A declarative evaluation: models x quantizations, run over cases, scored and alerted."""
 
@@ -243,6 +279,7 @@ class Suite(Strict):
     default_alerts: bool = Field(default=True, description="add the four default rules")
     gate: GatePolicy = Field(default_factory=GatePolicy, description="baseline comparison policy")
     axes: Axes = Field(default_factory=Axes, description="default variant axes")
+    monitor: MonitorConfig = Field(default_factory=MonitorConfig, description="endpoint monitoring")
     fidelity: Fidelity = Field(default_factory=Fidelity, description="drift from a reference")
     threads: int | None = Field(default=None, ge=1, le=1024, description="torch CPU threads")
 
