@@ -16,7 +16,7 @@ from evalharness.measure.stats import summarize
 
 def run_probe(base_url: str, model: str, prompt: str, requests: int, concurrency: int = 1,
               max_tokens: int = 64, api_key: str | None = None,
-              timeouts: Timeouts = Timeouts()) -> tuple[list[EndpointResult], dict[str, Any]]:
+              timeouts: Timeouts | None = None) -> tuple[list[EndpointResult], dict[str, Any]]:
     """`requests` chat completions, `concurrency` at a time; results in submission order."""
     messages = [{"role": "user", "content": prompt}]
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -25,7 +25,7 @@ def run_probe(base_url: str, model: str, prompt: str, requests: int, concurrency
 
         def one(_: int) -> EndpointResult:
             return stream_chat(base_url, model, messages, max_tokens=max_tokens, api_key=api_key,
-                               timeouts=timeouts, client=client)
+                               timeouts=timeouts or Timeouts(), client=client)
 
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             results = list(pool.map(one, range(requests)))

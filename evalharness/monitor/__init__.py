@@ -1,0 +1,1 @@
+"""`evalharness monitor`: scheduled probes, rolling windows, stateful alerts, JSONL series."""

@@ -1,0 +1,133 @@
+"""`evalharness monitor SUITE`: wiring of the loop to a suite, webhook and Prometheus."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import sys
+from dataclasses import asdict
+from datetime import datetime, timezone
+from typing import Any
+
+from evalharness.endpoints.client import Timeouts, stream_chat
+from evalharness.monitor.loop import Monitor, SeriesWriter, Target
+from evalharness.monitor.state import Transition
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> float:
+    """'30s', '2m', '1h', '1.5h' or plain seconds."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text)
+    if not m:
+        raise ValueError(f"{text!r} is not a duration: use e.g. 30s, 2m, 1h")
+    return float(m.group(1)) * _UNITS[m.group(2) or "s"]
+
+
+def webhook_sender(url: str):
+    import httpx
+
+    def send(tr: Transition) -> None:
+        try:
+            httpx.post(url, json={"source": "evalharness", **asdict(tr), "message": tr.message()}, timeout=5)
+        except httpx.HTTPError as exc:  # a notifier outage must not stop the monitor
+            print(f"webhook {url} failed: {exc}", file=sys.stderr)
+
+    return send
+
+
+class PrometheusExport:
+    def __init__(self, port: int) -> None:
+        from prometheus_client import Counter, Gauge, start_http_server
+
+        labels = ["target"]
+        self.latency = Gauge("evalharness_probe_latency_seconds", "last probe latency", labels)
+        self.ttft = Gauge("evalharness_probe_ttft_seconds", "last probe time to first token", labels)
+        self.tps = Gauge("evalharness_probe_decode_tokens_per_second", "last probe decode rate", labels)
+        self.rate = Gauge("evalharness_window_success_rate", "success rate over the rolling window", labels)
+        self.probes = Counter("evalharness_probes", "probes sent", ["target", "outcome"])
+        self.firing = Gauge("evalharness_alert_firing", "1 while an alert fires", ["target", "rule", "severity"])
+        start_http_server(port, addr="127.0.0.1")
+
+    def probe(self, target: str, record: dict[str, Any], window: list[dict[str, Any]]) -> None:
+        self.probes.labels(target, "success" if record["success"] else record["error_kind"] or "failure").inc()
+        for gauge, key in ((self.latency, "latency_s"), (self.ttft, "ttft_s"), (self.tps, "decode_tokens_per_s")):
+            if record.get(key) is not None:
+                gauge.labels(target).set(record[key])
+        if window:
+            self.rate.labels(target).set(sum(1 for r in window if r["success"]) / len(window))
+
+    def transition(self, tr: Transition) -> None:
+        self.firing.labels(tr.target, tr.rule, tr.severity).set(0 if tr.event == "resolved" else 1)
+
+
+def cmd_monitor(args: argparse.Namespace) -> int:
+    from evalharness.models.openai_backend import case_messages, local_counter
+    from evalharness.suite import SuiteError, load_suite
+
+    try:
+        loaded = load_suite(args.suite)
+    except SuiteError as exc:
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        return 2
+    suite, cfg = loaded.suite, loaded.suite.monitor
+    try:
+        interval = parse_duration(args.interval) if args.interval else cfg.interval_s
+        duration = parse_duration(args.duration) if args.duration else None
+    except ValueError as exc:
+        print(f"evalharness: {exc}", file=sys.stderr)
+        return 2
+    targets = []
+    for m in suite.models:
+        if m.endpoint is None:
+            continue
+        ep = m.endpoint
+        key = os.environ.get(ep.api_key_env) if ep.api_key_env else None
+        if ep.api_key_env and key is None:
+            print(f"evalharness: environment variable {ep.api_key_env} is not set", file=sys.stderr)
+            return 2
+        timeouts = Timeouts(ep.timeouts.connect_s, ep.timeouts.first_token_s, ep.timeouts.total_s)
+        counter = local_counter(ep.tokenizer)
+
+        def call(messages, ep=ep, model=m.id, key=key, timeouts=timeouts, counter=counter):
+            return stream_chat(ep.base_url, model, messages, max_tokens=cfg.max_tokens, api_key=key,
+                               timeouts=timeouts, count_tokens=counter)
+
+        targets.append(Target(name=m.label, base_url=ep.base_url, model=m.id, call=call))
+    if not targets:
+        print(f"evalharness: {args.suite} has no endpoint models (models with source: openai and an endpoint)",
+              file=sys.stderr)
+        return 2
+    prompts = ([case_messages(c) for c in loaded.cases] if cfg.use_cases
+               else [[{"role": "user", "content": cfg.health_prompt}]])
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    writer = SeriesWriter(args.output_dir / "monitor" / f"{suite.name}-{stamp}.jsonl")
+    prom = PrometheusExport(args.prometheus_port) if args.prometheus_port else None
+    hook = webhook_sender(cfg.webhook_url) if cfg.webhook_url else None
+
+    def on_transition(tr: Transition) -> None:
+        if hook:
+            hook(tr)
+        if prom:
+            prom.transition(tr)
+
+    monitor = Monitor(targets, prompts, writer, interval, cfg.window_requests, cfg.window_s, cfg.cooldown_s,
+                      rules=cfg.rules, max_backoff=cfg.max_backoff, duration_s=duration,
+                      on_transition=on_transition, on_probe=prom.probe if prom else None,
+                      log=lambda line: print(line, flush=True))
+    print(f"monitoring {', '.join(t.name for t in targets)} every {interval:g} s; series: {writer.path}",
+          flush=True)
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        probes = monitor.run()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    print(f"{probes} probes written to {writer.path}")
+    return 0

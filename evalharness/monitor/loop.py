@@ -1,0 +1,126 @@
+"""The monitor loop: probe each endpoint on a schedule, window, alert, write, notify, export."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evalharness.alerts import AlertRule, default_rules
+from evalharness.endpoints.client import EndpointResult
+from evalharness.monitor.state import AlertState, RollingWindow, Transition, evaluate_window
+
+Probe = Callable[["Target", list[dict[str, str]]], EndpointResult]
+
+
+@dataclass
+class Target:
+    name: str
+    base_url: str
+    model: str
+    call: Callable[[list[dict[str, str]]], EndpointResult]
+    failures: int = 0
+    next_due: float = 0.0
+    window: RollingWindow | None = None
+    states: list[AlertState] = field(default_factory=list)
+
+
+def probe_record(target: str, r: EndpointResult, at: float) -> dict[str, Any]:
+    return {"kind": "probe", "ts": at, "target": target, "success": r.success, "error_kind": r.error_kind,
+            "error": r.error, "status_code": r.status_code, "latency_s": r.latency_s if r.success else None,
+            "ttft_s": r.ttft_s if r.success else None,
+            "inter_token_latency_s": r.inter_token_latency_s if r.success else None,
+            "decode_tokens_per_s": r.decode_tokens_per_s if r.success else None,
+            "output_tokens": r.completion_tokens if r.success else None, "token_source": r.token_source}
+
+
+class SeriesWriter:
+    """results/monitor/<suite>-<stamp>.jsonl, one record a line, flushed as written."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = open(path, "a", encoding="utf-8")
+
+    def write(self, record: dict[str, Any]) -> None:
+        self._fh.write(json.dumps(record) + "\n")
+        self._fh.flush()
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+class Monitor:
+    def __init__(self, targets: Sequence[Target], prompts: Sequence[list[dict[str, str]]], writer: SeriesWriter,
+                 interval_s: float, window_requests: int, window_s: float, cooldown_s: float,
+                 rules: Sequence[AlertRule] | None = None, max_backoff: int = 8,
+                 duration_s: float | None = None, clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], None] = time.sleep,
+                 on_transition: Callable[[Transition], None] | None = None,
+                 on_probe: Callable[[str, dict[str, Any], list[dict[str, Any]]], None] | None = None,
+                 log: Callable[[str], None] = print) -> None:
+        self.targets = list(targets)
+        self.prompts = itertools.cycle(prompts)
+        self.writer = writer
+        self.interval_s = interval_s
+        self.max_backoff = max_backoff
+        self.duration_s = duration_s
+        self.clock, self.sleep = clock, sleep
+        self.on_transition, self.on_probe, self.log = on_transition, on_probe, log
+        for t in self.targets:
+            t.window = RollingWindow(window_requests, window_s, clock)
+            t.states = [AlertState(rule, t.name, cooldown_s) for rule in (rules or default_rules())]
+        self.probes = 0
+
+    def run(self) -> int:
+        start = self.clock()
+        self.writer.write({"kind": "start", "ts": start, "targets": [t.name for t in self.targets],
+                           "interval_s": self.interval_s})
+        reason = "duration reached"
+        try:
+            while True:
+                now = self.clock()
+                if self.duration_s is not None and now - start >= self.duration_s:
+                    break
+                for t in self.targets:
+                    if now >= t.next_due:
+                        self._probe(t)
+                wake = min(t.next_due for t in self.targets)
+                if self.duration_s is not None:
+                    wake = min(wake, start + self.duration_s)
+                self.sleep(max(0.0, wake - self.clock()))
+        except KeyboardInterrupt:
+            reason = "stopped"
+        finally:
+            self.writer.write({"kind": "stop", "ts": self.clock(), "reason": reason, "probes": self.probes})
+            self.writer.close()
+        return self.probes
+
+    def _probe(self, t: Target) -> None:
+        result = t.call(next(self.prompts))
+        at = self.clock()
+        record = probe_record(t.name, result, at)
+        self.writer.write(record)
+        self.probes += 1
+        assert t.window is not None
+        t.window.add(record)
+        # failures back off exponentially (up to max_backoff x the interval); a success resets
+        t.failures = 0 if result.success else t.failures + 1
+        factor = min(self.max_backoff, 2 ** t.failures) if t.failures else 1
+        t.next_due = at + self.interval_s * factor
+        status = "ok" if result.success else f"FAILED {result.error_kind}: {result.error}"
+        self.log(f"{t.name}: {status}" + (f" latency {result.latency_s:.3f} s" if result.success else ""))
+        window = t.window.records()
+        if self.on_probe is not None:
+            self.on_probe(t.name, record, window)
+        for tr in evaluate_window(t.states, window, at):
+            self.writer.write({"kind": "alert", "ts": tr.at, "event": tr.event, "rule": tr.rule,
+                               "target": tr.target, "metric": tr.metric, "value": tr.value,
+                               "threshold": tr.threshold, "severity": tr.severity, "message": tr.message()})
+            self.log(tr.message())
+            if self.on_transition is not None:
+                self.on_transition(tr)
