@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml Makefile
 install: $(STAMP)
 
 llama-cpp: $(STAMP)
-	@if $(PY) -c "import llama_cpp" 2>/dev/null; then echo "llama-cpp-python already installed"; \
+	@if $(PY) -c "import llama_cpp, llama_cpp.server.app" 2>/dev/null; then echo "llama-cpp-python already installed"; \
 	else \
 	  mkdir -p $(WHEEL_CACHE); \
 	  if ! ls $(WHEEL_CACHE)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1; then \
@@ -35,7 +35,7 @@ llama-cpp: $(STAMP)
 	      $(PY) -m pip wheel -q --no-deps --no-binary llama-cpp-python -w $(WHEEL_CACHE) \
 	      "llama-cpp-python==$(LLAMA_VERSION)" || echo "llama-cpp-python did not build: gguf-native variants will be skipped"; \
 	  fi; \
-	  $(PY) -m pip install -q $(WHEEL_CACHE)/llama_cpp_python-$(LLAMA_VERSION)-*.whl \
+	  $(PY) -m pip install -q "$$(ls $(WHEEL_CACHE)/llama_cpp_python-$(LLAMA_VERSION)-*.whl | head -1)[server]" \
 	    || echo "llama-cpp-python not installed: gguf-native variants will be skipped"; \
 	fi
 

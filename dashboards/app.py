@@ -194,11 +194,33 @@ def samples_section(reports) -> None:
                 st.text(row["output"] if row["output"] is not None else f"(failed) {row['error']}")
 
 
+def monitor_section(root: Path) -> None:
+    for series in dd.monitor_series(root):
+        st.text(f"monitor {series.path.name}: {len(series.probes)} probes"
+                + (" (stopped)" if series.stopped else " (running)"))
+        if not series.open_alerts.empty:
+            st.error(f"{len(series.open_alerts)} open alert(s)")
+            st.dataframe(series.open_alerts[["severity", "rule", "target", "metric", "value", "threshold"]],
+                         hide_index=True, width="stretch")
+        if series.probes.empty:
+            continue
+        df = series.probes.copy()
+        df["success_rate_rolling"] = df.groupby("target")["success"].transform(
+            lambda s: s.astype(float).rolling(20, min_periods=1).mean())
+        long = df.melt(id_vars=["ts", "target"], value_vars=["latency_s", "ttft_s", "success_rate_rolling"],
+                       var_name="metric").dropna()
+        chart = alt.Chart(long).mark_line(point=True).encode(
+            x=alt.X("ts:T", title="time"), y=alt.Y("value:Q"), color="target:N",
+            row=alt.Row("metric:N", title=None)).properties(height=120)
+        st.altair_chart(chart)
+
+
 @st.fragment(run_every=REFRESH_S)
 def live_section(root: Path) -> None:
     reports, _ = load_all(root)
     runs = dd.live_runs(root, reports)
     st.caption(f"Refreshes every {REFRESH_S} s.")
+    monitor_section(root)
     if not runs:
         st.info("No run in progress.")
         return

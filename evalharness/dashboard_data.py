@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,6 +150,41 @@ def trend_frame(reports: Sequence[Report], suite: str, metric: str) -> pd.DataFr
             rows.append({"started_at": pd.Timestamp(r.started_at), "run_id": r.run_id,
                          "variant": row["variant"], "value": row[metric], "alerts": n_alerts})
     return pd.DataFrame(rows, columns=["started_at", "run_id", "variant", "value", "alerts"])
+
+
+@dataclass(frozen=True)
+class MonitorSeries:
+    path: Path
+    probes: pd.DataFrame  # ts (datetime), target, success, latency_s, ttft_s, ...
+    open_alerts: pd.DataFrame  # alerts whose last event is fired/repeated
+    stopped: bool
+
+
+def monitor_series(results_dir: Path, limit: int = 5) -> list[MonitorSeries]:
+    """The newest monitor JSONL series (results/monitor/*.jsonl); torn lines are skipped."""
+    folder = results_dir / "monitor"
+    if not folder.is_dir():
+        return []
+    out = []
+    for path in sorted(folder.glob("*.jsonl"), key=lambda p: p.stat().st_mtime, reverse=True)[:limit]:
+        probes, alerts, stopped = [], {}, False
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if rec.get("kind") == "probe":
+                probes.append(rec)
+            elif rec.get("kind") == "alert":
+                alerts[(rec["rule"], rec["target"])] = rec
+            elif rec.get("kind") == "stop":
+                stopped = True
+        frame = pd.DataFrame(probes)
+        if not frame.empty:
+            frame["ts"] = pd.to_datetime(frame["ts"], unit="s")
+        open_ = [a for a in alerts.values() if a["event"] in ("fired", "repeated")]
+        out.append(MonitorSeries(path, frame, pd.DataFrame(open_), stopped))
+    return out
 
 
 @dataclass(frozen=True)

@@ -83,3 +83,24 @@ def test_dashboard_never_writes_into_results(results_dir, monkeypatch):
     at.run()
     at.selectbox(key="samples_run").set_value("20261120-100000-0000").run()
     assert snapshot(results_dir) == before
+
+
+def test_live_view_shows_monitor_series_and_open_alerts(tmp_path, monkeypatch):
+    import json as _json
+
+    results = tmp_path / "results"
+    (results / "monitor").mkdir(parents=True)
+    lines = [{"kind": "start", "ts": 1.0, "targets": ["srv"]}]
+    for i in range(5):
+        lines.append({"kind": "probe", "ts": 10.0 + i, "target": "srv", "success": i != 3,
+                      "latency_s": 0.5 if i != 3 else None, "ttft_s": 0.1 if i != 3 else None})
+    lines.append({"kind": "alert", "ts": 14.0, "event": "fired", "rule": "flaky", "target": "srv",
+                  "metric": "success", "value": 0.8, "threshold": 0.95, "severity": "critical", "message": "m"})
+    (results / "monitor" / "s-1.jsonl").write_text("\n".join(_json.dumps(x) for x in lines) + "\n{torn")
+    monkeypatch.setenv("EVALHARNESS_RESULTS_DIR", str(results))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    texts = " ".join(t.value for t in at.text)
+    assert "monitor s-1.jsonl: 5 probes (running)" in texts
+    assert any("1 open alert" in e.value for e in at.error)

@@ -1,0 +1,94 @@
+"""A real OpenAI-compatible server: llama-cpp-python's, serving the embedded GGUF on loopback."""
+
+import importlib.util
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from evalharness.endpoints.client import stream_chat
+from evalharness.endpoints.probe import run_probe
+from evalharness.monitor.loop import Monitor, SeriesWriter, Target
+from evalharness.reports import load_report
+from evalharness.runner import Runner, RunOptions
+from evalharness.suite import load_suite
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("uvicorn") is None,
+    reason="needs llama-cpp-python[server] (make llama-cpp builds and installs it)")
+
+
+@pytest.fixture(scope="module")
+def server():
+    from evalharness.models.embedded import gguf_path
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(gguf_path()),
+                             "--model_alias", "gemma3-270m", "--chat_format", "gemma", "--host", "127.0.0.1",
+                             "--port", str(port), "--n_threads", "2", "--n_ctx", "2048"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/models", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        raise AssertionError("llama.cpp server did not start")
+    yield base
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_probe_real_server(server):
+    results, summ = run_probe(server, "gemma3-270m", "Name a colour.", requests=2, max_tokens=12)
+    assert summ["succeeded"] == 2, [r.error for r in results]
+    for r in results:
+        assert 0 < r.ttft_s < r.latency_s and r.completion_tokens >= 1 and r.text.strip()
+        assert r.token_source in ("usage", "chunks")
+
+
+def test_suite_with_local_and_endpoint_variants(server, write_suite, tmp_path):
+    path = write_suite(f"""
+        name: mixed-real
+        models:
+          - {{source: tiny-random, id: tiny-random-gemma3}}
+          - source: openai
+            id: gemma3-270m
+            name: llamacpp
+            endpoint: {{base_url: "{server}", tokenizer: embedded}}
+        quantizations: [fp32]
+        device: cpu
+        generation: {{max_new_tokens: 12}}
+        warmup: 0
+        repeats: 1
+        cases: [{{id: a, messages: [{{role: user, content: "Name a fruit."}}]}}]
+    """)
+    report = load_report(Runner(load_suite(path), RunOptions(output_dir=tmp_path)).run().report_path)
+    remote = next(s for s in report.samples if s.variant_id == "llamacpp/served/remote")
+    assert remote.success, remote.error
+    assert 0 < remote.ttft_s < remote.latency_s and remote.output_tokens >= 1
+    assert remote.token_count_source in ("usage", "tokenizer")
+
+
+def test_short_monitoring_period(server, tmp_path):
+    target = Target("llamacpp", server, "gemma3-270m",
+                    call=lambda msgs: stream_chat(server, "gemma3-270m", msgs, max_tokens=8))
+    writer = SeriesWriter(tmp_path / "m.jsonl")
+    probes = Monitor([target], [[{"role": "user", "content": "Say OK."}]], writer, interval_s=0.5,
+                     window_requests=10, window_s=60, cooldown_s=60, duration_s=3, log=lambda s: None).run()
+    import json
+
+    records = [json.loads(x) for x in (tmp_path / "m.jsonl").read_text().splitlines()]
+    got = [r for r in records if r["kind"] == "probe"]
+    assert probes == len(got) >= 2
+    assert all(r["success"] and r["latency_s"] > 0 and r["ttft_s"] is not None for r in got)
+    assert records[-1]["kind"] == "stop"
