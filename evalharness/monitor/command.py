@@ -40,16 +40,20 @@ def webhook_sender(url: str):
 
 class PrometheusExport:
     def __init__(self, port: int) -> None:
-        from prometheus_client import Counter, Gauge, start_http_server
+        from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 
+        reg = self.registry = CollectorRegistry()
         labels = ["target"]
-        self.latency = Gauge("evalharness_probe_latency_seconds", "last probe latency", labels)
-        self.ttft = Gauge("evalharness_probe_ttft_seconds", "last probe time to first token", labels)
-        self.tps = Gauge("evalharness_probe_decode_tokens_per_second", "last probe decode rate", labels)
-        self.rate = Gauge("evalharness_window_success_rate", "success rate over the rolling window", labels)
-        self.probes = Counter("evalharness_probes", "probes sent", ["target", "outcome"])
-        self.firing = Gauge("evalharness_alert_firing", "1 while an alert fires", ["target", "rule", "severity"])
-        start_http_server(port, addr="127.0.0.1")
+        self.latency = Gauge("evalharness_probe_latency_seconds", "last probe latency", labels, registry=reg)
+        self.ttft = Gauge("evalharness_probe_ttft_seconds", "last probe time to first token", labels, registry=reg)
+        self.tps = Gauge("evalharness_probe_decode_tokens_per_second", "last probe decode rate", labels,
+                         registry=reg)
+        self.rate = Gauge("evalharness_window_success_rate", "success rate over the rolling window", labels,
+                          registry=reg)
+        self.probes = Counter("evalharness_probes", "probes sent", ["target", "outcome"], registry=reg)
+        self.firing = Gauge("evalharness_alert_firing", "1 while an alert fires", ["target", "rule", "severity"],
+                            registry=reg)
+        self.server, self.thread = start_http_server(port, addr="127.0.0.1", registry=reg)
 
     def probe(self, target: str, record: dict[str, Any], window: list[dict[str, Any]]) -> None:
         self.probes.labels(target, "success" if record["success"] else record["error_kind"] or "failure").inc()

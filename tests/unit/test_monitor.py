@@ -90,3 +90,29 @@ monitor: {{interval_s: 0.1}}
     assert records[-1]["kind"] == "stop" and records[-1]["reason"] == "stopped"
     assert records[-1]["probes"] == len(probes)
     assert f"{len(probes)} probes written" in out
+
+
+def test_prometheus_export_serves_probe_and_alert_metrics():
+    import socket
+
+    import httpx
+
+    from evalharness.monitor.command import PrometheusExport
+    from evalharness.monitor.state import Transition
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    prom = PrometheusExport(port)
+    try:
+        prom.probe("srv", {"success": True, "latency_s": 0.75, "ttft_s": 0.1, "decode_tokens_per_s": 20.0},
+                   [{"success": True}, {"success": False}])
+        prom.probe("srv", {"success": False, "error_kind": "http_5xx"}, [])
+        prom.transition(Transition("fired", "flaky", "srv", "success", 0.5, 0.95, "critical", 1.0))
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    finally:
+        prom.server.shutdown()
+    assert 'evalharness_probe_latency_seconds{target="srv"} 0.75' in text
+    assert 'evalharness_window_success_rate{target="srv"} 0.5' in text
+    assert 'evalharness_probes_total{outcome="http_5xx",target="srv"} 1.0' in text
+    assert 'evalharness_alert_firing{rule="flaky",severity="critical",target="srv"} 1.0' in text
