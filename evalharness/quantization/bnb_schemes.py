@@ -16,10 +16,10 @@ class _BnB(QuantScheme):
         raise NotImplementedError
 
     def load_kwargs(self, device: str) -> dict[str, Any]:
-        import warnings
+        import logging
 
-        # bitsandbytes' CPU 8-bit matmul warns about a cast on every call
-        warnings.filterwarnings("ignore", message="MatMul8bitLt")
+        # bitsandbytes' CPU 8-bit matmul logs a warning about a cast on every call
+        logging.getLogger("bitsandbytes.autograd._functions").setLevel(logging.ERROR)
         # bitsandbytes places the weights itself: load straight onto the device
         return {"quantization_config": self.config(), "device_map": device}
 
