@@ -80,7 +80,12 @@ def test_kill_9_then_resume_finishes_without_redoing(tiny_suite, tmp_path):
         if s.key in before:
             assert s.latency_s == before[s.key]  # measured once, kept, not redone
     lines = [json.loads(x) for x in log.read_text().splitlines() if x.strip()]
-    keys = [(r["variant_id"], r["case_id"], r["repeat"]) for r in lines if r.get("kind") == "sample"]
-    assert len(keys) == len(set(keys)) == 24
+    # a sample may be logged again with its fidelity attached, but each is measured only once
+    measured: dict[tuple, set] = {}
+    for r in lines:
+        if r.get("kind") == "sample":
+            measured.setdefault((r["variant_id"], r["case_id"], r["repeat"]), set()).add(r["latency_s"])
+    assert len(measured) == 24
+    assert all(len(latencies) == 1 for latencies in measured.values())
     unknown = cli("run", "--resume", "nope", "--output-dir", str(out))
     assert unknown.returncode == 2 and "no run 'nope'" in unknown.stderr
