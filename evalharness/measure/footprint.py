@@ -46,6 +46,9 @@ def footprint_bytes(model: Any) -> int:
     Shared storage (tied embeddings / LM head) is counted once.
     """
     seen: set[int] = set()
+    # Unpacked weights are fresh tensors: keep every one alive until the count is done, or a
+    # freed one's address could be reused by the next and wrongly taken for shared storage.
+    alive: list[Any] = []
     total = 0
     for tensor in list(model.parameters()) + list(model.buffers()):
         total += tensor_storage_bytes(tensor, seen)
@@ -53,6 +56,7 @@ def footprint_bytes(model: Any) -> int:
         packed = getattr(module, "_packed_params", None)
         if packed is not None and hasattr(packed, "_weight_bias"):
             weight, bias = packed._weight_bias()
+            alive.extend((weight, bias))
             total += tensor_storage_bytes(weight, seen)
             if bias is not None:
                 total += tensor_storage_bytes(bias, seen)

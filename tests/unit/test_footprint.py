@@ -37,3 +37,11 @@ def test_bf16_halves_and_int8_dynamic_packs():
     after = footprint_bytes(SCHEMES.get("int8-dynamic").apply(stack, "cpu"))
     assert before == 2 * (64 * 64 + 64) * 4
     assert after == 2 * (64 * 64 + 64 * 4)
+
+
+def test_int8_dynamic_footprint_is_deterministic():
+    # unpacked weights are temporaries: a reused address must not be taken for shared storage
+    stack = torch.nn.Sequential(*[torch.nn.Linear(32, 32) for _ in range(12)])
+    q = SCHEMES.get("int8-dynamic").apply(stack, "cpu")
+    counts = {footprint_bytes(q) for _ in range(5)}
+    assert counts == {12 * (32 * 32 + 32 * 4)}
