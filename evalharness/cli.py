@@ -286,10 +286,10 @@ def _find_samples_log(output_dir: Path, run_id: str) -> Path | None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from evalharness.alerts import at_or_above
+    from evalharness.cli_common import report_or_none, suite_or_none
     from evalharness.console import RichProgress, console, print_summary
     from evalharness.reports.reader import read_samples_log
     from evalharness.runner import NullProgress, Runner, RunOptions
-    from evalharness.suite import SuiteError, load_suite
 
     samples_path: Path | None = None
     suite_path = args.suite or DEFAULT_SUITE
@@ -301,11 +301,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             return EXIT_BAD_INPUT
         header = read_samples_log(samples_path).header or {}
         suite_path = Path(header.get("suite", {}).get("path", suite_path))
-    try:
-        loaded = load_suite(suite_path)
-    except SuiteError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+    loaded = suite_or_none(suite_path)
+    if loaded is None:
         return EXIT_BAD_INPUT
     if samples_path is not None:
         expected = (read_samples_log(samples_path).header or {}).get("suite", {}).get("sha256")
@@ -321,12 +318,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     baseline = None
     if args.baseline is not None:
-        from evalharness.reports import ReportError, load_report
-
-        try:
-            baseline = load_report(args.baseline)
-        except ReportError as exc:
-            print(f"evalharness: --baseline: {exc}", file=sys.stderr)
+        baseline = report_or_none(args.baseline, "--baseline")
+        if baseline is None:
             return EXIT_BAD_INPUT
     options = RunOptions(output_dir=args.output_dir, repeats=args.repeats,
                          variant_patterns=tuple(args.variant), threads=args.threads)

@@ -7,11 +7,12 @@ import shutil
 import sys
 from pathlib import Path
 
+from evalharness.cli_common import report_or_none, suite_or_none
 from evalharness.compare.engine import compare_reports
 from evalharness.compare.output import notes, terminal_table, write_outputs
 from evalharness.compare.policy import GatePolicy
 from evalharness.console import console
-from evalharness.reports import ReportError, load_report
+from evalharness.reports import load_report
 from evalharness.reports.schema import Report
 
 EXIT_OK, EXIT_GATE, EXIT_BAD_INPUT = 0, 1, 2
@@ -34,21 +35,15 @@ def gate(baseline: Report, candidate: Report, policy: GatePolicy, args: argparse
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    try:
-        baseline, candidate = load_report(args.baseline), load_report(args.candidate)
-    except ReportError as exc:
-        print(f"evalharness: {exc}", file=sys.stderr)
+    baseline, candidate = report_or_none(args.baseline), report_or_none(args.candidate)
+    if baseline is None or candidate is None:
         return EXIT_BAD_INPUT
     policy = GatePolicy()
     if args.suite is not None:
-        from evalharness.suite import SuiteError, load_suite
-
-        try:
-            policy = load_suite(args.suite).suite.gate
-        except SuiteError as exc:
-            for p in exc.problems:
-                print(p, file=sys.stderr)
+        loaded = suite_or_none(args.suite)
+        if loaded is None:
             return EXIT_BAD_INPUT
+        policy = loaded.suite.gate
     if args.tolerance is not None:
         if args.tolerance < 0:
             print("evalharness: --tolerance must be >= 0", file=sys.stderr)
@@ -84,10 +79,8 @@ def cmd_baseline(args: argparse.Namespace) -> int:
         print(f"evalharness: no report {args.run!r} (a path, or a run id under {args.results_dir})",
               file=sys.stderr)
         return EXIT_BAD_INPUT
-    try:
-        report = load_report(source)
-    except ReportError as exc:
-        print(f"evalharness: {exc}", file=sys.stderr)
+    report = report_or_none(source)
+    if report is None:
         return EXIT_BAD_INPUT
     if report.status != "complete":
         print(f"evalharness: run {report.run_id} is {report.status}; pin a complete run", file=sys.stderr)
@@ -102,10 +95,8 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 def cmd_select(args: argparse.Namespace) -> int:
     from evalharness.select import Constraints, select
 
-    try:
-        report = load_report(args.report)
-    except ReportError as exc:
-        print(f"evalharness: {exc}", file=sys.stderr)
+    report = report_or_none(args.report)
+    if report is None:
         return EXIT_BAD_INPUT
     min_scores: dict[str, float] = {}
     for item in args.min_score:

@@ -68,14 +68,11 @@ class PrometheusExport:
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:
+    from evalharness.cli_common import suite_or_none
     from evalharness.models.openai_backend import case_messages, local_counter
-    from evalharness.suite import SuiteError, load_suite
 
-    try:
-        loaded = load_suite(args.suite)
-    except SuiteError as exc:
-        for p in exc.problems:
-            print(p, file=sys.stderr)
+    loaded = suite_or_none(args.suite)
+    if loaded is None:
         return 2
     suite, cfg = loaded.suite, loaded.suite.monitor
     try:
