@@ -289,7 +289,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from evalharness.cli_common import report_or_none, suite_or_none
     from evalharness.console import RichProgress, console, print_summary
     from evalharness.reports.reader import read_samples_log
-    from evalharness.runner import NullProgress, Runner, RunOptions
+    from evalharness.runner import NullProgress, Runner, RunOptions, plan_variants, resolve_device
 
     samples_path: Path | None = None
     suite_path = args.suite or DEFAULT_SUITE
@@ -325,7 +325,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                          variant_patterns=tuple(args.variant), threads=args.threads)
     progress = NullProgress() if args.quiet else RichProgress()
     runner = Runner(loaded, options, progress=progress)
-    if samples_path is None and not runner_has_variants(loaded, options):
+    if samples_path is None and not plan_variants(
+            loaded.suite, resolve_device(loaded.suite.device), options.variant_patterns):
         print(f"evalharness: no variant matches {args.variant}", file=sys.stderr)
         return EXIT_BAD_INPUT
     outcome = runner.resume(samples_path) if samples_path is not None else runner.run()
@@ -348,9 +349,3 @@ def cmd_run(args: argparse.Namespace) -> int:
         gate_failed = gate(baseline, outcome.report, loaded.suite.gate, args)
     return EXIT_GATE if failed or gating or gate_failed else EXIT_OK
 
-
-def runner_has_variants(loaded: object, options: object) -> bool:
-    from evalharness.runner import plan_variants, resolve_device
-
-    suite = loaded.suite  # type: ignore[attr-defined]
-    return bool(plan_variants(suite, resolve_device(suite.device), options.variant_patterns))  # type: ignore[attr-defined]

