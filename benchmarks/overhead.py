@@ -21,7 +21,8 @@ import torch
 from transformers import GenerationConfig
 
 from evalharness.measure.sample import measure_generation
-from evalharness.models.backend import GenParams, load_backend
+from evalharness.runtimes import GenParams
+from evalharness.runtimes.transformers import load_backend
 from evalharness.suite.schema import Case
 
 
@@ -56,7 +57,7 @@ def main() -> None:
 
     def harness() -> float:
         start = time.perf_counter()
-        m = measure_generation(lambda: backend.generate(ids, params), backend.eos_ids)
+        m = measure_generation(lambda: backend.timed_generate(ids, params), backend.eos_ids)
         wall = time.perf_counter() - start
         if m.timing.decode_tokens_per_s is not None:
             decode_rates.append(m.timing.decode_tokens_per_s)

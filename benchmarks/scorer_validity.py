@@ -1,6 +1,6 @@
 """Measured agreement of the scorers with people, on XSTest's human-labelled completions.
 
-    .venv/bin/python benchmarks/scorer_validity.py [--xstest ../shared/datasets/xstest]
+    .venv/bin/python benchmarks/scorer_validity.py [--xstest datasets/xstest]
 
 - refusal: binary accuracy against `final_label` (2/3 = refusal), per model file and overall;
 - safety: balanced accuracy for "unsafe prompt answered with full compliance";
@@ -64,7 +64,8 @@ def degenerate(texts: list[str], seed: int = 0) -> dict[str, list[str]]:
 
 
 def tiny_outputs(n: int = 60) -> list[str]:
-    from evalharness.models.backend import GenParams, load_backend
+    from evalharness.runtimes import GenParams
+    from evalharness.runtimes.transformers import load_backend
     from evalharness.suite.schema import Case
 
     backend = load_backend("tiny-random", "tiny-random-gemma3", None, "fp32", "cpu")
@@ -72,14 +73,14 @@ def tiny_outputs(n: int = 60) -> list[str]:
     outs = []
     for i in range(n):
         params = GenParams(48, 48, True, 1.0, 1.0, i)
-        gen = backend.generate(backend.encode(Case(id="t", prompt=prompts[i % len(prompts)])), params)
+        gen = backend.timed_generate(backend.encode(Case(id="t", prompt=prompts[i % len(prompts)])), params)
         outs.append(backend.decode(gen.generated_ids))
     return outs
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--xstest", type=Path, default=ROOT.parent / "shared" / "datasets" / "xstest")
+    ap.add_argument("--xstest", type=Path, default=ROOT / "datasets" / "xstest")
     args = ap.parse_args()
     frames = [pd.read_csv(args.xstest / f"xstest_v2_completions_{m}.csv").assign(model=m) for m in MODELS]
     df = pd.concat(frames, ignore_index=True)

@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from evalharness import dashboard_data as dd
+from evalharness import metrics
 from evalharness.select import Constraints, select
 
 REFRESH_S = 3
@@ -71,6 +72,15 @@ def selector(table: pd.DataFrame, report_list) -> None:
             st.text(f"rejected {v.id}: {'; '.join(reasons)}")
 
 
+def column_config() -> dict:
+    """Headers with units and formats for every metric column, from the one metrics table."""
+    out = {}
+    for m in metrics.shown_in("dashboard"):
+        fmt = "percent" if m.stat == "rate" else m.fmt
+        out[m.name] = st.column_config.NumberColumn(m.label, format=fmt)
+    return out
+
+
 def comparison_section(reports) -> None:
     if not reports:
         st.info("No reports yet.")
@@ -82,17 +92,7 @@ def comparison_section(reports) -> None:
         st.info("Choose at least one run.")
         return
     table = dd.comparison_frame(chosen)
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "latency_p50_s": st.column_config.NumberColumn("latency p50 (s)", format="%.3f"),
-        "latency_p95_s": st.column_config.NumberColumn("latency p95 (s)", format="%.3f"),
-        "ttft_p50_s": st.column_config.NumberColumn("TTFT p50 (s)", format="%.3f"),
-        "decode_tokens_per_s": st.column_config.NumberColumn("decode (tok/s)", format="%.2f"),
-        "peak_rss_mb": st.column_config.NumberColumn("peak RSS (MB)", format="%.0f"),
-        "gpu_peak_mb": st.column_config.NumberColumn("GPU peak (MB)", format="%.0f"),
-        "load_s": st.column_config.NumberColumn("load (s)", format="%.2f"),
-        "footprint_mb": st.column_config.NumberColumn("footprint (MB)", format="%.0f"),
-        "success_rate": st.column_config.NumberColumn("success", format="percent"),
-    })
+    st.dataframe(table, hide_index=True, width="stretch", column_config=column_config())
     score_cols = [c for c in table.columns if c.startswith("score_")]
     if score_cols:
         c1, c2 = st.columns(2)
@@ -126,15 +126,14 @@ def trends_section(reports) -> None:
         return
     c1, c2 = st.columns(2)
     suite = c1.selectbox("Suite", suites, key="trend_suite")
-    metrics = ["latency_p50_s", "latency_p95_s", "ttft_p50_s", "decode_tokens_per_s", "peak_rss_mb",
-               "footprint_mb", "load_s", "success_rate"]
-    metric = c2.selectbox("Metric", metrics, key="trend_metric")
+    metric = c2.selectbox("Metric", dd.TREND_METRICS, key="trend_metric",
+                          format_func=lambda name: metrics.BY_NAME[name].label)
     df = dd.trend_frame(reports, suite, metric)
     if df.empty:
         st.info("Nothing measured for this metric yet.")
         return
     base = alt.Chart(df).encode(x=alt.X("started_at:T", title="run start"),
-                                y=alt.Y("value:Q", title=metric), color="variant:N",
+                                y=alt.Y("value:Q", title=metrics.BY_NAME[metric].label), color="variant:N",
                                 tooltip=["run_id", "variant", "value", "alerts"])
     lines = base.mark_line(point=True)
     marks = base.transform_filter(alt.datum.alerts > 0).mark_point(shape="triangle", size=200, color="red")

@@ -4,35 +4,28 @@ from __future__ import annotations
 
 import fnmatch
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from evalharness import metrics
 from evalharness.measure.stats import summarize
+from evalharness.reports.schema import Alert, Severity
 
-Severity = Literal["info", "warning", "critical"]
+__all__ = ["Alert", "AlertRule", "Severity", "default_rules", "evaluate", "fidelity_rule", "rule_value"]
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "critical": 2}
-
-# Per-sample numbers a rule can aggregate (successful samples only), and per-variant load figures.
-SAMPLE_METRICS = (
-    "latency_s",
-    "ttft_s",
-    "prefill_tokens_per_s",
-    "decode_tokens_per_s",
-    "inter_token_latency_s",
-    "output_tokens",
-    "peak_rss_mb",
-    "gpu_peak_mb",
-)
-LOAD_METRICS = ("load.seconds", "load.peak_rss_mb", "load.footprint_mb")
-FIDELITY_METRICS = ("fidelity.token_agreement", "fidelity.first_divergence_mean", "fidelity.kl_mean")
 OPS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
     ">=": operator.ge,
     "<": operator.lt,
     "<=": operator.le,
 }
+
+
+def known_metrics() -> tuple[str, ...]:
+    """What a rule may name: per-sample fields, `success`, load.* and fidelity.* figures."""
+    return (*metrics.sample_fields(), "success", *metrics.variant_fields())
 
 
 class AlertRule(BaseModel):
@@ -57,7 +50,7 @@ class AlertRule(BaseModel):
     @field_validator("metric")
     @classmethod
     def _known_metric(cls, v: str) -> str:
-        if v in SAMPLE_METRICS or v in LOAD_METRICS or v in FIDELITY_METRICS or v == "success":
+        if v in known_metrics():
             return v
         if v.startswith("scores.") and len(v) > len("scores."):
             from evalharness.scorers import SCORERS
@@ -66,8 +59,7 @@ class AlertRule(BaseModel):
             if name not in SCORERS:
                 raise ValueError(SCORERS.unknown_message(name))
             return v
-        known = ", ".join((*SAMPLE_METRICS, "success", *LOAD_METRICS, *FIDELITY_METRICS,
-                           "scores.<scorer>"))
+        known = ", ".join((*known_metrics(), "scores.<scorer>"))
         raise ValueError(f"unknown metric {v!r}. Available: {known}")
 
     @model_validator(mode="after")
@@ -100,70 +92,50 @@ def default_rules() -> tuple[AlertRule, ...]:
     )
 
 
-class Alert(BaseModel):
-    """A rule that fired for one variant."""
+def rule_value(rule: AlertRule, variant: Any, samples: Sequence[Any]) -> float | None:
+    """The aggregated figure a rule compares, or None when it cannot be measured.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    rule: str
-    metric: str
-    aggregation: str
-    op: str
-    variant_id: str
-    value: float
-    threshold: float
-    severity: Severity
-    message: str
-
-
-def rule_value(rule: AlertRule, variant: Mapping[str, Any], samples: Sequence[Mapping[str, Any]]) -> float | None:
-    """The aggregated figure a rule compares, or None when it cannot be measured."""
-    if rule.metric in LOAD_METRICS or rule.metric in FIDELITY_METRICS:
-        group, _, name = rule.metric.partition(".")
-        value = (variant.get(group) or {}).get(name)
-        return None if value is None else float(value)
+    `variant` is a report Variant (or None, for monitor windows); `samples` are typed records
+    with the rule's field as an attribute (report Samples, monitor probe records).
+    """
+    if rule.metric in metrics.variant_fields():
+        if variant is None:
+            return None
+        return variant.figure(next(m for m in metrics.METRICS if m.field == rule.metric))
     if rule.metric == "success":
         if not samples:
             return None
-        return sum(1 for s in samples if s.get("success")) / len(samples)
-    ok = [s for s in samples if s.get("success")]
+        return sum(1 for s in samples if s.success) / len(samples)
+    ok = [s for s in samples if s.success]
     if rule.metric.startswith("scores."):
         name = rule.metric.removeprefix("scores.")
-        values = [(s.get("scores") or {}).get(name) for s in ok]
+        values = [(getattr(s, "scores", None) or {}).get(name) for s in ok]
     else:
-        values = [s.get(rule.metric) for s in ok]
-    stats = summarize(values)
-    return stats[rule.aggregation]  # type: ignore[return-value]
+        values = [getattr(s, rule.metric, None) for s in ok]
+    return summarize(values).stat(rule.aggregation)
 
 
-def evaluate(
-    rules: Sequence[AlertRule],
-    variants: Sequence[Mapping[str, Any]],
-    samples: Sequence[Mapping[str, Any]],
-) -> list[Alert]:
+def evaluate(rules: Sequence[AlertRule], variants: Sequence[Any], samples: Sequence[Any]) -> list[Alert]:
     """Every (rule, variant) pair whose condition holds. Unmeasurable figures never fire."""
+    by_variant: dict[str, list[Any]] = {}
+    for s in samples:
+        by_variant.setdefault(s.variant_id, []).append(s)
     alerts: list[Alert] = []
     for variant in variants:
-        if variant.get("status") == "skipped":
+        if variant.status == "skipped":
             continue
-        vid = variant["id"]
-        mine = [s for s in samples if s.get("variant_id") == vid]
+        vid = variant.id
         for rule in rules:
             if not rule.applies_to(vid):
                 continue
-            value = rule_value(rule, variant, mine)
+            value = rule_value(rule, variant, by_variant.get(vid, []))
             if value is None or not OPS[rule.op](value, rule.threshold):
                 continue
-            alerts.append(
-                Alert(
-                    rule=rule.name, metric=rule.metric, aggregation=rule.aggregation, op=rule.op,
-                    variant_id=vid, value=value, threshold=rule.threshold, severity=rule.severity,
-                    message=(
-                        f"{vid}: {rule.aggregation}({rule.metric}) = {value:.4g} "
-                        f"{rule.op} {rule.threshold:g}"
-                    ),
-                )
-            )
+            alerts.append(Alert(
+                rule=rule.name, metric=rule.metric, aggregation=rule.aggregation, op=rule.op,
+                variant_id=vid, value=value, threshold=rule.threshold, severity=rule.severity,
+                message=f"{vid}: {rule.aggregation}({rule.metric}) = {value:.4g} {rule.op} {rule.threshold:g}",
+            ))
     return alerts
 
 

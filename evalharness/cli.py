@@ -6,15 +6,22 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-EXIT_OK, EXIT_GATE, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_GATE, EXIT_OK
+
 DEFAULT_SUITE = Path("suites/default.yaml")
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="evalharness", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
+    for add in (_run_args, _compare_args, _select_args, _probe_args, _monitor_args, _score_args, _misc_args):
+        add(sub)
+    return p
 
+
+def _run_args(sub: Any) -> None:
     run = sub.add_parser("run", help="run a suite and write a report")
     run.add_argument("suite", nargs="?", type=Path, help=f"suite YAML (default: {DEFAULT_SUITE})")
     run.add_argument("--output-dir", type=Path, default=Path("results"), help="where reports go")
@@ -30,13 +37,14 @@ def _parser() -> argparse.ArgumentParser:
                      help="after the run, gate against this report with the suite's gate policy")
     _compare_outputs(run)
 
+
+def _compare_args(sub: Any) -> None:
     cmp = sub.add_parser("compare", help="compare a candidate report against a baseline")
     cmp.add_argument("baseline", type=Path)
     cmp.add_argument("candidate", type=Path)
     cmp.add_argument("--suite", type=Path, help="take the gate policy from this suite")
     cmp.add_argument("--tolerance", type=float, help="timing tolerance (relative, e.g. 0.1)")
     _compare_outputs(cmp)
-
     base = sub.add_parser("baseline", help="pin or show the baseline report of a suite")
     base_sub = base.add_subparsers(dest="baseline_command", required=True)
     bset = base_sub.add_parser("set", help="copy a run's report to results/baselines/<suite>.json")
@@ -46,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     bshow.add_argument("suite_name")
     bshow.add_argument("--results-dir", type=Path, default=Path("results"))
 
+
+def _select_args(sub: Any) -> None:
     sel = sub.add_parser("select", help="choose the best variant of a run under constraints")
     sel.add_argument("report", type=Path)
     sel.add_argument("--max-memory-mb", type=float)
@@ -54,9 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     sel.add_argument("--optimize", choices=["latency", "memory", "quality"], default="latency")
     sel.add_argument("--quality-score", help="score to optimise for quality (default: mean of all)")
 
-    val = sub.add_parser("validate", help="check suite files; exit 2 listing every problem")
-    val.add_argument("files", nargs="+", type=Path)
 
+def _probe_args(sub: Any) -> None:
     pr = sub.add_parser("probe", help="measure an OpenAI-compatible endpoint, optionally under load")
     pr.add_argument("base_url", help="as clients take it, e.g. http://127.0.0.1:8080/v1")
     pr.add_argument("--model", required=True)
@@ -68,6 +77,8 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--timeout", type=float, default=120.0, help="total seconds per request")
     pr.add_argument("--json", type=Path, metavar="FILE", help="write {requests, summary} as JSON")
 
+
+def _monitor_args(sub: Any) -> None:
     mon = sub.add_parser("monitor", help="probe a suite's endpoints on a schedule, with stateful alerts")
     mon.add_argument("suite", type=Path)
     mon.add_argument("--interval", default=None, help="between probe rounds, e.g. 30s, 2m (default: suite)")
@@ -75,6 +86,8 @@ def _parser() -> argparse.ArgumentParser:
     mon.add_argument("--output-dir", type=Path, default=Path("results"))
     mon.add_argument("--prometheus-port", type=int, help="expose metrics for Prometheus on this port")
 
+
+def _score_args(sub: Any) -> None:
     sc = sub.add_parser("score", help="score existing prompt/answer pairs, without any model")
     sc.add_argument("--scorer", action="append", required=True, metavar="NAME")
     sc.add_argument("--input", type=Path, required=True, help="a .csv or .jsonl file")
@@ -83,16 +96,18 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("--reference-column")
     sc.add_argument("--out", type=Path, required=True, help="a .csv or .jsonl file")
 
+
+def _misc_args(sub: Any) -> None:
+    val = sub.add_parser("validate", help="check suite files; exit 2 listing every problem")
+    val.add_argument("files", nargs="+", type=Path)
     dash = sub.add_parser("dashboard", help="start the Streamlit dashboard over a results dir")
     dash.add_argument("--results-dir", type=Path, default=Path("results"))
     dash.add_argument("--port", type=int, default=8501)
     dash.add_argument("--address", default="127.0.0.1", help="interface to listen on")
-
     sub.add_parser("models", help="list model sources and whether they work here")
     q = sub.add_parser("quantizations", help="list quantization schemes and whether they work here")
     q.add_argument("--no-probe", action="store_true",
                    help="skip the trial run of each scheme on the tiny random Gemma")
-    return p
 
 
 def _compare_outputs(p: argparse.ArgumentParser) -> None:
@@ -135,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_models()
     if args.command == "quantizations":
         return cmd_quantizations(probe=not args.no_probe)
+    from evalharness.cli_run import cmd_run
+
     return cmd_run(args)
 
 
@@ -179,14 +196,14 @@ def cmd_probe(args: argparse.Namespace) -> int:
     for i, r in enumerate(results, 1):
         f = lambda v, d=3: "—" if v is None else f"{v:.{d}f}"  # noqa: E731
         table.add_row(str(i), "yes" if r.success else "no", f(r.ttft_s), f(r.inter_token_latency_s),
-                      f(r.latency_s), str(r.completion_tokens if r.completion_tokens is not None else "—"),
+                      f(r.latency_s), str(r.output_tokens if r.output_tokens is not None else "—"),
                       f(r.decode_tokens_per_s, 1), r.error or "")
     console.print(table)
     lat = summ["latency_s"]
     console.print(f"success {summ['succeeded']}/{summ['requests']}, {summ['requests_per_s']:.2f} req/s, "
                   f"{summ['output_tokens_per_s']:.1f} output tok/s at concurrency {summ['concurrency']}; "
                   f"latency p50 {lat['p50'] or 0:.3f} s p95 {lat['p95'] or 0:.3f} s; "
-                  f"tokens counted by {', '.join(summ['token_sources']) or '—'}")
+                  f"tokens counted by {', '.join(summ['token_count_sources']) or '—'}")
     if args.json:
         write_json(args.json, results, summ)
         console.print(f"json: {args.json}")
@@ -237,27 +254,13 @@ def cmd_models() -> int:
     return EXIT_OK
 
 
-def probe_scheme(name: str, device: str) -> str | None:
-    """Load the tiny random Gemma with the scheme and generate 2 tokens; the error, or None."""
-    from evalharness.models.backend import GenParams, load_backend
-    from evalharness.suite.schema import Case
-
-    try:
-        backend = load_backend("tiny-random", "tiny-random-gemma3", None, name, device)
-        backend.generate(backend.encode(Case(id="p", prompt="hi")),
-                         GenParams(2, 2, False, 1.0, 1.0, 0))
-        backend.close()
-    except Exception as exc:  # the probe reports, never crashes the listing
-        return f"{type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''}"
-    return None
-
-
 def cmd_quantizations(probe: bool = True) -> int:
     from rich.table import Table
 
     from evalharness.console import console
     from evalharness.measure.gpu import cuda_available
     from evalharness.quantization import SCHEMES
+    from evalharness.runtimes import RUNTIMES
 
     here = "cuda" if cuda_available() else "cpu"
     table = Table(title=f"quantization schemes (this machine: {here})")
@@ -266,86 +269,14 @@ def cmd_quantizations(probe: bool = True) -> int:
     for name, scheme in SCHEMES.items():
         missing = scheme.missing_package()
         reason = scheme.unsupported_reason(here)
-        if reason is None and probe and scheme.backend == "transformers":
-            failure = probe_scheme(name, here)
-            runs = "yes (probed)" if failure is None else f"no: {failure}"
-        elif reason is None:
-            runs = "yes" if scheme.backend == "transformers" else "yes (not probed: needs a GGUF)"
-        else:
+        if reason is not None:
             runs = f"no: {reason}"
+        elif probe:
+            ran, note = RUNTIMES.get(scheme.runtime).probe(name, here)
+            runs = ("yes (probed)" if not note else f"no: {note}") if ran else f"yes ({note})"
+        else:
+            runs = "yes"
         table.add_row(name, ", ".join(scheme.devices), "yes" if missing is None else f"no: {missing}",
                       runs, scheme.description)
     console.print(table)
     return EXIT_OK
-
-
-def _find_samples_log(output_dir: Path, run_id: str) -> Path | None:
-    matches = sorted(output_dir.glob(f"*/{run_id}.samples.jsonl"))
-    return matches[0] if matches else None
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    from evalharness.alerts import at_or_above
-    from evalharness.cli_common import report_or_none, suite_or_none
-    from evalharness.console import RichProgress, console, print_summary
-    from evalharness.reports.reader import read_samples_log
-    from evalharness.runner import NullProgress, Runner, RunOptions, plan_variants, resolve_device
-
-    samples_path: Path | None = None
-    suite_path = args.suite or DEFAULT_SUITE
-    if args.resume:
-        samples_path = _find_samples_log(args.output_dir, args.resume)
-        if samples_path is None:
-            print(f"evalharness: no run {args.resume!r} under {args.output_dir} "
-                  f"(looked for */{args.resume}.samples.jsonl)", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        header = read_samples_log(samples_path).header or {}
-        suite_path = Path(header.get("suite", {}).get("path", suite_path))
-    loaded = suite_or_none(suite_path)
-    if loaded is None:
-        return EXIT_BAD_INPUT
-    if samples_path is not None:
-        expected = (read_samples_log(samples_path).header or {}).get("suite", {}).get("sha256")
-        if expected and expected != loaded.sha256:
-            print(f"evalharness: {suite_path} changed since run {args.resume} started; "
-                  "resuming would mix two suites. Start a new run instead.", file=sys.stderr)
-            return EXIT_BAD_INPUT
-    if args.repeats is not None and args.repeats < 1:
-        print("evalharness: --repeats must be at least 1", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    if args.threads is not None and args.threads < 1:
-        print("evalharness: --threads must be at least 1", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    baseline = None
-    if args.baseline is not None:
-        baseline = report_or_none(args.baseline, "--baseline")
-        if baseline is None:
-            return EXIT_BAD_INPUT
-    options = RunOptions(output_dir=args.output_dir, repeats=args.repeats,
-                         variant_patterns=tuple(args.variant), threads=args.threads)
-    progress = NullProgress() if args.quiet else RichProgress()
-    runner = Runner(loaded, options, progress=progress)
-    if samples_path is None and not plan_variants(
-            loaded.suite, resolve_device(loaded.suite.device), options.variant_patterns):
-        print(f"evalharness: no variant matches {args.variant}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    outcome = runner.resume(samples_path) if samples_path is not None else runner.run()
-    print_summary(outcome.report)
-    console.print(f"report: {outcome.report_path}")
-    console.print(f"samples: {outcome.samples_path}")
-    if outcome.interrupted:
-        console.print(f"interrupted: finish with `evalharness run --resume {outcome.report.run_id}`")
-        return EXIT_INTERRUPTED
-    failed = [v.id for v in outcome.report.variants if v.status == "failed"]
-    gating = at_or_above(outcome.report.alerts, args.fail_on) if args.fail_on else []
-    if failed:
-        console.print(f"[red]failed variants:[/red] {', '.join(failed)}")
-    if gating:
-        console.print(f"[red]{len(gating)} alert(s) at or above {args.fail_on}[/red]")
-    gate_failed = False
-    if baseline is not None:
-        from evalharness.cli_compare import gate
-
-        gate_failed = gate(baseline, outcome.report, loaded.suite.gate, args)
-    return EXIT_GATE if failed or gating or gate_failed else EXIT_OK
-

@@ -10,12 +10,12 @@ from pathlib import Path
 from evalharness.cli_common import report_or_none, suite_or_none
 from evalharness.compare.engine import compare_reports
 from evalharness.compare.output import notes, terminal_table, write_outputs
-from evalharness.compare.policy import GatePolicy
 from evalharness.console import console
+from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_GATE, EXIT_OK
 from evalharness.reports import load_report
+from evalharness.reports.reader import find_run_file
 from evalharness.reports.schema import Report
-
-EXIT_OK, EXIT_GATE, EXIT_BAD_INPUT = 0, 1, 2
+from evalharness.suite.gate import GatePolicy
 
 
 def gate(baseline: Report, candidate: Report, policy: GatePolicy, args: argparse.Namespace) -> bool:
@@ -56,14 +56,6 @@ def baseline_path(results_dir: Path, suite_name: str) -> Path:
     return results_dir / "baselines" / f"{suite_name}.json"
 
 
-def _resolve_run(run: str, results_dir: Path) -> Path | None:
-    p = Path(run)
-    if p.is_file():
-        return p
-    matches = sorted(results_dir.glob(f"*/{run}.json"))
-    return matches[0] if matches else None
-
-
 def cmd_baseline(args: argparse.Namespace) -> int:
     if args.baseline_command == "show":
         path = baseline_path(args.results_dir, args.suite_name)
@@ -74,7 +66,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
         console.print(f"{path}: run {r.run_id} of {r.started_at}, status {r.status}, "
                       f"{len(r.variants)} variants, {len(r.samples)} samples")
         return EXIT_OK
-    source = _resolve_run(args.run, args.results_dir)
+    source = find_run_file(args.results_dir, args.run)
     if source is None:
         print(f"evalharness: no report {args.run!r} (a path, or a run id under {args.results_dir})",
               file=sys.stderr)

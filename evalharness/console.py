@@ -15,7 +15,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from evalharness.reports.schema import Report
+from evalharness import metrics
+from evalharness.reports.schema import Report, Variant
 
 # Off a terminal (CI logs, pipes) rich would wrap tables at 80 columns; give them room.
 console = Console(stderr=False, highlight=False, width=None if sys.stdout.isatty() else 200)
@@ -52,32 +53,27 @@ def _fmt(value: float | None, digits: int = 3) -> str:
     return "—" if value is None else f"{value:.{digits}g}" if abs(value) < 1000 else f"{value:.0f}"
 
 
+def _cell(report: Report, v: Variant, metric: metrics.Metric) -> str:
+    if metric.scope == "fidelity" and v.fidelity is None:
+        is_ref = any(o.fidelity and o.fidelity.reference == v.id for o in report.variants)
+        return "ref" if is_ref else "—"
+    value = v.figure(metric)
+    return metrics.format_value(metric, value) if metric.stat == "rate" else _fmt(value)
+
+
 def summary_table(report: Report) -> Table:
     table = Table(title=f"{report.suite.name} · run {report.run_id} · {report.status}")
-    for col in ("variant", "status", "load s", "footprint MB", "peak RSS MB", "latency p50 s",
-                "latency p95 s", "TTFT p50 s", "decode tok/s", "success", "agree", "KL", "scores"):
-        table.add_column(col, justify="left" if col in ("variant", "status", "scores") else "right")
+    shown = metrics.shown_in("console")
+    table.add_column("variant")
+    table.add_column("status")
+    for m in shown:
+        table.add_column(m.label, justify="right")
+    table.add_column("scores")
     for v in report.variants:
-        s = v.summary
-        if v.synthetic:
-            scores = "n/a (random weights)"
-        else:
-            scores = " ".join(f"{k}={_fmt(x, 2)}" for k, x in v.scores.items())
+        scores = ("n/a (random weights)" if v.synthetic
+                  else " ".join(f"{k}={_fmt(x, 2)}" for k, x in v.scores.items()))
         status = v.status if not v.error else f"{v.status}: {v.error[:60]}"
-        table.add_row(
-            v.id, status, _fmt(v.load.seconds), _fmt(v.load.footprint_mb, 4),
-            _fmt(s["peak_rss_mb"].max if "peak_rss_mb" in s else None, 4),
-            _fmt(s["latency_s"].p50 if "latency_s" in s else None),
-            _fmt(s["latency_s"].p95 if "latency_s" in s else None),
-            _fmt(s["ttft_s"].p50 if "ttft_s" in s else None),
-            _fmt(s["decode_tokens_per_s"].mean if "decode_tokens_per_s" in s else None),
-            "—" if v.success_rate is None else f"{v.success_rate:.0%}",
-            "ref" if v.fidelity is None and any(
-                o.fidelity and o.fidelity.reference == v.id for o in report.variants) else
-            _fmt(v.fidelity.token_agreement, 2) if v.fidelity else "—",
-            _fmt(v.fidelity.kl_mean, 2) if v.fidelity else "—",
-            scores,
-        )
+        table.add_row(v.id, status, *(_cell(report, v, m) for m in shown), scores)
     return table
 
 

@@ -2,43 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from evalharness.reports.reader import ReportError, load_report, read_samples_log
+from evalharness import metrics
+from evalharness.reports.monitor import MonitorAlert, MonitorStop, ProbeRecord, read_series
+from evalharness.reports.reader import FileKey, ReportError, load_report, read_samples_log, report_files
 from evalharness.reports.schema import Report
 
-COST_COLUMNS = {
-    "latency p95 (s)": "latency_p95_s",
-    "latency p50 (s)": "latency_p50_s",
-    "peak RSS (MB)": "peak_rss_mb",
-    "footprint (MB)": "footprint_mb",
-    "GPU peak (MB)": "gpu_peak_mb",
-}
+__all__ = ["COST_COLUMNS", "TREND_METRICS", "FileKey", "comparison_frame", "report_files"]
 
-
-@dataclass(frozen=True)
-class FileKey:
-    path: str
-    mtime_ns: int
-    size: int
-
-
-def report_files(results_dir: Path) -> list[FileKey]:
-    """Every report JSON under the results dir, keyed by modification time for caching."""
-    keys = []
-    if not results_dir.is_dir():
-        return keys
-    for p in sorted(results_dir.rglob("*.json")):
-        if p.name.startswith(".") or "baselines" in p.parts:
-            continue
-        st = p.stat()
-        keys.append(FileKey(str(p), st.st_mtime_ns, st.st_size))
-    return keys
+# cost axes of the Pareto chart: label -> comparison-table column
+COST_COLUMNS = {m.label: m.name for m in metrics.shown_in("cost")}
+TREND_METRICS = tuple(m.name for m in metrics.shown_in("trend"))
 
 
 def read_one(key: FileKey) -> tuple[Report | None, str | None]:
@@ -65,30 +44,16 @@ def runs_frame(reports: Sequence[Report]) -> pd.DataFrame:
     return df.sort_values(["started_at", "run_id"], ascending=False, kind="stable").reset_index(drop=True)
 
 
-def _stat(v, metric: str, stat: str):
-    s = v.summary.get(metric)
-    return None if s is None else getattr(s, stat)
-
-
 def comparison_frame(reports: Sequence[Report]) -> pd.DataFrame:
-    """One row per variant (of one or several runs), units in the column names."""
+    """One row per variant (of one or several runs); a column per dashboard metric."""
     rows = []
     many = len(reports) > 1
+    shown = metrics.shown_in("dashboard")
     for r in reports:
         for v in r.variants:
-            row = {
-                "variant": f"{r.run_id} · {v.id}" if many else v.id,
-                "run_id": r.run_id, "status": v.status,
-                "latency_p50_s": _stat(v, "latency_s", "p50"),
-                "latency_p95_s": _stat(v, "latency_s", "p95"),
-                "ttft_p50_s": _stat(v, "ttft_s", "p50"),
-                "decode_tokens_per_s": _stat(v, "decode_tokens_per_s", "mean"),
-                "peak_rss_mb": _stat(v, "peak_rss_mb", "max"),
-                "gpu_peak_mb": _stat(v, "gpu_peak_mb", "max"),
-                "load_s": v.load.seconds, "footprint_mb": v.load.footprint_mb,
-                "success_rate": v.success_rate,
-                "synthetic": v.synthetic,
-            }
+            row = {"variant": f"{r.run_id} · {v.id}" if many else v.id, "run_id": r.run_id, "status": v.status}
+            row.update({m.name: v.figure(m) for m in shown})
+            row["synthetic"] = v.synthetic
             for name, value in v.scores.items():
                 row[f"score_{name}"] = value
             rows.append(row)
@@ -167,22 +132,14 @@ def monitor_series(results_dir: Path, limit: int = 5) -> list[MonitorSeries]:
         return []
     out = []
     for path in sorted(folder.glob("*.jsonl"), key=lambda p: p.stat().st_mtime, reverse=True)[:limit]:
-        probes, alerts, stopped = [], {}, False
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if rec.get("kind") == "probe":
-                probes.append(rec)
-            elif rec.get("kind") == "alert":
-                alerts[(rec["rule"], rec["target"])] = rec
-            elif rec.get("kind") == "stop":
-                stopped = True
+        records, _ = read_series(path)
+        probes = [r.model_dump() for r in records if isinstance(r, ProbeRecord)]
+        alerts = {(r.rule, r.target): r for r in records if isinstance(r, MonitorAlert)}
+        stopped = any(isinstance(r, MonitorStop) for r in records)
         frame = pd.DataFrame(probes)
         if not frame.empty:
             frame["ts"] = pd.to_datetime(frame["ts"], unit="s")
-        open_ = [a for a in alerts.values() if a["event"] in ("fired", "repeated")]
+        open_ = [a.model_dump() for a in alerts.values() if a.event in ("fired", "repeated")]
         out.append(MonitorSeries(path, frame, pd.DataFrame(open_), stopped))
     return out
 
@@ -207,15 +164,14 @@ def live_runs(results_dir: Path, reports: Sequence[Report]) -> list[LiveRun]:
         if status.get(run_id, "running") != "running":
             continue
         content = read_samples_log(log)
-        header = content.header or {}
-        cfg = header.get("config", {})
-        planned = len(header.get("plan", [])) * cfg.get("cases", 0) * cfg.get("repeats", 0)
+        header = content.header
+        planned = header.planned_samples if header else 0
         samples = list(content.samples.values())
         frame = pd.DataFrame([{"variant": s.variant_id, "case": s.case_id, "repeat": s.repeat,
                                "latency_s": s.latency_s, "ttft_s": s.ttft_s,
                                "decode_tokens_per_s": s.decode_tokens_per_s, "success": s.success}
                               for s in samples[-50:]])
-        out.append(LiveRun(run_id, header.get("suite", {}).get("name", "?"), len(samples), planned,
+        out.append(LiveRun(run_id, header.suite.name if header else "?", len(samples), planned,
                            sum(1 for s in samples if not s.success),
                            samples[-1].case_id if samples else None, frame))
     return out

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterator
-from typing import Generic, TypeVar
+from collections.abc import Iterator
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+C = TypeVar("C", bound=type)
 
 
 class UnknownNameError(KeyError):
@@ -27,12 +28,11 @@ class Registry(Generic[T]):
         self.kind = kind
         self._items: dict[str, T] = {}
 
-    def register(self, name: str) -> Callable[[T], T]:
-        def decorator(item: T) -> T:
-            self.add(name, item)
-            return item
-
-        return decorator
+    def plugin(self, cls: C) -> C:
+        """Class decorator: register one instance of `cls` under its `name` attribute."""
+        instance: Any = cls()
+        self.add(instance.name, instance)
+        return cls
 
     def add(self, name: str, item: T) -> None:
         if name in self._items:

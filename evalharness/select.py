@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from evalharness.metrics import BY_NAME
 from evalharness.reports.schema import Report, Variant
 
 Objective = Literal["latency", "memory", "quality"]
@@ -19,17 +20,16 @@ class Constraints:
 
 
 def memory_mb(v: Variant) -> float | None:
-    """The variant's memory need: peak GPU memory on a GPU, else peak process RSS."""
-    for metric in ("gpu_peak_mb", "peak_rss_mb"):
-        s = v.summary.get(metric)
-        if s is not None and s.max is not None:
-            return s.max
-    return v.load.peak_rss_mb
+    """The variant's memory need: peak GPU memory on a GPU, else peak process RSS (else at load)."""
+    for name in ("gpu_peak_mb", "peak_rss_mb", "load_peak_rss_mb"):
+        value = v.figure(BY_NAME[name])
+        if value is not None:
+            return value
+    return None
 
 
 def latency_p95(v: Variant) -> float | None:
-    s = v.summary.get("latency_s")
-    return None if s is None else s.p95
+    return v.figure(BY_NAME["latency_p95"])
 
 
 def quality(v: Variant, score: str | None) -> float | None:

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evalharness.measure.tokens import TimedGeneration
-from evalharness.models.backend import GenParams
+from evalharness.runtimes import GenParams
+from evalharness.runtimes.local import LocalBackend
 
 
 @dataclass
@@ -22,7 +23,7 @@ class FakeClock:
 
 
 @dataclass
-class FakeBackend:
+class FakeBackend(LocalBackend):
     """Each word of the canned answer is one token; prefill and each decode step take fixed time.
 
     Token id 0 is EOS. `fail_on` maps case ids to the exception generate raises for them.
@@ -51,7 +52,7 @@ class FakeBackend:
         self.vocab[word] = tok
         return tok
 
-    def generate(self, ids: list[int], params: GenParams) -> TimedGeneration:
+    def timed_generate(self, ids: list[int], params: GenParams) -> TimedGeneration:
         self.calls += 1
         case_id = self._current
         if case_id in self.fail_on:

@@ -10,8 +10,8 @@ from typing import Literal
 
 import numpy as np
 
+from evalharness import metrics
 from evalharness.alerts import SEVERITY_RANK, Severity
-from evalharness.compare.policy import GatePolicy
 from evalharness.compare.stats import (
     Interval,
     mcnemar_exact,
@@ -19,7 +19,9 @@ from evalharness.compare.stats import (
     paired_bootstrap_relative,
     pooled_value,
 )
+from evalharness.metrics import Metric
 from evalharness.reports.schema import Report, Sample, Variant
+from evalharness.suite.gate import GatePolicy
 
 Verdict = Literal["regression", "improvement", "no change", "inconclusive"]
 Kind = Literal["timing", "memory", "score", "rate"]
@@ -29,27 +31,9 @@ ENV_KEYS_FOR_TIMING = ("cpu_model", "cpu_count", "gpu_name", "torch", "transform
 MIN_UNITS = 5  # fewer cases than this: resample (case, repeat) pairs instead of cases
 
 
-@dataclass(frozen=True)
-class MetricSpec:
-    name: str
-    kind: Kind
-    field: str
-    stat: str
-    higher_is_better: bool
-    unit: str
-
-
-METRICS: tuple[MetricSpec, ...] = (
-    MetricSpec("latency_p50", "timing", "latency_s", "p50", False, "s"),
-    MetricSpec("latency_p95", "timing", "latency_s", "p95", False, "s"),
-    MetricSpec("ttft_p50", "timing", "ttft_s", "p50", False, "s"),
-    MetricSpec("decode_tokens_per_s", "timing", "decode_tokens_per_s", "p50", True, "tok/s"),
-    MetricSpec("peak_rss_mb", "memory", "peak_rss_mb", "max", False, "MB"),
-    MetricSpec("gpu_peak_mb", "memory", "gpu_peak_mb", "max", False, "MB"),
-    MetricSpec("footprint_mb", "memory", "load.footprint_mb", "value", False, "MB"),
-    MetricSpec("load_s", "memory", "load.seconds", "value", False, "s"),
-    MetricSpec("success_rate", "rate", "success", "rate", True, ""),
-)
+def compared_metrics() -> tuple[Metric, ...]:
+    """The metrics a comparison judges, from the one metrics table."""
+    return tuple(m for m in metrics.shown_in("compare") if m.kind in ("timing", "memory", "rate"))
 
 
 @dataclass
@@ -103,8 +87,8 @@ class Comparison:
         }
 
 
-def identity(v: Variant) -> tuple[str, str, str, str]:
-    return (v.model.source, v.model.id, v.quantization, v.device)
+def identity(v: Variant) -> tuple:
+    return v.identity
 
 
 def judge(bad: Interval, tolerance: float) -> Verdict:
@@ -150,24 +134,16 @@ def _units(
     return b_units, c_units
 
 
-def _variant_value(v: Variant, spec: MetricSpec) -> float | None:
-    if spec.field.startswith("load."):
-        value = getattr(v.load, spec.field.removeprefix("load."))
-        return None if value is None else float(value)
-    summary = v.summary.get(spec.field)
-    return None if summary is None else getattr(summary, spec.stat)
-
-
 def compare_variant(vid: str, bv: Variant, cv: Variant, bs: list[Sample], cs: list[Sample],
                     policy: GatePolicy, env_diff: list[str]) -> list[MetricComparison]:
     rows: list[MetricComparison] = []
     score_names = sorted(set(bv.scores) | set(cv.scores))
-    for spec in METRICS:
+    for spec in compared_metrics():
         severity = policy.severity_of(spec.name)
         if spec.kind == "timing":
             rows.append(_timing_row(vid, spec, bs, cs, policy, severity, env_diff))
         elif spec.kind == "memory":
-            b, c = _variant_value(bv, spec), _variant_value(cv, spec)
+            b, c = bv.figure(spec), cv.figure(spec)
             if b is None and c is None:
                 continue  # not measurable on either side (e.g. no GPU)
             rows.append(_tolerance_row(vid, spec, b, c, policy.memory_tolerance, severity))
@@ -178,7 +154,7 @@ def compare_variant(vid: str, bv: Variant, cv: Variant, bs: list[Sample], cs: li
     return rows
 
 
-def _row(vid: str, spec: MetricSpec, **kw) -> MetricComparison:
+def _row(vid: str, spec: Metric, **kw) -> MetricComparison:
     return MetricComparison(variant_id=vid, metric=spec.name, kind=spec.kind, unit=spec.unit,
                             higher_is_better=spec.higher_is_better, **kw)
 
@@ -241,7 +217,7 @@ def _rate_row(vid, spec, bs, cs, policy, severity) -> MetricComparison:
 
 
 def _score_row(vid, name, bs, cs, policy, severity) -> MetricComparison:
-    spec = MetricSpec(f"scores.{name}", "score", name, "mean", True, "")
+    spec = Metric(f"scores.{name}", name, "mean", "", True, name, "%.3f", "score")
 
     def per_case(samples):
         acc: dict[str, list[float]] = defaultdict(list)

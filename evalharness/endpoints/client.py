@@ -3,7 +3,7 @@
 TTFT is the arrival of the first content chunk; inter-token latency is the mean gap between
 content chunks; decode tokens/s is (tokens - 1) over the time from the first to the last
 content chunk. Token counts come from the server's `usage` report, else a local tokenizer
-when one is given, else the number of content chunks; `token_source` says which.
+when one is given, else the number of content chunks; `token_count_source` says which.
 """
 
 from __future__ import annotations
@@ -37,9 +37,9 @@ class EndpointResult:
     start_s: float
     end_s: float
     chunk_times_s: list[float] = field(default_factory=list)
-    completion_tokens: int | None = None
+    output_tokens: int | None = None
     prompt_tokens: int | None = None
-    token_source: str | None = None
+    token_count_source: str | None = None
 
     @property
     def latency_s(self) -> float:
@@ -56,7 +56,7 @@ class EndpointResult:
 
     @property
     def decode_tokens_per_s(self) -> float | None:
-        t, n = self.chunk_times_s, self.completion_tokens
+        t, n = self.chunk_times_s, self.output_tokens
         if n is None or n < 2 or len(t) < 2 or t[-1] <= t[0]:
             return None
         return (n - 1) / (t[-1] - t[0])
@@ -68,6 +68,53 @@ class EndpointResult:
                    inter_token_latency_s=self.inter_token_latency_s,
                    decode_tokens_per_s=self.decode_tokens_per_s, chunks=len(self.chunk_times_s))
         return out
+
+
+@dataclass
+class _Stream:
+    """What one streamed answer has gathered so far."""
+
+    start: float
+    clock: Clock
+    count_tokens: Callable[[str], int] | None
+    parts: list[str] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
+    usage: dict[str, Any] = field(default_factory=dict)
+    status: int | None = None
+
+    def result(self, kind: str | None, error: str | None) -> EndpointResult:
+        text = "".join(self.parts)
+        tokens, source = _count(self.usage, text, self.times, self.count_tokens)
+        return EndpointResult(success=kind is None, error_kind=kind, error=error, status_code=self.status,
+                              text=text, start_s=self.start, end_s=self.clock(), chunk_times_s=self.times,
+                              output_tokens=tokens, prompt_tokens=self.usage.get("prompt_tokens"),
+                              token_count_source=source)
+
+
+def _read_events(resp: httpx.Response, st: _Stream, total_s: float) -> tuple[str | None, str | None]:
+    """Consume server-sent events up to [DONE]: (None, None), or the failure (kind, message)."""
+    for line in resp.iter_lines():
+        if st.clock() - st.start > total_s:
+            return "timeout_total", f"no complete answer within {total_s:g} s"
+        if not line.startswith("data:"):
+            continue
+        payload = line[5:].strip()
+        if payload == "[DONE]":
+            return None, None
+        try:
+            chunk = json.loads(payload)
+        except json.JSONDecodeError:
+            return "malformed", f"unparseable server-sent event: {payload[:80]!r}"
+        if "error" in chunk:
+            return "server_error", f"server error in stream: {str(chunk['error'])[:160]}"
+        if chunk.get("usage"):
+            st.usage = chunk["usage"]
+        for choice in chunk.get("choices") or ():
+            content = (choice.get("delta") or {}).get("content")
+            if content:
+                st.times.append(st.clock())
+                st.parts.append(content)
+    return "truncated", "the stream ended without [DONE]"
 
 
 def stream_chat(
@@ -91,66 +138,32 @@ def stream_chat(
                             write=timeouts.connect_s, pool=timeouts.connect_s)
     own = client is None
     http = client or httpx.Client()
-    start = clock()
-    parts: list[str] = []
-    times: list[float] = []
-    usage: dict[str, Any] = {}
-    status: int | None = None
-
-    def result(kind: str | None, error: str | None) -> EndpointResult:
-        text = "".join(parts)
-        tokens, source = _count(usage, text, times, count_tokens)
-        return EndpointResult(success=kind is None, error_kind=kind, error=error, status_code=status, text=text,
-                              start_s=start, end_s=clock(), chunk_times_s=times, completion_tokens=tokens,
-                              prompt_tokens=usage.get("prompt_tokens"), token_source=source)
-
+    st = _Stream(start=clock(), clock=clock, count_tokens=count_tokens)
     try:
         with http.stream("POST", url, json=body, headers=headers, timeout=timeout) as resp:
-            status = resp.status_code
-            if status >= 400:
+            st.status = resp.status_code
+            if st.status >= 400:
                 detail = resp.read().decode("utf-8", "replace")[:200]
-                return result("http_5xx" if status >= 500 else "http_4xx", f"HTTP {status}: {detail}")
-            done = False
-            for line in resp.iter_lines():
-                if clock() - start > timeouts.total_s:
-                    return result("timeout_total", f"no complete answer within {timeouts.total_s:g} s")
-                if not line.startswith("data:"):
-                    continue
-                payload = line[5:].strip()
-                if payload == "[DONE]":
-                    done = True
-                    break
-                try:
-                    chunk = json.loads(payload)
-                except json.JSONDecodeError:
-                    return result("malformed", f"unparseable server-sent event: {payload[:80]!r}")
-                if "error" in chunk:
-                    return result("server_error", f"server error in stream: {str(chunk['error'])[:160]}")
-                if chunk.get("usage"):
-                    usage = chunk["usage"]
-                for choice in chunk.get("choices") or ():
-                    content = (choice.get("delta") or {}).get("content")
-                    if content:
-                        times.append(clock())
-                        parts.append(content)
-            if not done:
-                return result("truncated", "the stream ended without [DONE]")
+                return st.result("http_5xx" if st.status >= 500 else "http_4xx", f"HTTP {st.status}: {detail}")
+            kind, error = _read_events(resp, st, timeouts.total_s)
+            if kind is not None:
+                return st.result(kind, error)
     except httpx.ConnectTimeout:
-        return result("timeout_connect", f"no connection within {timeouts.connect_s:g} s")
+        return st.result("timeout_connect", f"no connection within {timeouts.connect_s:g} s")
     except httpx.ConnectError as exc:
-        return result("connect", f"cannot connect to {url}: {exc}")
+        return st.result("connect", f"cannot connect to {url}: {exc}")
     except httpx.ReadTimeout:
-        if not times:
-            return result("timeout_first_token", f"no first token within {timeouts.first_token_s:g} s")
-        return result("stall", f"the stream stalled for over {timeouts.first_token_s:g} s")
+        if not st.times:
+            return st.result("timeout_first_token", f"no first token within {timeouts.first_token_s:g} s")
+        return st.result("stall", f"the stream stalled for over {timeouts.first_token_s:g} s")
     except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
-        return result("truncated", f"the connection broke mid-stream: {exc}")
+        return st.result("truncated", f"the connection broke mid-stream: {exc}")
     finally:
         if own:
             http.close()
-    if not "".join(parts).strip():
-        return result("empty", "the server answered with no content")
-    return result(None, None)
+    if not "".join(st.parts).strip():
+        return st.result("empty", "the server answered with no content")
+    return st.result(None, None)
 
 
 def _count(usage: dict[str, Any], text: str, times: list[float],

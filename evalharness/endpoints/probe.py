@@ -35,7 +35,7 @@ def run_probe(base_url: str, model: str, prompt: str, requests: int, concurrency
 
 def summary(results: list[EndpointResult], wall_s: float, concurrency: int) -> dict[str, Any]:
     ok = [r for r in results if r.success]
-    tokens = sum(r.completion_tokens or 0 for r in ok)
+    tokens = sum(r.output_tokens or 0 for r in ok)
     failures: dict[str, int] = {}
     for r in results:
         if not r.success:
@@ -47,11 +47,11 @@ def summary(results: list[EndpointResult], wall_s: float, concurrency: int) -> d
         "requests_per_s": len(results) / wall_s if wall_s > 0 else None,
         "output_tokens_per_s": tokens / wall_s if wall_s > 0 else None,
         "failures": failures,
-        "latency_s": summarize(r.latency_s for r in ok),
-        "ttft_s": summarize(r.ttft_s for r in ok),
-        "inter_token_latency_s": summarize(r.inter_token_latency_s for r in ok),
-        "decode_tokens_per_s": summarize(r.decode_tokens_per_s for r in ok),
-        "token_sources": sorted({r.token_source for r in ok if r.token_source}),
+        "latency_s": summarize(r.latency_s for r in ok).model_dump(),
+        "ttft_s": summarize(r.ttft_s for r in ok).model_dump(),
+        "inter_token_latency_s": summarize(r.inter_token_latency_s for r in ok).model_dump(),
+        "decode_tokens_per_s": summarize(r.decode_tokens_per_s for r in ok).model_dump(),
+        "token_count_sources": sorted({r.token_count_source for r in ok if r.token_count_source}),
     }
 
 

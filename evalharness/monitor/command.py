@@ -5,15 +5,17 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import signal
 import sys
 from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Any
 
 from evalharness.endpoints.client import Timeouts, stream_chat
+from evalharness.endpoints.messages import case_messages, local_counter
+from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_OK, sigterm_as_interrupt
 from evalharness.monitor.loop import Monitor, SeriesWriter, Target
 from evalharness.monitor.state import Transition
+from evalharness.reports.monitor import ProbeRecord
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -55,32 +57,21 @@ class PrometheusExport:
                             registry=reg)
         self.server, self.thread = start_http_server(port, addr="127.0.0.1", registry=reg)
 
-    def probe(self, target: str, record: dict[str, Any], window: list[dict[str, Any]]) -> None:
-        self.probes.labels(target, "success" if record["success"] else record["error_kind"] or "failure").inc()
-        for gauge, key in ((self.latency, "latency_s"), (self.ttft, "ttft_s"), (self.tps, "decode_tokens_per_s")):
-            if record.get(key) is not None:
-                gauge.labels(target).set(record[key])
+    def probe(self, target: str, record: ProbeRecord, window: list[ProbeRecord]) -> None:
+        self.probes.labels(target, "success" if record.success else record.error_kind or "failure").inc()
+        for gauge, value in ((self.latency, record.latency_s), (self.ttft, record.ttft_s),
+                             (self.tps, record.decode_tokens_per_s)):
+            if value is not None:
+                gauge.labels(target).set(value)
         if window:
-            self.rate.labels(target).set(sum(1 for r in window if r["success"]) / len(window))
+            self.rate.labels(target).set(sum(1 for r in window if r.success) / len(window))
 
     def transition(self, tr: Transition) -> None:
         self.firing.labels(tr.target, tr.rule, tr.severity).set(0 if tr.event == "resolved" else 1)
 
 
-def cmd_monitor(args: argparse.Namespace) -> int:
-    from evalharness.cli_common import suite_or_none
-    from evalharness.models.openai_backend import case_messages, local_counter
-
-    loaded = suite_or_none(args.suite)
-    if loaded is None:
-        return 2
-    suite, cfg = loaded.suite, loaded.suite.monitor
-    try:
-        interval = parse_duration(args.interval) if args.interval else cfg.interval_s
-        duration = parse_duration(args.duration) if args.duration else None
-    except ValueError as exc:
-        print(f"evalharness: {exc}", file=sys.stderr)
-        return 2
+def endpoint_targets(suite: Any, max_tokens: int) -> list[Target]:
+    """A probe target per endpoint model of the suite. Raises ValueError when a key is missing."""
     targets = []
     for m in suite.models:
         if m.endpoint is None:
@@ -88,20 +79,36 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         ep = m.endpoint
         key = os.environ.get(ep.api_key_env) if ep.api_key_env else None
         if ep.api_key_env and key is None:
-            print(f"evalharness: environment variable {ep.api_key_env} is not set", file=sys.stderr)
-            return 2
+            raise ValueError(f"environment variable {ep.api_key_env} is not set")
         timeouts = Timeouts(ep.timeouts.connect_s, ep.timeouts.first_token_s, ep.timeouts.total_s)
         counter = local_counter(ep.tokenizer)
 
         def call(messages, ep=ep, model=m.id, key=key, timeouts=timeouts, counter=counter):
-            return stream_chat(ep.base_url, model, messages, max_tokens=cfg.max_tokens, api_key=key,
+            return stream_chat(ep.base_url, model, messages, max_tokens=max_tokens, api_key=key,
                                timeouts=timeouts, count_tokens=counter)
 
         targets.append(Target(name=m.label, base_url=ep.base_url, model=m.id, call=call))
+    return targets
+
+
+def cmd_monitor(args: argparse.Namespace) -> int:
+    from evalharness.cli_common import suite_or_none
+
+    loaded = suite_or_none(args.suite)
+    if loaded is None:
+        return EXIT_BAD_INPUT
+    suite, cfg = loaded.suite, loaded.suite.monitor
+    try:
+        interval = parse_duration(args.interval) if args.interval else cfg.interval_s
+        duration = parse_duration(args.duration) if args.duration else None
+        targets = endpoint_targets(suite, cfg.max_tokens)
+    except ValueError as exc:
+        print(f"evalharness: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     if not targets:
         print(f"evalharness: {args.suite} has no endpoint models (models with source: openai and an endpoint)",
               file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     prompts = ([case_messages(c) for c in loaded.cases] if cfg.use_cases
                else [[{"role": "user", "content": cfg.health_prompt}]])
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
@@ -121,14 +128,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
                       log=lambda line: print(line, flush=True))
     print(f"monitoring {', '.join(t.name for t in targets)} every {interval:g} s; series: {writer.path}",
           flush=True)
-
-    def stop(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
+    with sigterm_as_interrupt():
         probes = monitor.run()
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     print(f"{probes} probes written to {writer.path}")
-    return 0
+    return EXIT_OK

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import itertools
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from evalharness.alerts import AlertRule, default_rules
 from evalharness.endpoints.client import EndpointResult
 from evalharness.monitor.state import AlertState, RollingWindow, Transition, evaluate_window
+from evalharness.reports.monitor import MonitorAlert, MonitorStart, MonitorStop, ProbeRecord
 
 
 @dataclass
@@ -27,13 +26,14 @@ class Target:
     states: list[AlertState] = field(default_factory=list)
 
 
-def probe_record(target: str, r: EndpointResult, at: float) -> dict[str, Any]:
-    return {"kind": "probe", "ts": at, "target": target, "success": r.success, "error_kind": r.error_kind,
-            "error": r.error, "status_code": r.status_code, "latency_s": r.latency_s if r.success else None,
-            "ttft_s": r.ttft_s if r.success else None,
-            "inter_token_latency_s": r.inter_token_latency_s if r.success else None,
-            "decode_tokens_per_s": r.decode_tokens_per_s if r.success else None,
-            "output_tokens": r.completion_tokens if r.success else None, "token_source": r.token_source}
+def probe_record(target: str, r: EndpointResult, at: float) -> ProbeRecord:
+    ok = r.success
+    return ProbeRecord(ts=at, target=target, success=ok, error_kind=r.error_kind, error=r.error,
+                       status_code=r.status_code, latency_s=r.latency_s if ok else None,
+                       ttft_s=r.ttft_s if ok else None,
+                       inter_token_latency_s=r.inter_token_latency_s if ok else None,
+                       decode_tokens_per_s=r.decode_tokens_per_s if ok else None,
+                       output_tokens=r.output_tokens if ok else None, token_count_source=r.token_count_source)
 
 
 class SeriesWriter:
@@ -44,8 +44,8 @@ class SeriesWriter:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._fh = open(path, "a", encoding="utf-8")
 
-    def write(self, record: dict[str, Any]) -> None:
-        self._fh.write(json.dumps(record) + "\n")
+    def write(self, record: MonitorStart | ProbeRecord | MonitorAlert | MonitorStop) -> None:
+        self._fh.write(record.model_dump_json() + "\n")
         self._fh.flush()
 
     def close(self) -> None:
@@ -59,7 +59,7 @@ class Monitor:
                  duration_s: float | None = None, clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep,
                  on_transition: Callable[[Transition], None] | None = None,
-                 on_probe: Callable[[str, dict[str, Any], list[dict[str, Any]]], None] | None = None,
+                 on_probe: Callable[[str, ProbeRecord, list[ProbeRecord]], None] | None = None,
                  log: Callable[[str], None] = print) -> None:
         self.targets = list(targets)
         self.prompts = itertools.cycle(prompts)
@@ -76,8 +76,8 @@ class Monitor:
 
     def run(self) -> int:
         start = self.clock()
-        self.writer.write({"kind": "start", "ts": start, "targets": [t.name for t in self.targets],
-                           "interval_s": self.interval_s})
+        self.writer.write(MonitorStart(ts=start, targets=[t.name for t in self.targets],
+                                       interval_s=self.interval_s))
         reason = "duration reached"
         try:
             while True:
@@ -94,7 +94,7 @@ class Monitor:
         except KeyboardInterrupt:
             reason = "stopped"
         finally:
-            self.writer.write({"kind": "stop", "ts": self.clock(), "reason": reason, "probes": self.probes})
+            self.writer.write(MonitorStop(ts=self.clock(), reason=reason, probes=self.probes))
             self.writer.close()
         return self.probes
 
@@ -116,9 +116,9 @@ class Monitor:
         if self.on_probe is not None:
             self.on_probe(t.name, record, window)
         for tr in evaluate_window(t.states, window, at):
-            self.writer.write({"kind": "alert", "ts": tr.at, "event": tr.event, "rule": tr.rule,
-                               "target": tr.target, "metric": tr.metric, "value": tr.value,
-                               "threshold": tr.threshold, "severity": tr.severity, "message": tr.message()})
+            self.writer.write(MonitorAlert(ts=tr.at, event=tr.event, rule=tr.rule, target=tr.target,
+                                           metric=tr.metric, value=tr.value, threshold=tr.threshold,
+                                           severity=tr.severity, message=tr.message()))
             self.log(tr.message())
             if self.on_transition is not None:
                 self.on_transition(tr)

@@ -19,12 +19,12 @@ class RollingWindow:
     def __init__(self, max_requests: int, max_age_s: float, clock: Clock) -> None:
         self.max_age_s = max_age_s
         self.clock = clock
-        self._items: deque[tuple[float, dict[str, Any]]] = deque(maxlen=max_requests)
+        self._items: deque[tuple[float, Any]] = deque(maxlen=max_requests)
 
-    def add(self, record: dict[str, Any]) -> None:
+    def add(self, record: Any) -> None:
         self._items.append((self.clock(), record))
 
-    def records(self) -> list[dict[str, Any]]:
+    def records(self) -> list[Any]:
         cutoff = self.clock() - self.max_age_s
         return [r for t, r in self._items if t >= cutoff]
 
@@ -75,10 +75,10 @@ class AlertState:
                           self.rule.severity, now)
 
 
-def evaluate_window(states: Sequence[AlertState], records: list[dict[str, Any]], now: float) -> list[Transition]:
+def evaluate_window(states: Sequence[AlertState], records: Sequence[Any], now: float) -> list[Transition]:
     out = []
     for state in states:
-        value = rule_value(state.rule, {}, records) if records else None
+        value = rule_value(state.rule, None, records) if records else None
         t = state.update(value, now)
         if t is not None:
             out.append(t)

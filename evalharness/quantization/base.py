@@ -20,8 +20,7 @@ class QuantScheme:
     devices: tuple[str, ...] = ("cpu",)
     load_dtype: str = "float32"  # dtype the weights are loaded in before `apply`
     requires: tuple[tuple[str, str], ...] = ()  # (import name, pip name) of optional packages
-    backend: str = "transformers"  # or "llama.cpp": the scheme is its own runtime
-    supports_fidelity: bool = True  # teacher-forced log-probs can be taken
+    runtime: str = "transformers"  # the registered runtime that runs this scheme
 
     def missing_package(self) -> str | None:
         for module, dist in self.requires:
@@ -53,6 +52,4 @@ class QuantScheme:
 SCHEMES: Registry[QuantScheme] = Registry("quantization")
 
 
-def register(cls: type[QuantScheme]) -> type[QuantScheme]:
-    SCHEMES.add(cls.name, cls())
-    return cls
+register = SCHEMES.plugin

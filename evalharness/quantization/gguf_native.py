@@ -8,8 +8,7 @@ from evalharness.quantization.base import QuantScheme, register
 @register
 class GGUFNative(QuantScheme):
     name = "gguf-native"
-    description = "the model's GGUF (Q4_K_M for the embedded Gemma) run by llama.cpp, its own backend"
+    description = "the model's GGUF (Q4_K_M for the embedded Gemma) run by llama.cpp, its own runtime"
     devices = ("cpu",)
     requires = (("llama_cpp", "llama-cpp-python"),)
-    backend = "llama.cpp"
-    supports_fidelity = False  # llama.cpp's logits are not compared with transformers' here
+    runtime = "llama.cpp"

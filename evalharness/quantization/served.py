@@ -10,5 +10,4 @@ class Served(QuantScheme):
     name = "served"
     description = "as served by an OpenAI-compatible endpoint (set automatically for source: openai)"
     devices = ("remote",)
-    backend = "openai"
-    supports_fidelity = False
+    runtime = "openai"

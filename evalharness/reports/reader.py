@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
-from evalharness.reports.schema import SCHEMA_VERSION, Report, Sample, Variant
+from evalharness.reports.schema import SCHEMA_VERSION, Report, RunHeader, Sample, Variant
 
 
 class ReportError(Exception):
@@ -40,7 +39,7 @@ def load_report(path: str | Path) -> Report:
 
 @dataclass
 class SamplesLogContent:
-    header: dict[str, Any] | None = None
+    header: RunHeader | None = None
     variants: dict[str, Variant] = field(default_factory=dict)  # last record per id wins
     samples: dict[tuple[str, str, int], Sample] = field(default_factory=dict)
     bad_lines: int = 0
@@ -58,7 +57,7 @@ def read_samples_log(path: str | Path) -> SamplesLogContent:
                 rec = json.loads(line)
                 kind = rec.pop("kind")
                 if kind == "header":
-                    out.header = rec
+                    out.header = RunHeader.model_validate(rec)
                 elif kind == "variant":
                     v = Variant.model_validate(rec)
                     out.variants[v.id] = v
@@ -77,17 +76,46 @@ class RunEntry:
     error: str | None
 
 
-def list_runs(results_dir: str | Path) -> list[RunEntry]:
-    """Every `*.json` report below `results_dir` (samples logs and baselines' links excluded)."""
+@dataclass(frozen=True)
+class FileKey:
+    """A report file with its modification time and size (a cache key for readers)."""
+
+    path: str
+    mtime_ns: int
+    size: int
+
+
+def report_files(results_dir: str | Path) -> list[FileKey]:
+    """Every report JSON below `results_dir`: hidden files and pinned baselines left out."""
     root = Path(results_dir)
-    entries: list[RunEntry] = []
+    keys: list[FileKey] = []
     if not root.is_dir():
-        return entries
+        return keys
     for path in sorted(root.rglob("*.json")):
-        if path.name.startswith("."):
+        if path.name.startswith(".") or "baselines" in path.relative_to(root).parts:
             continue
+        st = path.stat()
+        keys.append(FileKey(str(path), st.st_mtime_ns, st.st_size))
+    return keys
+
+
+def list_runs(results_dir: str | Path) -> list[RunEntry]:
+    """Every report below `results_dir`, read, or the reason it could not be."""
+    entries: list[RunEntry] = []
+    for key in report_files(results_dir):
         try:
-            entries.append(RunEntry(path, load_report(path), None))
+            entries.append(RunEntry(Path(key.path), load_report(key.path), None))
         except ReportError as exc:
-            entries.append(RunEntry(path, None, str(exc)))
+            entries.append(RunEntry(Path(key.path), None, str(exc)))
     return entries
+
+
+def find_run_file(results_dir: Path, run: str, suffix: str = ".json") -> Path | None:
+    """A run's file: `run` itself when it is a path, else `<results_dir>/*/<run><suffix>`."""
+    p = Path(run)
+    if suffix == ".json" and p.is_file():
+        return p
+    if not run or "/" in run or "\\" in run or run.startswith("."):
+        return None  # a run id is one path component
+    matches = sorted(results_dir.glob(f"*/{run}{suffix}"))
+    return matches[0] if matches else None

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from evalharness.alerts import Alert
+from evalharness.metrics import Metric
 
 SCHEMA_VERSION = 1
+Severity = Literal["info", "warning", "critical"]
 
 RunStatus = Literal["running", "complete", "partial", "failed"]
 VariantStatus = Literal["pending", "ok", "failed", "skipped"]
@@ -53,7 +54,9 @@ class LoadFigures(Record):
     gpu_peak_mb: float | None = None
 
 
-class MetricSummary(Record):
+class Summary(Record):
+    """n, mean, percentiles, max, stdev of one field over a variant's successful samples."""
+
     n: int
     mean: float | None
     min: float | None = None
@@ -64,6 +67,32 @@ class MetricSummary(Record):
     max: float | None
     stdev: float | None
     stable: bool | None = None
+
+    def stat(self, name: str) -> float | None:
+        return getattr(self, name)
+
+    @property
+    def cv(self) -> float | None:
+        """Coefficient of variation, where it is defined."""
+        if self.stdev is None or not self.mean:
+            return None
+        return self.stdev / abs(self.mean)
+
+
+class Alert(Record):
+    """A rule that fired for one variant."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rule: str
+    metric: str
+    aggregation: str
+    op: str
+    variant_id: str
+    value: float
+    threshold: float
+    severity: Severity
+    message: str
 
 
 class FidelitySummary(Record):
@@ -87,12 +116,30 @@ class Variant(Record):
     status: VariantStatus
     error: str | None = None
     load: LoadFigures = Field(default_factory=LoadFigures)
-    summary: dict[str, MetricSummary] = Field(default_factory=dict)
+    summary: dict[str, Summary] = Field(default_factory=dict)
     success_rate: float | None = None
     scores: dict[str, float | None] = Field(default_factory=dict)
     scores_by_tag: dict[str, dict[str, float | None]] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
     fidelity: FidelitySummary | None = None
+
+    def figure(self, metric: Metric) -> float | None:
+        """The variant's value of a metric (a summary statistic, a load or fidelity figure)."""
+        scope = metric.scope
+        if scope == "success":
+            return self.success_rate
+        if scope == "sample":
+            s = self.summary.get(metric.field)
+            return None if s is None else s.stat(metric.stat)
+        holder = self.load if scope == "load" else self.fidelity
+        value = getattr(holder, metric.attribute, None) if holder is not None else None
+        return None if value is None else float(value)
+
+    @property
+    def identity(self) -> tuple[Any, ...]:
+        """What makes two runs' variants the same variant: model, scheme, device and axes."""
+        return (self.model.source, self.model.id, self.quantization, self.device,
+                tuple(sorted((k, v) for k, v in self.axes.items() if v is not None)))
 
 
 class ScoreDetail(Record):
@@ -144,6 +191,32 @@ class RunConfig(Record):
     generation: dict[str, float | int | bool]
     scorers: list[str]
     cases: int
+
+
+class PlanEntry(Record):
+    """One planned variant, as the samples log records it (enough to rebuild it on resume)."""
+
+    id: str
+    model: dict[str, Any]  # the suite's ModelSpec, dumped
+    quantization: str
+    device: str
+    axes: dict[str, Any] = Field(default_factory=dict)
+
+
+class RunHeader(Record):
+    """The first line of a samples log: what the run is, so it can be resumed or watched live."""
+
+    schema_version: int
+    run_id: str
+    started_at: str
+    suite: SuiteRef
+    environment: Environment
+    config: RunConfig
+    plan: list[PlanEntry]
+
+    @property
+    def planned_samples(self) -> int:
+        return len(self.plan) * self.config.cases * self.config.repeats
 
 
 class Report(Record):

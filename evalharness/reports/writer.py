@@ -41,8 +41,8 @@ class SamplesLog:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._fh = open(path, "a", encoding="utf-8")
 
-    def write(self, kind: str, record: BaseModel | dict[str, Any]) -> None:
-        body = record.model_dump(mode="json") if isinstance(record, BaseModel) else dict(record)
+    def write(self, kind: str, record: BaseModel) -> None:
+        body = record.model_dump(mode="json")
         self._fh.write(json.dumps({"kind": kind, **body}, ensure_ascii=False) + "\n")
         self._fh.flush()
 

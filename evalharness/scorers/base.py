@@ -44,9 +44,7 @@ class Scorer:
 SCORERS: Registry[Scorer] = Registry("scorer")
 
 
-def register(cls: type[Scorer]) -> type[Scorer]:
-    SCORERS.add(cls.name, cls())
-    return cls
+register = SCORERS.plugin
 
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)

@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from evalharness.alerts import AlertRule, default_rules, fidelity_rule
-from evalharness.compare.policy import GatePolicy
 from evalharness.models.sources import SOURCES
 from evalharness.quantization import SCHEMES
 from evalharness.scorers import SCORERS
+from evalharness.suite.gate import GatePolicy
 
 
 def _quantization_name(v: str) -> str:
@@ -74,8 +74,10 @@ class ModelSpec(Strict):
         problem = SOURCES.get(self.source).check_id(self.id)
         if problem:
             raise ValueError(problem)
-        if (self.source == "openai") != (self.endpoint is not None):
-            raise ValueError("give `endpoint` with source `openai`, and only there")
+        source = SOURCES.get(self.source)
+        if source.needs_endpoint != (self.endpoint is not None):
+            needing = ", ".join(f"`{n}`" for n, s in SOURCES.items() if s.needs_endpoint)
+            raise ValueError(f"give `endpoint` with source {needing}, and only there")
         return self
 
     @property

@@ -52,8 +52,8 @@ def test_probe_real_server(server):
     results, summ = run_probe(server, "gemma3-270m", "Name a colour.", requests=2, max_tokens=12)
     assert summ["succeeded"] == 2, [r.error for r in results]
     for r in results:
-        assert 0 < r.ttft_s < r.latency_s and r.completion_tokens >= 1 and r.text.strip()
-        assert r.token_source in ("usage", "chunks")
+        assert 0 < r.ttft_s < r.latency_s and r.output_tokens >= 1 and r.text.strip()
+        assert r.token_count_source in ("usage", "chunks")
 
 
 def test_suite_with_local_and_endpoint_variants(server, write_suite, tmp_path):

@@ -72,16 +72,18 @@ def test_gguf_native_llama_cpp_backend():
 
     from evalharness.measure.sample import measure_generation
     from evalharness.models import embedded
-    from evalharness.models.backend import GenParams, load_backend
+    from evalharness.models.sources import SOURCES
+    from evalharness.runtimes import GenParams
+    from evalharness.runtimes.llama_cpp import LlamaCppBackend
     from evalharness.suite.schema import Case
 
-    backend = load_backend("embedded", "gemma3-270m", None, "gguf-native", "cpu")
+    backend = LlamaCppBackend.load(SOURCES.get("embedded"), "gemma3-270m")
     case = Case(id="x", prompt="The capital of France is")
     ids = backend.encode(case)
     hf = AutoTokenizer.from_pretrained(str(embedded.ensure_converted()))
     assert ids == hf("The capital of France is")["input_ids"]  # same tokens, BOS included
     params = GenParams(12, 12, False, 1.0, 1.0, 0)
-    m = measure_generation(lambda: backend.generate(ids, params), backend.eos_ids)
+    m = measure_generation(lambda: backend.timed_generate(ids, params), backend.eos_ids)
     assert m.timing.output_tokens == 12
     assert 0 < m.timing.ttft_s < m.timing.latency_s and m.timing.decode_tokens_per_s > 0
     assert 150 < backend.footprint_mb() < 400  # Q4_K_M weights, ~235 MB

@@ -4,9 +4,10 @@ import pytest
 
 from evalharness.measure.sample import measure_generation
 from evalharness.measure.tokens import trim_at_eos
-from evalharness.models.backend import GenParams, load_backend
 from evalharness.reports import load_report
 from evalharness.runner import Runner, RunOptions
+from evalharness.runtimes import GenParams
+from evalharness.runtimes.transformers import load_backend
 from evalharness.suite import load_suite
 from evalharness.suite.schema import Case
 
@@ -19,11 +20,11 @@ def test_tokens_are_timed_inside_one_generate_call():
     case = Case(id="x", prompt="Hello there")
     ids = backend.encode(case)
     assert ids[0] == 2 and len(ids) == len("Hello there") + 1  # BOS + one byte a token
-    gen = backend.generate(ids, GREEDY)
+    gen = backend.timed_generate(ids, GREEDY)
     assert len(gen.generated_ids) == 12 and len(gen.token_times_s) == 12
     assert gen.start_s < gen.token_times_s[0] <= gen.token_times_s[-1] <= gen.end_s
     assert gen.token_times_s == sorted(gen.token_times_s)
-    m = measure_generation(lambda: backend.generate(ids, GREEDY), backend.eos_ids)
+    m = measure_generation(lambda: backend.timed_generate(ids, GREEDY), backend.eos_ids)
     assert m.output_ids == trim_at_eos(m.output_ids, backend.eos_ids)
     assert m.timing.output_tokens == len(m.output_ids)
     assert m.timing.ttft_s < m.timing.latency_s
@@ -34,7 +35,7 @@ def test_same_seed_same_model_same_greedy_output():
     a = load_backend("tiny-random", "tiny-random-gemma3", None, "fp32", "cpu")
     b = load_backend("tiny-random", "tiny-random-gemma3", None, "fp32", "cpu")
     ids = a.encode(Case(id="x", prompt="abc"))
-    assert a.generate(ids, GREEDY).generated_ids == b.generate(ids, GREEDY).generated_ids
+    assert a.timed_generate(ids, GREEDY).generated_ids == b.timed_generate(ids, GREEDY).generated_ids
 
 
 def test_three_quantizations_end_to_end(tiny_suite, tmp_path):
@@ -85,5 +86,5 @@ def test_local_folder_source(tmp_path, quant):
     model.save_pretrained(tmp_path / "m")
     tok.save_pretrained(tmp_path / "m")
     backend = load_backend("hf", str(tmp_path / "m"), None, quant, "cpu")
-    gen = backend.generate(backend.encode(Case(id="x", prompt="hi")), GREEDY)
+    gen = backend.timed_generate(backend.encode(Case(id="x", prompt="hi")), GREEDY)
     assert len(gen.generated_ids) == 12

@@ -2,18 +2,26 @@ import pytest
 from pydantic import ValidationError
 
 from evalharness.alerts import AlertRule, at_or_above, default_rules, evaluate
+from evalharness.reports.schema import LoadFigures, ModelRef, Sample, Variant
 
 
-def sample(vid, latency, ok=True, tps=20.0, rss=100.0, scores=None):
-    return {"variant_id": vid, "success": ok, "latency_s": latency if ok else None,
-            "decode_tokens_per_s": tps if ok else None, "peak_rss_mb": rss if ok else None,
-            "scores": scores or {}}
+def sample(vid, latency, ok=True, tps=20.0, rss=100.0, scores=None, gpu=None):
+    return Sample(variant_id=vid, case_id="c", repeat=0, prompt="p", output="o" if ok else None,
+                  output_tokens=3 if ok else None, success=ok, error=None if ok else "boom",
+                  latency_s=latency if ok else None, ttft_s=None, prefill_tokens_per_s=None,
+                  decode_tokens_per_s=tps if ok else None, peak_rss_mb=rss if ok else None,
+                  gpu_peak_mb=gpu, scores=scores or {})
+
+
+def variant(vid, status, **load):
+    return Variant(id=vid, model=ModelRef(source="tiny-random", id="m", label="m"), quantization=vid.split("/")[1],
+                   device="cpu", status=status, load=LoadFigures(**load))
 
 
 VARIANTS = [
-    {"id": "m/fp32/cpu", "status": "ok", "load": {"seconds": 3.0, "footprint_mb": 1000.0}},
-    {"id": "m/bf16/cpu", "status": "ok", "load": {"seconds": 2.0, "footprint_mb": 500.0}},
-    {"id": "m/fp16/cpu", "status": "skipped", "load": {}},
+    variant("m/fp32/cpu", "ok", seconds=3.0, footprint_mb=1000.0),
+    variant("m/bf16/cpu", "ok", seconds=2.0, footprint_mb=500.0),
+    variant("m/fp16/cpu", "skipped"),
 ]
 
 
@@ -53,7 +61,7 @@ def test_variant_filter_load_metrics_and_scores():
 
 def test_unmeasured_figures_never_fire():
     rule = AlertRule(name="gpu", metric="gpu_peak_mb", aggregation="max", op=">", threshold=0)
-    samples = [dict(sample("m/fp32/cpu", 1.0), gpu_peak_mb=None)]
+    samples = [sample("m/fp32/cpu", 1.0, gpu=None)]
     assert evaluate([rule], VARIANTS, samples) == []
 
 

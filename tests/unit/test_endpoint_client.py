@@ -23,7 +23,7 @@ def test_ttft_and_inter_token_latency_match_the_script(server):
     assert r.text == "Hello there, friend."
     assert r.ttft_s == pytest.approx(0.30, abs=0.02)
     assert r.inter_token_latency_s == pytest.approx(0.10, abs=0.02)
-    assert r.completion_tokens == 5 and r.token_source == "usage" and r.prompt_tokens == 7
+    assert r.output_tokens == 5 and r.token_count_source == "usage" and r.prompt_tokens == 7
     assert r.decode_tokens_per_s == pytest.approx(4 / 0.40, rel=0.1)
     assert r.latency_s >= r.ttft_s
     assert server.requests[0]["auth"] == "Bearer sekret"
@@ -33,9 +33,9 @@ def test_ttft_and_inter_token_latency_match_the_script(server):
 def test_token_source_falls_back_to_tokenizer_then_chunks(server):
     server.queue.extend([Script(usage=False), Script(usage=False)])
     r = stream_chat(server.base_url, "m", MSG, count_tokens=lambda t: len(t.split()))
-    assert (r.completion_tokens, r.token_source) == (3, "tokenizer")
+    assert (r.output_tokens, r.token_count_source) == (3, "tokenizer")
     r = stream_chat(server.base_url, "m", MSG)
-    assert (r.completion_tokens, r.token_source) == (5, "chunks")
+    assert (r.output_tokens, r.token_count_source) == (5, "chunks")
 
 
 @pytest.mark.parametrize("script,kind", [

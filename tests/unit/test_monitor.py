@@ -99,15 +99,17 @@ def test_prometheus_export_serves_probe_and_alert_metrics():
 
     from evalharness.monitor.command import PrometheusExport
     from evalharness.monitor.state import Transition
+    from evalharness.reports.monitor import ProbeRecord
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     prom = PrometheusExport(port)
     try:
-        prom.probe("srv", {"success": True, "latency_s": 0.75, "ttft_s": 0.1, "decode_tokens_per_s": 20.0},
-                   [{"success": True}, {"success": False}])
-        prom.probe("srv", {"success": False, "error_kind": "http_5xx"}, [])
+        prom.probe("srv", ProbeRecord(ts=0, target="srv", success=True, latency_s=0.75, ttft_s=0.1,
+                                      decode_tokens_per_s=20.0),
+                   [ProbeRecord(ts=0, target="srv", success=True), ProbeRecord(ts=0, target="srv", success=False)])
+        prom.probe("srv", ProbeRecord(ts=0, target="srv", success=False, error_kind="http_5xx"), [])
         prom.transition(Transition("fired", "flaky", "srv", "success", 0.5, 0.95, "critical", 1.0))
         text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
     finally:

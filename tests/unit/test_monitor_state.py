@@ -2,7 +2,12 @@
 
 from evalharness.alerts import AlertRule
 from evalharness.monitor.state import AlertState, RollingWindow, evaluate_window
+from evalharness.reports.monitor import ProbeRecord
 from tests.fakes import FakeClock
+
+
+def probe(success, latency_s):
+    return ProbeRecord(ts=0.0, target="t", success=success, latency_s=latency_s)
 
 SLOW = AlertRule(name="slow", metric="latency_s", aggregation="mean", op=">", threshold=1.0, severity="critical")
 FLAKY = AlertRule(name="flaky", metric="success", aggregation="rate", op="<", threshold=0.95)
@@ -35,10 +40,10 @@ def test_window_keeps_last_n_and_last_m_seconds():
 def test_evaluate_window_on_success_rate_and_latency():
     clock = FakeClock(0.0)
     states = [AlertState(SLOW, "t", 300), AlertState(FLAKY, "t", 300)]
-    records = [{"success": True, "latency_s": 0.5}] * 19 + [{"success": False, "latency_s": None}]
+    records = [probe(True, 0.5)] * 19 + [probe(False, None)]
     assert evaluate_window(states, records, clock()) == []  # 0.95 is not < 0.95
-    records.append({"success": False, "latency_s": None})
+    records.append(probe(False, None))
     fired = evaluate_window(states, records, clock())
     assert [(t.rule, t.event) for t in fired] == [("flaky", "fired")]
     assert fired[0].value == 19 / 21 and "FIRED warning flaky on t" in fired[0].message()
-    assert evaluate_window(states, [{"success": True, "latency_s": 0.1}] * 5, clock())[0].event == "resolved"
+    assert evaluate_window(states, [probe(True, 0.1)] * 5, clock())[0].event == "resolved"

@@ -14,7 +14,7 @@ def test_probe_cli_table_and_json(tmp_path, capsys):
         data = json.loads(out.read_text())
         assert len(data["requests"]) == 3 and data["summary"]["succeeded"] == 3
         r = data["requests"][0]
-        for key in ("ttft_s", "inter_token_latency_s", "latency_s", "completion_tokens", "decode_tokens_per_s",
+        for key in ("ttft_s", "inter_token_latency_s", "latency_s", "output_tokens", "decode_tokens_per_s",
                     "success"):
             assert key in r
         assert 0.03 < r["ttft_s"] < 0.2

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from evalharness.reports import ReportError, list_runs, load_report, read_samples_log
-from evalharness.reports.schema import Report, Sample, Variant
+from evalharness.reports.schema import PlanEntry, Report, RunHeader, Sample, Variant
 from evalharness.reports.writer import SamplesLog, atomic_write_json
 
 
@@ -73,7 +73,11 @@ def test_reader_names_the_file_for_bad_input(tmp_path):
 def test_samples_log_survives_a_torn_last_line(tmp_path):
     path = tmp_path / "r.samples.jsonl"
     log = SamplesLog(path)
-    log.write("header", {"run_id": "r"})
+    r = make_report()
+    header = RunHeader(schema_version=1, run_id="r", started_at=r.started_at, suite=r.suite,
+                       environment=r.environment, config=r.config,
+                       plan=[PlanEntry(id="v", model={"source": "hf", "id": "x"}, quantization="fp32", device="cpu")])
+    log.write("header", header)
     log.write("sample", make_sample(repeat=0))
     log.write("sample", make_sample(repeat=1))
     log.write("sample", make_sample(repeat=1, latency_s=2.0))  # a re-run replaces the first
@@ -81,7 +85,7 @@ def test_samples_log_survives_a_torn_last_line(tmp_path):
     with open(path, "a") as fh:
         fh.write('{"kind": "sample", "variant_id": "v", "case_')  # killed mid-write
     content = read_samples_log(path)
-    assert content.header == {"run_id": "r"}
+    assert content.header == header and content.header.planned_samples == 1
     assert sorted(content.samples) == [("v", "c", 0), ("v", "c", 1)]
     assert content.samples[("v", "c", 1)].latency_s == 2.0
     assert content.bad_lines == 1

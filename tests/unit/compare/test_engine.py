@@ -8,10 +8,10 @@ from junitparser import Failure, JUnitXml, Skipped
 
 from evalharness.compare.engine import compare_reports
 from evalharness.compare.output import junit, markdown
-from evalharness.compare.policy import GatePolicy
-from evalharness.reports.assemble import summarize_variant
 from evalharness.reports.schema import Report, Sample, Variant
+from evalharness.runner.assemble import summarize_variant
 from evalharness.select import Constraints, select
+from evalharness.suite.gate import GatePolicy
 
 CASES = [f"c{i}" for i in range(8)]
 SIZES = [1.0, 2.0, 0.5, 3.0, 1.5, 2.5, 0.8, 1.2]

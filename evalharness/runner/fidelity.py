@@ -1,4 +1,4 @@
-"""Fidelity runs: the reference variant's greedy tokens and log-probs, compared per variant.
+"""Fidelity measurement: the reference variant's greedy tokens and log-probs, compared per variant.
 
 Reference log-probs ([tokens, vocab] float32) are kept in a temporary directory, not in memory
 or in the report; a resumed run that did not measure the reference itself has no fidelity.
@@ -14,8 +14,7 @@ from typing import Any
 import numpy as np
 
 from evalharness.measure.fidelity import first_divergence, kl_mean, token_agreement
-from evalharness.measure.stats import summarize
-from evalharness.reports.schema import FidelitySummary, Sample, SampleFidelity, Variant
+from evalharness.reports.schema import Sample, SampleFidelity
 from evalharness.suite.schema import Case, Suite
 
 
@@ -77,26 +76,3 @@ def measure_fidelity(backend: Any, variant_id: str, ref_id: str, cases: Sequence
                 updated.append(s.model_copy(update={"fidelity": fid}))
     return updated
 
-
-def fidelity_summary(variant: Variant, reference: Variant, samples: Sequence[Sample]) -> FidelitySummary:
-    per_case = {s.case_id: s.fidelity for s in samples
-                if s.variant_id == variant.id and s.fidelity is not None and s.repeat == 0}
-    fids = list(per_case.values())
-    note = None
-    if not fids:
-        note = "no greedy case compared (reference not measured in this process, or sampling)"
-    # a variant identical to the reference diverges nowhere: count that as its full length
-    divergence = [f.first_divergence for f in fids if f.first_divergence is not None]
-    kls = [f.kl_mean for f in fids]
-    if any(k is None for k in kls) and fids:
-        note = "KL undefined for some cases (llama.cpp backend, or non-finite log-probs)"
-    deltas = {name: (variant.scores.get(name) - ref_value
-                     if variant.scores.get(name) is not None and ref_value is not None else None)
-              for name, ref_value in reference.scores.items()}
-    return FidelitySummary(
-        reference=reference.id, cases=len(fids),
-        token_agreement=summarize(f.token_agreement for f in fids)["mean"],  # type: ignore[arg-type]
-        first_divergence_mean=summarize(divergence)["mean"],  # type: ignore[arg-type]
-        kl_mean=summarize(kls)["mean"],  # type: ignore[arg-type]
-        score_deltas=deltas, note=note,
-    )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from evalharness.alerts import Severity
+from evalharness.metrics import shown_in
+from evalharness.reports.schema import Severity
 
 
 class GatePolicy(BaseModel):
@@ -25,6 +27,19 @@ class GatePolicy(BaseModel):
         default_factory=lambda: {"*": "critical"},
         description="metric name or glob (e.g. scores.*) -> severity of a regression; others do not gate",
     )
+
+    @field_validator("metrics")
+    @classmethod
+    def _known_metrics(cls, v: dict[str, Severity]) -> dict[str, Severity]:
+        known = [m.name for m in shown_in("compare")]
+        for name in v:
+            if any(ch in name for ch in "*?[") or name.startswith("scores."):
+                continue
+            if name not in known:
+                close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+                hint = f" Did you mean: {', '.join(close)}?" if close else ""
+                raise ValueError(f"unknown metric {name!r}.{hint} Available: {', '.join(known)}, scores.<scorer>")
+        return v
 
     def severity_of(self, metric: str) -> Severity | None:
         exact = self.metrics.get(metric)

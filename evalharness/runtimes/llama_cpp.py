@@ -1,4 +1,4 @@
-"""The GGUF run by llama.cpp (llama-cpp-python): timed token by token from its generator."""
+"""The llama.cpp runtime (llama-cpp-python): a GGUF timed token by token from its generator."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ from typing import Any
 from evalharness.measure.clock import monotonic_clock
 from evalharness.measure.tokens import TimedGeneration
 from evalharness.models.chat import gemma_turns
+from evalharness.models.sources import SOURCES
+from evalharness.runtimes.base import Capabilities, GenParams, LoadTarget, Runtime, register
+from evalharness.runtimes.local import LocalBackend
 
 
 @contextlib.contextmanager
@@ -27,9 +30,9 @@ def quiet_native_stderr() -> Iterator[None]:
         os.close(devnull)
 
 
-class LlamaCppBackend:
-    name = "llama.cpp"
-    synthetic = False
+class LlamaCppBackend(LocalBackend):
+    # llama.cpp's logits are not compared with transformers' reference here
+    capabilities = Capabilities(teacher_forced_logprobs=False, gpu=False)
 
     def __init__(self, llm: Any, path: Path) -> None:
         self.llm = llm
@@ -63,7 +66,7 @@ class LlamaCppBackend:
         text = gemma_turns(case.messages) if case.messages is not None else case.prompt
         return list(self.llm.tokenize(text.encode("utf-8"), add_bos=True, special=True))
 
-    def generate(self, ids: list[int], params: Any) -> TimedGeneration:
+    def timed_generate(self, ids: list[int], params: GenParams) -> TimedGeneration:
         import numpy as np
         from llama_cpp import LogitsProcessorList
 
@@ -105,10 +108,21 @@ class LlamaCppBackend:
         except (AttributeError, TypeError):
             return self.path.stat().st_size / (1024 * 1024)
 
-    def teacher_forced_logprobs(self, prompt: list[int], target: list[int]) -> Any | None:
-        return None
-
     def close(self) -> None:
         with quiet_native_stderr():
             self.llm.close() if hasattr(self.llm, "close") else None
         self.llm = None
+
+
+@register
+class LlamaCppRuntime(Runtime):
+    name = "llama.cpp"
+    description = "llama.cpp through llama-cpp-python, in this process (needs a GGUF)"
+    capabilities = LlamaCppBackend.capabilities
+
+    def load(self, plan: LoadTarget) -> LlamaCppBackend:
+        batch = getattr(plan.axes, "batch_size", 1) or 1
+        return LlamaCppBackend.load(SOURCES.get(plan.model.source), plan.model.id, batch)
+
+    def probe(self, scheme: str, device: str) -> tuple[bool, str]:
+        return False, "not probed: needs a GGUF"

@@ -1,9 +1,9 @@
-"""Generation through transformers, timing every token inside the one `generate` call."""
+"""The transformers runtime: generation timed token by token inside the one `generate` call."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Any
 
 from evalharness.measure.clock import Clock, clock_for_device
 from evalharness.measure.footprint import footprint_mb
@@ -11,30 +11,8 @@ from evalharness.measure.tokens import TimedGeneration
 from evalharness.models.chat import prompt_ids
 from evalharness.models.sources import SOURCES
 from evalharness.quantization import SCHEMES
-
-
-@dataclass(frozen=True)
-class GenParams:
-    max_new_tokens: int
-    min_new_tokens: int
-    do_sample: bool
-    temperature: float
-    top_p: float
-    seed: int
-
-
-class Backend(Protocol):
-    """What the runner needs from a loaded variant."""
-
-    eos_ids: frozenset[int]
-    synthetic: bool
-
-    def encode(self, case: Any) -> list[int]: ...
-    def generate(self, ids: list[int], params: GenParams) -> TimedGeneration: ...
-    def decode(self, ids: list[int]) -> str: ...
-    def footprint_mb(self) -> float | None: ...
-    def teacher_forced_logprobs(self, prompt: list[int], target: list[int]) -> Any | None: ...
-    def close(self) -> None: ...
+from evalharness.runtimes.base import GenParams, LoadTarget, Runtime, register
+from evalharness.runtimes.local import LocalBackend
 
 
 class TokenClockStreamer:
@@ -61,8 +39,7 @@ class TokenClockStreamer:
         pass
 
 
-class TransformersBackend:
-    name = "transformers"
+class TransformersBackend(LocalBackend):
 
     def __init__(self, model: Any, tokenizer: Any, device: str, synthetic: bool = False,
                  batch_size: int = 1) -> None:
@@ -78,7 +55,7 @@ class TransformersBackend:
     def encode(self, case: Any) -> list[int]:
         return prompt_ids(self.tokenizer, case.messages, case.prompt)
 
-    def generate(self, ids: list[int], params: GenParams) -> TimedGeneration:
+    def timed_generate(self, ids: list[int], params: GenParams) -> TimedGeneration:
         import torch
         from transformers import GenerationConfig
 
@@ -159,14 +136,10 @@ def _eos_ids(model: Any, tokenizer: Any) -> set[int]:
 
 
 def load_backend(source: str, model_id: str, revision: str | None, quantization: str, device: str,
-                 axes: Any = None) -> Backend:
+                 axes: Any = None) -> TransformersBackend:
     """Load a model from its source in the scheme's dtype, place it, quantize it, apply axes."""
     scheme = SCHEMES.get(quantization)
     batch = getattr(axes, "batch_size", 1) or 1
-    if scheme.backend == "llama.cpp":
-        from evalharness.models.llama_cpp_backend import LlamaCppBackend
-
-        return LlamaCppBackend.load(SOURCES.get(source), model_id, batch)
     kwargs = scheme.load_kwargs(device)
     attn = getattr(axes, "attn_implementation", None)
     if attn:
@@ -181,3 +154,57 @@ def load_backend(source: str, model_id: str, revision: str | None, quantization:
         model.forward = torch.compile(model.forward, dynamic=True)
     return TransformersBackend(model, loaded.tokenizer, device, synthetic=loaded.synthetic,
                                batch_size=batch)
+
+
+@register
+class TransformersRuntime(Runtime):
+    name = "transformers"
+    description = "Hugging Face transformers in this process (torch; CPU or CUDA)"
+
+    def prepare(self, plans: Sequence[LoadTarget]) -> None:
+        """Import the libraries and convert models before any load is timed."""
+        import torch  # noqa: F401
+        import transformers  # noqa: F401
+        from transformers import AutoModelForCausalLM  # noqa: F401
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # our own progress bar is the one to watch
+        hf_logging.set_verbosity_error()
+        for source, model_id in sorted({(p.model.source, p.model.id) for p in plans}):
+            try:
+                SOURCES.get(source).prepare(model_id)
+            except Exception:  # the variant's own load reports the failure
+                pass
+
+    def load(self, plan: LoadTarget) -> TransformersBackend:
+        return load_backend(plan.model.source, plan.model.id, plan.model.revision, plan.quantization,
+                            plan.device, plan.axes)
+
+    def is_fatal(self, exc: BaseException) -> bool:
+        if isinstance(exc, MemoryError):
+            return True
+        try:
+            import torch
+
+            return isinstance(exc, torch.OutOfMemoryError)
+        except (ImportError, AttributeError):
+            return False
+
+    def probe(self, scheme: str, device: str) -> tuple[bool, str]:
+        """Load the tiny random Gemma with the scheme and generate 2 tokens."""
+        from evalharness.models.sources import TinyRandomSource
+
+        try:
+            backend = load_backend("tiny-random", TinyRandomSource.ID, None, scheme, device)
+            backend.generate(backend.encode(_ProbeCase()), GenParams(2, 2, False, 1.0, 1.0, 0))
+            backend.close()
+        except Exception as exc:  # the probe reports, never crashes the listing
+            first = str(exc).splitlines()[0][:120] if str(exc) else ""
+            return True, f"{type(exc).__name__}: {first}"
+        return True, ""
+
+
+class _ProbeCase:
+    id = "probe"
+    prompt = "hi"
+    messages = None

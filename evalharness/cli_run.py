@@ -1,0 +1,98 @@
+"""`evalharness run`: a suite (or a resumed run) -> report, summary, alerts, gate -> exit code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from evalharness.cli import DEFAULT_SUITE
+from evalharness.cli_common import report_or_none, suite_or_none
+from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_GATE, EXIT_INTERRUPTED, EXIT_OK
+from evalharness.reports.reader import find_run_file, read_samples_log
+from evalharness.reports.schema import Report
+from evalharness.suite.loader import LoadedSuite
+
+
+def _fail(message: str) -> int:
+    print(f"evalharness: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _load(args: argparse.Namespace) -> tuple[LoadedSuite | None, Path | None, int]:
+    """The suite to run and, when resuming, the run's samples log; or an exit code."""
+    if not args.resume:
+        loaded = suite_or_none(args.suite or DEFAULT_SUITE)
+        return loaded, None, EXIT_OK if loaded else EXIT_BAD_INPUT
+    samples_path = find_run_file(args.output_dir, args.resume, ".samples.jsonl")
+    if samples_path is None:
+        return None, None, _fail(f"no run {args.resume!r} under {args.output_dir} "
+                                 f"(looked for */{args.resume}.samples.jsonl)")
+    header = read_samples_log(samples_path).header
+    if header is None:
+        return None, None, _fail(f"{samples_path}: no readable run header; cannot resume")
+    suite_path = Path(header.suite.path)
+    loaded = suite_or_none(suite_path)
+    if loaded is None:
+        return None, None, EXIT_BAD_INPUT
+    if header.suite.sha256 != loaded.sha256:
+        return None, None, _fail(f"{suite_path} changed since run {args.resume} started; "
+                                 "resuming would mix two suites. Start a new run instead.")
+    return loaded, samples_path, EXIT_OK
+
+
+def _bad_numbers(args: argparse.Namespace) -> str | None:
+    if args.repeats is not None and args.repeats < 1:
+        return "--repeats must be at least 1"
+    if args.threads is not None and args.threads < 1:
+        return "--threads must be at least 1"
+    return None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from evalharness.console import RichProgress
+    from evalharness.runner import NullProgress, Runner, RunOptions, plan_variants, resolve_device
+
+    loaded, samples_path, code = _load(args)
+    if loaded is None:
+        return code
+    problem = _bad_numbers(args)
+    if problem:
+        return _fail(problem)
+    baseline = None
+    if args.baseline is not None:
+        baseline = report_or_none(args.baseline, "--baseline")
+        if baseline is None:
+            return EXIT_BAD_INPUT
+    options = RunOptions(output_dir=args.output_dir, repeats=args.repeats,
+                         variant_patterns=tuple(args.variant), threads=args.threads)
+    if samples_path is None and not plan_variants(
+            loaded.suite, resolve_device(loaded.suite.device), options.variant_patterns):
+        return _fail(f"no variant matches {args.variant}")
+    runner = Runner(loaded, options, progress=NullProgress() if args.quiet else RichProgress())
+    outcome = runner.resume(samples_path) if samples_path is not None else runner.run()
+    return _finish(args, loaded, outcome, baseline)
+
+
+def _finish(args: argparse.Namespace, loaded: LoadedSuite, outcome, baseline: Report | None) -> int:
+    from evalharness.alerts import at_or_above
+    from evalharness.console import console, print_summary
+
+    print_summary(outcome.report)
+    console.print(f"report: {outcome.report_path}")
+    console.print(f"samples: {outcome.samples_path}")
+    if outcome.interrupted:
+        console.print(f"interrupted: finish with `evalharness run --resume {outcome.report.run_id}`")
+        return EXIT_INTERRUPTED
+    failed = [v.id for v in outcome.report.variants if v.status == "failed"]
+    gating = at_or_above(outcome.report.alerts, args.fail_on) if args.fail_on else []
+    if failed:
+        console.print(f"[red]failed variants:[/red] {', '.join(failed)}")
+    if gating:
+        console.print(f"[red]{len(gating)} alert(s) at or above {args.fail_on}[/red]")
+    gate_failed = False
+    if baseline is not None:
+        from evalharness.cli_compare import gate
+
+        gate_failed = gate(baseline, outcome.report, loaded.suite.gate, args)
+    return EXIT_GATE if failed or gating or gate_failed else EXIT_OK

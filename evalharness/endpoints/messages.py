@@ -1,0 +1,30 @@
+"""What endpoint callers share: a case as chat messages, and a local token counter."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def case_messages(case: Any) -> list[dict[str, str]]:
+    if case.messages is not None:
+        return [{"role": m.role, "content": m.content} for m in case.messages]
+    return [{"role": "user", "content": case.prompt}]
+
+
+def local_counter(tokenizer: str | None) -> Callable[[str], int] | None:
+    """A local token counter for servers that report no usage: a model source's name (its
+    tokenizer, e.g. 'embedded') or an HF id/folder."""
+    if tokenizer is None:
+        return None
+    from transformers import AutoTokenizer
+
+    from evalharness.models.sources import SOURCES
+
+    if tokenizer in SOURCES:
+        folder = SOURCES.get(tokenizer).tokenizer_folder()
+        if folder is None:
+            raise ValueError(f"model source {tokenizer!r} has no tokenizer of its own; give an HF id or folder")
+        tokenizer = str(folder)
+    tok = AutoTokenizer.from_pretrained(tokenizer)
+    return lambda text: len(tok(text, add_special_tokens=False)["input_ids"])

@@ -1,0 +1,9 @@
+"""The one place that wires suite, runtimes, measurement, scoring, alerts and reports together:
+planning (plan), one variant's turn (variant), the run (execute), report assembly (assemble)."""
+
+from evalharness.runner.execute import Runner, RunOptions, RunOutcome, default_factory
+from evalharness.runner.plan import VariantPlan, gen_params, plan_variants, resolve_device
+from evalharness.runner.progress import NullProgress, Progress
+
+__all__ = ["NullProgress", "Progress", "RunOptions", "RunOutcome", "Runner", "VariantPlan", "default_factory",
+           "gen_params", "plan_variants", "resolve_device"]

@@ -1,0 +1,83 @@
+"""Pure report assembly: variant summaries, fidelity summaries, alerts and the run status,
+from the variant records and samples a run (or its samples log) holds."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from evalharness import metrics
+from evalharness.measure.stats import mean_or_none, summarize
+from evalharness.reports.schema import FidelitySummary, RunStatus, Sample, Summary, Variant
+
+
+def summarize_variant(variant: Variant, samples: Sequence[Sample]) -> Variant:
+    """The variant with `summary`, `success_rate`, `scores` and `warnings` filled from samples."""
+    mine = [s for s in samples if s.variant_id == variant.id]
+    ok = [s for s in mine if s.success]
+    summary: dict[str, Summary] = {f: summarize(getattr(s, f) for s in ok) for f in metrics.sample_fields()}
+    warnings = [w for w in variant.warnings if not w.startswith("unstable")]
+    unstable = [f"{f} {summary[f].cv:.0%}" for f in metrics.timing_fields() if summary[f].stable is False]
+    if unstable:
+        warnings.append("unstable timings (stdev >= 10% of the mean; compare side by side, add repeats): "
+                        + ", ".join(unstable))
+    scores: dict[str, float | None] = {}
+    by_tag: dict[str, dict[str, float | None]] = {}
+    if not variant.synthetic:
+        names = sorted({name for s in ok for name in s.scores})
+        scores = {name: mean_or_none(s.scores.get(name) for s in ok) for name in names}
+        for tag in sorted({t for s in ok for t in s.tags}):
+            tagged = [s for s in ok if tag in s.tags]
+            by_tag[tag] = {name: mean_or_none(s.scores.get(name) for s in tagged) for name in names}
+    elif ok:
+        note = "synthetic model (random weights): its scores are not a quality result"
+        if note not in warnings:
+            warnings.append(note)
+    return variant.model_copy(update={
+        "summary": summary, "success_rate": (len(ok) / len(mine)) if mine else None,
+        "scores": scores, "scores_by_tag": by_tag, "warnings": warnings,
+    })
+
+
+def fidelity_summary(variant: Variant, reference: Variant, samples: Sequence[Sample]) -> FidelitySummary:
+    per_case = {s.case_id: s.fidelity for s in samples
+                if s.variant_id == variant.id and s.fidelity is not None and s.repeat == 0}
+    fids = [f for f in per_case.values() if f is not None]
+    note = None
+    if not fids:
+        note = "no greedy case compared (reference not measured in this process, or sampling)"
+    # a variant identical to the reference diverges nowhere: count that as its full length
+    divergence = [f.first_divergence for f in fids if f.first_divergence is not None]
+    kls = [f.kl_mean for f in fids]
+    if any(k is None for k in kls) and fids:
+        note = "KL undefined for some cases (a runtime without log-probs, or non-finite log-probs)"
+    deltas = {name: (variant.scores[name] - ref_value  # type: ignore[operator]
+                     if variant.scores.get(name) is not None and ref_value is not None else None)
+              for name, ref_value in reference.scores.items()}
+    return FidelitySummary(
+        reference=reference.id, cases=len(fids),
+        token_agreement=mean_or_none(f.token_agreement for f in fids),
+        first_divergence_mean=mean_or_none(divergence), kl_mean=mean_or_none(kls),
+        score_deltas=deltas, note=note,
+    )
+
+
+def with_fidelity(variants: list[Variant], references: Mapping[str, str], samples: Sequence[Sample]) -> list[Variant]:
+    """Each ok variant with its fidelity against `references[variant id]` (the reference's id)."""
+    by_id = {v.id: v for v in variants}
+    out = []
+    for v in variants:
+        ref_id = references.get(v.id)
+        if ref_id is not None and ref_id != v.id and ref_id in by_id and v.status == "ok":
+            v = v.model_copy(update={"fidelity": fidelity_summary(v, by_id[ref_id], samples)})
+        out.append(v)
+    return out
+
+
+def run_status(interrupted: bool, variants: Sequence[Variant], samples: Sequence[Sample]) -> RunStatus:
+    if interrupted:
+        return "partial"
+    if any(s.success for s in samples):
+        return "complete"
+    skipped_only = bool(variants) and all(v.status == "skipped" for v in variants)
+    return "complete" if skipped_only else "failed"
+

@@ -1,0 +1,256 @@
+"""The Runner: executes a plan variant by variant, logging every record as it is made, and
+writes the report (running, then complete / partial / failed)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from evalharness.alerts import evaluate
+from evalharness.lifecycle import error_text, new_run_id, now_iso, sigterm_as_interrupt
+from evalharness.measure.environment import environment
+from evalharness.models.sources import SOURCES
+from evalharness.reports.reader import SamplesLogContent, read_samples_log
+from evalharness.reports.schema import (
+    SCHEMA_VERSION,
+    Environment,
+    LoadFigures,
+    ModelRef,
+    Report,
+    RunConfig,
+    RunHeader,
+    RunStatus,
+    SuiteRef,
+    Variant,
+)
+from evalharness.reports.writer import SamplesLog, atomic_write_json
+from evalharness.runner import variant as steps
+from evalharness.runner.assemble import run_status, summarize_variant, with_fidelity
+from evalharness.runner.fidelity import ReferenceStore, measure_fidelity
+from evalharness.runner.plan import VariantPlan, plan_variants, reference_of, resolve_device
+from evalharness.runner.progress import NullProgress, Progress
+from evalharness.runtimes import Backend
+from evalharness.scoring import score_samples
+from evalharness.suite.loader import LoadedSuite
+from evalharness.suite.schema import Axes, Case
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    output_dir: Path = Path("results")
+    repeats: int | None = None
+    variant_patterns: tuple[str, ...] = ()
+    threads: int | None = None  # overrides the suite's `threads`
+
+
+@dataclass
+class RunOutcome:
+    report: Report
+    report_path: Path
+    samples_path: Path
+    interrupted: bool = False
+
+
+def default_factory(plan: VariantPlan) -> Backend:
+    return plan.runtime.load(plan)
+
+
+@dataclass
+class _RunState:
+    header: RunHeader
+    plans: list[VariantPlan]
+    report_path: Path
+    log: SamplesLog
+    content: SamplesLogContent = field(default_factory=SamplesLogContent)
+    references: ReferenceStore | None = None
+
+
+class Runner:
+    def __init__(self, loaded: LoadedSuite, options: RunOptions = RunOptions(),
+                 factory: steps.BackendFactory = default_factory, progress: Progress | None = None) -> None:
+        self.loaded = loaded
+        self.suite = loaded.suite
+        self.options = options
+        self.factory = factory
+        self.progress = progress or NullProgress()
+
+    # -- public -------------------------------------------------------------------------------
+    def run(self, run_id: str | None = None) -> RunOutcome:
+        run_id = run_id or new_run_id()
+        plans = plan_variants(self.suite, resolve_device(self.suite.device), self.options.variant_patterns)
+        repeats = self.options.repeats or self.suite.repeats
+        header = RunHeader(
+            schema_version=SCHEMA_VERSION, run_id=run_id, started_at=now_iso(), suite=self._suite_ref(),
+            environment=Environment.model_validate(environment()), config=self._config(repeats),
+            plan=[p.entry() for p in plans])
+        samples_path = self.options.output_dir / self.suite.name / f"{run_id}.samples.jsonl"
+        state = _RunState(header, plans, samples_path.with_name(f"{run_id}.json"), SamplesLog(samples_path))
+        state.log.write("header", header)
+        state.content.header = header
+        return self._execute(state)
+
+    def resume(self, samples_path: Path) -> RunOutcome:
+        content = read_samples_log(samples_path)
+        if content.header is None:
+            raise ValueError(f"{samples_path}: no run header; cannot resume")
+        header = content.header
+        plans = [VariantPlan.from_entry(e) for e in header.plan]
+        state = _RunState(header, plans, samples_path.with_name(f"{header.run_id}.json"),
+                          SamplesLog(samples_path), content)
+        self.progress.message(f"resuming {header.run_id}: {len(content.samples)} samples already measured are kept")
+        return self._execute(state)
+
+    # -- internals ----------------------------------------------------------------------------
+    def _suite_ref(self) -> SuiteRef:
+        return SuiteRef(name=self.suite.name, path=str(self.loaded.path), sha256=self.loaded.sha256)
+
+    def _threads(self) -> int | None:
+        return self.options.threads or self.suite.threads
+
+    def _config(self, repeats: int) -> RunConfig:
+        return RunConfig(warmup=self.suite.warmup, repeats=repeats, threads=self._threads(),
+                         generation=self.suite.generation.model_dump(), scorers=list(self.suite.scorers),
+                         cases=len(self.loaded.cases))
+
+    def _execute(self, state: _RunState) -> RunOutcome:
+        pending = [p for p in state.plans if self._todo(state, p)]
+        total = sum(len(self._todo(state, p)) + self.suite.warmup for p in pending)
+        if self._threads() is not None:
+            import torch
+
+            torch.set_num_threads(self._threads())
+        for runtime in {id(p.runtime): p.runtime for p in pending}.values():
+            runtime.prepare([p for p in pending if p.runtime is runtime])
+        self.progress.start(total)
+        self._write_report(state, "running")
+        interrupted = False
+        try:
+            with sigterm_as_interrupt():
+                for plan in state.plans:
+                    self._run_variant(state, plan)
+                    self._write_report(state, "running")
+        except KeyboardInterrupt:
+            interrupted = True
+            self.progress.message("interrupted: writing a partial report with every finished sample")
+        finally:
+            self.progress.stop()
+            state.log.close()
+        content = state.content
+        status = run_status(interrupted, list(content.variants.values()), list(content.samples.values()))
+        report = self._write_report(state, status)
+        return RunOutcome(report, state.report_path, state.log.path, interrupted)
+
+    def _todo(self, state: _RunState, plan: VariantPlan) -> list[tuple[Case, int]]:
+        prior = state.content.variants.get(plan.id)
+        if prior is not None and prior.status in ("skipped", "failed"):
+            return []
+        done = state.content.samples
+        return [(c, r) for c in self.loaded.cases for r in range(state.header.config.repeats)
+                if (plan.id, c.id, r) not in done]
+
+    def _record_variant(self, state: _RunState, variant: Variant) -> None:
+        state.content.variants[variant.id] = variant
+        state.log.write("variant", variant)
+
+    def _variant(self, plan: VariantPlan, status: str, error: str | None = None,
+                 load: LoadFigures | None = None) -> Variant:
+        return Variant(
+            id=plan.id, model=ModelRef(source=plan.model.source, id=plan.model.id, label=plan.model.label),
+            quantization=plan.quantization, device=plan.device,
+            axes={k: v for k, v in plan.axes.model_dump().items() if v != Axes.model_fields[k].default},
+            backend=plan.runtime.name, synthetic=SOURCES.get(plan.model.source).synthetic,
+            status=status, error=error, load=load or LoadFigures(),  # type: ignore[arg-type]
+        )
+
+    def _skip(self, state: _RunState, plan: VariantPlan, steps_left: int, status: str, why: str) -> None:
+        self._record_variant(state, self._variant(plan, status, why))
+        self.progress.message(f"{plan.id}: {why}")
+        self.progress.advance(steps_left)
+
+    def _run_variant(self, state: _RunState, plan: VariantPlan) -> None:
+        from evalharness.quantization import SCHEMES
+
+        todo = self._todo(state, plan)
+        if not todo:
+            return
+        steps_left = len(todo) + self.suite.warmup
+        reason = SCHEMES.get(plan.quantization).unsupported_reason(plan.device)
+        if reason:
+            self._skip(state, plan, steps_left, "skipped", f"not supported here: {reason}")
+            return
+        self.progress.message(f"{plan.id}: loading")
+        with steps.torch_threads(plan.axes.threads):
+            try:
+                backend, load = steps.load_variant(self.factory, plan)
+            except KeyboardInterrupt:
+                raise
+            except Exception as exc:  # a variant that cannot load is data, not a crash
+                self._skip(state, plan, steps_left, "failed", f"load failed: {error_text(exc)}")
+                return
+            self._record_variant(state, self._variant(plan, "ok", load=load))
+            try:
+                steps.warm_up(backend, self.suite, self.loaded.cases, plan, self.progress)
+                self._measure_all(backend, todo, plan, state)
+                self._fidelity(backend, plan, state)
+            finally:
+                backend.close()
+
+    def _measure_all(self, backend: Backend, todo: Sequence[tuple[Case, int]], plan: VariantPlan,
+                     state: _RunState) -> None:
+        for case, repeat in todo:
+            sample, fatal = steps.measure_one(backend, self.suite, case, repeat, plan)
+            state.content.samples[sample.key] = sample
+            state.log.write("sample", sample)
+            self.progress.advance(1, note=f"{plan.id} {case.id}")
+            if fatal:
+                self._record_variant(state, state.content.variants[plan.id].model_copy(
+                    update={"status": "failed", "error": sample.error}))
+                self.progress.message(f"{plan.id}: stopped: {sample.error}")
+                return
+
+    def _fidelity(self, backend: Backend, plan: VariantPlan, state: _RunState) -> None:
+        """Outside every timed block: teacher-forced comparison with the reference variant."""
+        if not self.suite.fidelity.enabled or state.content.variants[plan.id].status != "ok":
+            return
+        ref = reference_of(self.suite, state.plans, plan.model.label)
+        if ref is None:
+            return
+        state.references = state.references or ReferenceStore()
+        updated = measure_fidelity(backend, plan.id, ref.id, self.loaded.cases, self.suite,
+                                   state.content.samples, state.references,
+                                   supported=backend.capabilities.teacher_forced_logprobs)
+        for sample in updated:
+            state.content.samples[sample.key] = sample
+            state.log.write("sample", sample)
+
+    def _write_report(self, state: _RunState, status: RunStatus) -> Report:
+        scored = status != "running"
+        order = {p.id: i for i, p in enumerate(state.plans)}
+        case_order = {c.id: i for i, c in enumerate(self.loaded.cases)}
+        samples = sorted(state.content.samples.values(),
+                         key=lambda s: (order.get(s.variant_id, 1 << 30), case_order.get(s.case_id, 0), s.repeat))
+        if scored:
+            samples = score_samples(samples, {c.id: c for c in self.loaded.cases}, self.suite.scorers,
+                                    self.suite.tag_scorers)
+        variants: list[Variant] = []
+        for plan in state.plans:
+            v = state.content.variants.get(plan.id)
+            if v is None:
+                if not scored:
+                    continue
+                v = self._variant(plan, "skipped", "not run: the run was interrupted first"
+                                  if status == "partial" else "not run")
+            variants.append(summarize_variant(v, samples))
+        if scored and self.suite.fidelity.enabled:
+            refs = {p.id: r.id for p in state.plans
+                    if (r := reference_of(self.suite, state.plans, p.model.label)) is not None}
+            variants = with_fidelity(variants, refs, samples)
+        alerts = evaluate(self.suite.all_alert_rules(), variants, samples) if scored else []
+        h = state.header
+        report = Report(schema_version=SCHEMA_VERSION, run_id=h.run_id, suite=h.suite, started_at=h.started_at,
+                        finished_at=None if status == "running" else now_iso(), status=status,
+                        environment=h.environment, config=h.config, variants=variants, samples=samples,
+                        alerts=alerts)
+        atomic_write_json(state.report_path, report)
+        return report

@@ -1,0 +1,94 @@
+"""Planning a run: which variants, in which order, each with its reference and parameters."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from evalharness.measure import gpu
+from evalharness.reports.schema import PlanEntry
+from evalharness.runtimes import GenParams, Runtime, runtime_for
+from evalharness.suite.schema import Axes, Case, ModelSpec, Suite
+
+
+@dataclass(frozen=True)
+class VariantPlan:
+    id: str
+    model: ModelSpec
+    quantization: str
+    device: str
+    axes: Axes = field(default_factory=Axes)
+
+    @property
+    def runtime(self) -> Runtime:
+        return runtime_for(self.model.source, self.quantization)
+
+    def entry(self) -> PlanEntry:
+        return PlanEntry(id=self.id, model=self.model.model_dump(), quantization=self.quantization,
+                         device=self.device, axes=self.axes.model_dump())
+
+    @classmethod
+    def from_entry(cls, e: PlanEntry) -> VariantPlan:
+        return cls(e.id, ModelSpec.model_validate(e.model), e.quantization, e.device,
+                   Axes.model_validate(e.axes or {}))
+
+
+def resolve_device(requested: str) -> str:
+    if requested == "auto":
+        return "cuda" if gpu.cuda_available() else "cpu"
+    return requested
+
+
+def plan_variants(suite: Suite, device: str, patterns: Sequence[str] = ()) -> list[VariantPlan]:
+    """Every model x quantization (or the explicit matrix), filtered by glob patterns on ids."""
+    by_label = {m.label: m for m in suite.models}
+    if suite.matrix is not None:
+        triples = [(by_label[e.model], e.quantization, e.axes(suite.axes)) for e in suite.matrix]
+    else:
+        triples = [(m, q, suite.axes) for m in suite.models for q in suite.quantizations]
+    plans = []
+    for m, q, a in triples:
+        # a served model is one variant, whatever the suite lists: the runtime says which
+        q, d = runtime_for(m.source, q).capabilities.fixed_variant or (q, device)
+        plan = VariantPlan(f"{m.label}/{q}/{d}{a.suffix()}", m, q, d, a)
+        if plan not in plans:
+            plans.append(plan)
+    if patterns:
+        plans = [p for p in plans if any(fnmatch.fnmatch(p.id, pat) for pat in patterns)]
+    return reference_first(suite, plans)
+
+
+def reference_quantization(suite: Suite, device: str) -> str:
+    return suite.fidelity.reference or ("bf16" if device.startswith("cuda") else "fp32")
+
+
+def reference_of(suite: Suite, plans: Sequence[VariantPlan], model_label: str) -> VariantPlan | None:
+    """The variant other variants of the same model are compared with (default axes only)."""
+    for p in plans:
+        if (p.model.label == model_label and p.quantization == reference_quantization(suite, p.device)
+                and p.axes == suite.axes):
+            return p
+    return None
+
+
+def reference_first(suite: Suite, plans: list[VariantPlan]) -> list[VariantPlan]:
+    """Put each model's reference variant before its other variants (fidelity needs it first)."""
+    if not suite.fidelity.enabled:
+        return plans
+    refs = {p.model.label: p for p in plans if reference_of(suite, plans, p.model.label) == p}
+    ordered: list[VariantPlan] = []
+    for p in plans:
+        ref = refs.get(p.model.label)
+        if ref is not None and ref not in ordered:
+            ordered.append(ref)
+        if p not in ordered:
+            ordered.append(p)
+    return ordered
+
+
+def gen_params(suite: Suite, case: Case) -> GenParams:
+    merged = suite.generation.model_dump()
+    if case.generation is not None:
+        merged.update({k: v for k, v in case.generation.model_dump().items() if v is not None})
+    return GenParams(**merged)

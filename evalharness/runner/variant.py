@@ -1,0 +1,84 @@
+"""One variant's turn: load it (timed), warm it up, measure every pending (case, repeat), then
+take its fidelity against the reference, outside every timed block."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from evalharness.lifecycle import error_text
+from evalharness.measure import gpu
+from evalharness.measure.clock import Timer
+from evalharness.measure.memory import PeakRSSSampler
+from evalharness.models.chat import render_prompt
+from evalharness.reports.schema import LoadFigures, Sample
+from evalharness.runner.plan import VariantPlan, gen_params
+from evalharness.runner.progress import Progress
+from evalharness.runtimes import Backend, GenerationError
+from evalharness.suite.schema import Case, Suite
+
+BackendFactory = Callable[[VariantPlan], Backend]
+Loaded = tuple[Backend, LoadFigures]
+
+
+@contextlib.contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Run one variant with its own torch thread count, then restore the previous one."""
+    if n is None:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def load_variant(factory: BackendFactory, plan: VariantPlan) -> Loaded:
+    """The loaded backend and its load figures (null where the model is not in this process)."""
+    gpu.reset_peak(plan.device)
+    with Timer() as timer, PeakRSSSampler(interval_s=0.05) as rss:
+        backend = factory(plan)
+        footprint = backend.footprint_mb()
+    if not backend.capabilities.local_memory:
+        return backend, LoadFigures()  # the server's figures are not ours to report
+    return backend, LoadFigures(seconds=timer.seconds, peak_rss_mb=rss.peak_mb, footprint_mb=footprint,
+                                gpu_peak_mb=gpu.torch_peak_allocated_mb(plan.device))
+
+
+def warm_up(backend: Backend, suite: Suite, cases: Sequence[Case], plan: VariantPlan, progress: Progress) -> None:
+    for i in range(suite.warmup):
+        case = cases[i % len(cases)]
+        try:
+            backend.generate(backend.encode(case), gen_params(suite, case))
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:
+            progress.message(f"{plan.id}: warm-up failed: {error_text(exc)}")
+        progress.advance(1, note=f"{plan.id} warm-up")
+
+
+def measure_one(backend: Backend, suite: Suite, case: Case, repeat: int, plan: VariantPlan) -> tuple[Sample, bool]:
+    """One sample, and whether the variant must stop (out of memory)."""
+    base: dict[str, Any] = {"variant_id": plan.id, "case_id": case.id, "repeat": repeat,
+                            "tags": list(case.tags), "prompt": render_prompt(case.messages, case.prompt)}
+    try:
+        generation = backend.generate(backend.encode(case), gen_params(suite, case))
+    except KeyboardInterrupt:
+        raise
+    except GenerationError as exc:
+        return failed_sample(base, str(exc)), False
+    except Exception as exc:
+        fatal = plan.runtime.is_fatal(exc)
+        return failed_sample(base, ("out of memory: " if fatal else "generation failed: ") + error_text(exc)), fatal
+    return Sample(**base, **generation.fields(), success=True, error=None), False
+
+
+def failed_sample(base: dict[str, Any], error: str) -> Sample:
+    return Sample(**base, output=None, output_tokens=None, latency_s=None, ttft_s=None,
+                  prefill_tokens_per_s=None, decode_tokens_per_s=None, peak_rss_mb=None,
+                  gpu_peak_mb=None, success=False, error=error)

@@ -1,0 +1,109 @@
+"""The runtime protocol: what every way of running a model (transformers, llama.cpp, an HTTP
+endpoint, ...) provides, and the registry the runner finds them in.
+
+A runtime loads a variant into a `Backend`; a backend encodes a case, generates with timing
+(a typed `Generation`), optionally gives teacher-forced log-probs, reports its footprint and
+closes. What a runtime can do is declared in `Capabilities`; callers read those, never names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+from evalharness.registry import Registry
+
+
+@dataclass(frozen=True)
+class GenParams:
+    max_new_tokens: int
+    min_new_tokens: int
+    do_sample: bool
+    temperature: float
+    top_p: float
+    seed: int
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    teacher_forced_logprobs: bool = True  # KL fidelity against a reference can be measured
+    local_memory: bool = True  # the model lives in this process: load, RSS and GPU figures are ours
+    gpu: bool = True  # variants may be placed on a CUDA device
+    fixed_variant: tuple[str, str] | None = None  # (quantization, device) a served model always is
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One measured generation: the sample's measured fields (null where not measured)."""
+
+    output: str
+    output_ids: list[int] | None
+    prompt_tokens: int | None
+    output_tokens: int | None
+    token_count_source: str | None
+    latency_s: float | None
+    ttft_s: float | None
+    prefill_tokens_per_s: float | None
+    decode_tokens_per_s: float | None
+    inter_token_latency_s: float | None
+    peak_rss_mb: float | None
+    gpu_peak_mb: float | None
+    gpu_device_used_mb: float | None = None
+    batch_size: int = 1
+
+    def fields(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class GenerationError(Exception):
+    """A generation that produced no usable answer; the message says why (no traceback needed)."""
+
+
+class LoadTarget(Protocol):
+    """What a runtime needs to load one variant (the runner's VariantPlan)."""
+
+    id: str
+    model: Any  # suite ModelSpec: source, id, revision, endpoint
+    quantization: str
+    device: str
+    axes: Any  # suite Axes
+
+
+class Backend(Protocol):
+    """A loaded variant."""
+
+    capabilities: Capabilities
+    synthetic: bool
+
+    def encode(self, case: Any) -> Any: ...
+    def generate(self, prompt: Any, params: GenParams) -> Generation: ...
+    def teacher_forced_logprobs(self, prompt: Any, target: list[int]) -> Any | None: ...
+    def footprint_mb(self) -> float | None: ...
+    def close(self) -> None: ...
+
+
+class Runtime:
+    """A way of running models, registered by name; schemes and sources name the one they need."""
+
+    name: str = ""
+    description: str = ""
+    capabilities: Capabilities = Capabilities()
+
+    def prepare(self, plans: Sequence[LoadTarget]) -> None:
+        """One-time work (imports, conversions) before any load is timed."""
+
+    def load(self, plan: LoadTarget) -> Backend:
+        raise NotImplementedError
+
+    def is_fatal(self, exc: BaseException) -> bool:
+        """An error after which the variant cannot go on (out of memory)."""
+        return isinstance(exc, MemoryError)
+
+    def probe(self, scheme: str, device: str) -> tuple[bool, str]:
+        """Try a scheme on a tiny model: (ran, note). Runtimes that cannot say so in the note."""
+        return False, f"not probed: {self.description}"
+
+
+RUNTIMES: Registry[Runtime] = Registry("runtime")
+register = RUNTIMES.plugin

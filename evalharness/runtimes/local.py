@@ -1,0 +1,50 @@
+"""What in-process runtimes share: a generation timed token by token, turned into a `Generation`
+with the process's peak RSS and GPU memory sampled during it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evalharness.measure.sample import measure_generation
+from evalharness.measure.tokens import TimedGeneration
+from evalharness.runtimes.base import Capabilities, Generation, GenParams
+
+
+class LocalBackend:
+    """Subclasses provide `encode`, `timed_generate` (ids + arrival times) and `decode`."""
+
+    capabilities = Capabilities()
+    synthetic: bool = False
+    eos_ids: frozenset[int] = frozenset()
+    device: str = "cpu"
+    batch_size: int = 1
+
+    def encode(self, case: Any) -> list[int]:
+        raise NotImplementedError
+
+    def timed_generate(self, ids: list[int], params: GenParams) -> TimedGeneration:
+        raise NotImplementedError
+
+    def decode(self, ids: list[int]) -> str:
+        raise NotImplementedError
+
+    def generate(self, prompt: list[int], params: GenParams) -> Generation:
+        measured = measure_generation(lambda: self.timed_generate(prompt, params), self.eos_ids, self.device)
+        t = measured.timing
+        return Generation(
+            output=self.decode(measured.output_ids), output_ids=measured.output_ids,
+            prompt_tokens=len(prompt), output_tokens=t.output_tokens, token_count_source="tokenizer",
+            latency_s=t.latency_s, ttft_s=t.ttft_s, prefill_tokens_per_s=t.prefill_tokens_per_s,
+            decode_tokens_per_s=t.decode_tokens_per_s, inter_token_latency_s=t.inter_token_latency_s,
+            peak_rss_mb=measured.peak_rss_mb, gpu_peak_mb=measured.gpu_peak_mb,
+            gpu_device_used_mb=measured.gpu_device_used_mb, batch_size=self.batch_size,
+        )
+
+    def teacher_forced_logprobs(self, prompt: list[int], target: list[int]) -> Any | None:
+        return None
+
+    def footprint_mb(self) -> float | None:
+        return None
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,78 @@
+"""The OpenAI-compatible runtime: cases are streamed to a server and timed per chunk.
+
+Nothing is loaded in this process, so load, memory and GPU figures are the server's: null.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from evalharness.endpoints.client import Timeouts, stream_chat
+from evalharness.endpoints.messages import case_messages, local_counter
+from evalharness.runtimes.base import (
+    Capabilities,
+    Generation,
+    GenerationError,
+    GenParams,
+    LoadTarget,
+    Runtime,
+    register,
+)
+
+SERVED = Capabilities(teacher_forced_logprobs=False, local_memory=False, gpu=False,
+                      fixed_variant=("served", "remote"))
+
+
+class OpenAIBackend:
+    capabilities = SERVED
+    synthetic = False
+
+    def __init__(self, model: str, endpoint: Any) -> None:
+        self.model = model
+        self.endpoint = endpoint
+        # the key is read from the environment at run time and never stored in reports or logs
+        self._key = os.environ.get(endpoint.api_key_env) if endpoint.api_key_env else None
+        if endpoint.api_key_env and self._key is None:
+            raise ValueError(f"environment variable {endpoint.api_key_env} (api_key_env) is not set")
+        t = endpoint.timeouts
+        self.timeouts = Timeouts(t.connect_s, t.first_token_s, t.total_s)
+        self.count_tokens = local_counter(endpoint.tokenizer)
+
+    def encode(self, case: Any) -> list[dict[str, str]]:
+        return case_messages(case)
+
+    def generate(self, prompt: list[dict[str, str]], params: GenParams) -> Generation:
+        r = stream_chat(self.endpoint.base_url, self.model, prompt, max_tokens=params.max_new_tokens,
+                        temperature=params.temperature if params.do_sample else 0.0, api_key=self._key,
+                        timeouts=self.timeouts, count_tokens=self.count_tokens)
+        if not r.success:
+            raise GenerationError(f"{r.error_kind}: {r.error}")
+        return Generation(
+            output=r.text, output_ids=None, prompt_tokens=r.prompt_tokens, output_tokens=r.output_tokens,
+            token_count_source=r.token_count_source, latency_s=r.latency_s, ttft_s=r.ttft_s,
+            prefill_tokens_per_s=None, decode_tokens_per_s=r.decode_tokens_per_s,
+            inter_token_latency_s=r.inter_token_latency_s, peak_rss_mb=None, gpu_peak_mb=None,
+        )
+
+    def teacher_forced_logprobs(self, prompt: Any, target: list[int]) -> Any | None:
+        return None
+
+    def footprint_mb(self) -> float | None:
+        return None
+
+    def close(self) -> None:
+        pass
+
+
+@register
+class OpenAIRuntime(Runtime):
+    name = "openai"
+    description = "an OpenAI-compatible server (vLLM, llama.cpp, Ollama, TGI), streamed over HTTP"
+    capabilities = SERVED
+
+    def load(self, plan: LoadTarget) -> OpenAIBackend:
+        return OpenAIBackend(plan.model.id, plan.model.endpoint)
+
+    def probe(self, scheme: str, device: str) -> tuple[bool, str]:
+        return False, "not probed: served by an endpoint"
