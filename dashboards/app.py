@@ -97,7 +97,8 @@ def comparison_section(reports) -> None:
     if score_cols:
         c1, c2 = st.columns(2)
         quality = c1.selectbox("Quality score", score_cols, key="pareto_q")
-        cost_label = c2.selectbox("Cost", list(dd.COST_COLUMNS), key="pareto_c")
+        costs = list(dd.COST_COLUMNS)
+        cost_label = c2.selectbox("Cost", costs, index=costs.index(dd.DEFAULT_COST), key="pareto_c")
         cost = dd.COST_COLUMNS[cost_label]
         plot = table.dropna(subset=[quality, cost]).copy()
         if not plot.empty:

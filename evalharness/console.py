@@ -64,7 +64,8 @@ def _cell(report: Report, v: Variant, metric: metrics.Metric) -> str:
 def summary_table(report: Report) -> Table:
     table = Table(title=f"{report.suite.name} · run {report.run_id} · {report.status}")
     shown = metrics.shown_in("console")
-    table.add_column("variant")
+    longest = max((len(v.id) for v in report.variants), default=7)
+    table.add_column("variant", min_width=min(longest, 60))  # the part that differs is at the end
     table.add_column("status")
     for m in shown:
         table.add_column(m.label, justify="right")

@@ -17,6 +17,7 @@ __all__ = ["COST_COLUMNS", "TREND_METRICS", "FileKey", "comparison_frame", "repo
 
 # cost axes of the Pareto chart: label -> comparison-table column
 COST_COLUMNS = {m.label: m.name for m in metrics.shown_in("cost")}
+DEFAULT_COST = metrics.BY_NAME["latency_p95"].label  # tail latency: what SLOs are written on
 TREND_METRICS = tuple(m.name for m in metrics.shown_in("trend"))
 
 

@@ -24,7 +24,6 @@ from evalharness.reports.schema import Report, Sample, Variant
 from evalharness.suite.gate import GatePolicy
 
 Verdict = Literal["regression", "improvement", "no change", "inconclusive"]
-Kind = Literal["timing", "memory", "score", "rate"]
 
 ENV_KEYS_FOR_TIMING = ("cpu_model", "cpu_count", "gpu_name", "torch", "transformers", "python",
                        "gpu_driver")
@@ -33,14 +32,14 @@ MIN_UNITS = 5  # fewer cases than this: resample (case, repeat) pairs instead of
 
 def compared_metrics() -> tuple[Metric, ...]:
     """The metrics a comparison judges, from the one metrics table."""
-    return tuple(m for m in metrics.shown_in("compare") if m.kind in ("timing", "memory", "rate"))
+    return metrics.shown_in("compare")
 
 
 @dataclass
 class MetricComparison:
     variant_id: str
     metric: str
-    kind: Kind
+    kind: str  # the metric's kind (metrics.Kind): timing, memory, rate, score, count, ...
     unit: str
     baseline: float | None
     candidate: float | None
@@ -140,15 +139,17 @@ def compare_variant(vid: str, bv: Variant, cv: Variant, bs: list[Sample], cs: li
     score_names = sorted(set(bv.scores) | set(cv.scores))
     for spec in compared_metrics():
         severity = policy.severity_of(spec.name)
-        if spec.kind == "timing":
+        if spec.scope == "success":
+            rows.append(_rate_row(vid, spec, bs, cs, policy, severity))
+        elif spec.scope == "sample" and spec.kind != "memory":
+            # per-sample figures: paired bootstrap over cases (timing tolerance)
             rows.append(_timing_row(vid, spec, bs, cs, policy, severity, env_diff))
-        elif spec.kind == "memory":
+        else:
+            # one figure per variant (load, footprint) or a peak: relative tolerance
             b, c = bv.figure(spec), cv.figure(spec)
             if b is None and c is None:
                 continue  # not measurable on either side (e.g. no GPU)
             rows.append(_tolerance_row(vid, spec, b, c, policy.memory_tolerance, severity))
-        else:
-            rows.append(_rate_row(vid, spec, bs, cs, policy, severity))
     for name in score_names:
         rows.append(_score_row(vid, name, bs, cs, policy, policy.severity_of(f"scores.{name}")))
     return rows

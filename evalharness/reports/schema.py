@@ -153,12 +153,10 @@ class SampleFidelity(Record):
     kl_mean: float | None  # None where the variant's log-probs are not finite
 
 
-class Sample(Record):
-    variant_id: str
-    case_id: str
-    repeat: int
-    tags: list[str] = Field(default_factory=list)
-    prompt: str
+class Measurement(Record):
+    """What one generation measured: a runtime returns it, a sample carries it. A new per-sample
+    metric is a field here, an entry in evalharness/metrics.py, and the code that measures it."""
+
     output: str | None
     prompt_tokens: int | None = None
     output_tokens: int | None
@@ -173,6 +171,14 @@ class Sample(Record):
     output_ids: list[int] | None = None
     batch_size: int = 1
     token_count_source: str | None = None  # tokenizer (local), or usage / tokenizer / chunks (endpoint)
+
+
+class Sample(Measurement):
+    variant_id: str
+    case_id: str
+    repeat: int
+    tags: list[str] = Field(default_factory=list)
+    prompt: str
     success: bool
     error: str | None
     scores: dict[str, float | None] = Field(default_factory=dict)

@@ -75,7 +75,7 @@ def measure_one(backend: Backend, suite: Suite, case: Case, repeat: int, plan: V
     except Exception as exc:
         fatal = plan.runtime.is_fatal(exc)
         return failed_sample(base, ("out of memory: " if fatal else "generation failed: ") + error_text(exc)), fatal
-    return Sample(**base, **generation.fields(), success=True, error=None), False
+    return Sample(**base, **generation.model_dump(), success=True, error=None), False
 
 
 def failed_sample(base: dict[str, Any], error: str) -> Sample:

@@ -1,22 +1,28 @@
 """Runtimes, registered by name: transformers, llama.cpp, an OpenAI-compatible endpoint.
 
-A model source or a quantization scheme names the runtime it needs (`runtime_for`).
+A model source or a quantization scheme names the runtime it needs (`runtime_for`). Every
+module of this package is imported here, so a new runtime is one new module.
 """
 
-from evalharness.runtimes import llama_cpp, openai, transformers  # noqa: F401  (registers)
+import importlib
+import pkgutil
+
 from evalharness.runtimes.base import (
     RUNTIMES,
     Backend,
     Capabilities,
-    Generation,
     GenerationError,
     GenParams,
     LoadTarget,
     Runtime,
 )
 
-__all__ = ["RUNTIMES", "Backend", "Capabilities", "GenParams", "Generation", "GenerationError", "LoadTarget",
+__all__ = ["RUNTIMES", "Backend", "Capabilities", "GenParams", "GenerationError", "LoadTarget",
            "Runtime", "runtime_for"]
+
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
 
 
 def runtime_for(source: str, quantization: str) -> Runtime:

@@ -2,17 +2,18 @@
 endpoint, ...) provides, and the registry the runner finds them in.
 
 A runtime loads a variant into a `Backend`; a backend encodes a case, generates with timing
-(a typed `Generation`), optionally gives teacher-forced log-probs, reports its footprint and
+(a typed `Measurement`), optionally gives teacher-forced log-probs, reports its footprint and
 closes. What a runtime can do is declared in `Capabilities`; callers read those, never names.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from evalharness.registry import Registry
+from evalharness.reports.schema import Measurement
 
 
 @dataclass(frozen=True)
@@ -31,29 +32,6 @@ class Capabilities:
     local_memory: bool = True  # the model lives in this process: load, RSS and GPU figures are ours
     gpu: bool = True  # variants may be placed on a CUDA device
     fixed_variant: tuple[str, str] | None = None  # (quantization, device) a served model always is
-
-
-@dataclass(frozen=True)
-class Generation:
-    """One measured generation: the sample's measured fields (null where not measured)."""
-
-    output: str
-    output_ids: list[int] | None
-    prompt_tokens: int | None
-    output_tokens: int | None
-    token_count_source: str | None
-    latency_s: float | None
-    ttft_s: float | None
-    prefill_tokens_per_s: float | None
-    decode_tokens_per_s: float | None
-    inter_token_latency_s: float | None
-    peak_rss_mb: float | None
-    gpu_peak_mb: float | None
-    gpu_device_used_mb: float | None = None
-    batch_size: int = 1
-
-    def fields(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 class GenerationError(Exception):
@@ -77,7 +55,7 @@ class Backend(Protocol):
     synthetic: bool
 
     def encode(self, case: Any) -> Any: ...
-    def generate(self, prompt: Any, params: GenParams) -> Generation: ...
+    def generate(self, prompt: Any, params: GenParams) -> Measurement: ...
     def teacher_forced_logprobs(self, prompt: Any, target: list[int]) -> Any | None: ...
     def footprint_mb(self) -> float | None: ...
     def close(self) -> None: ...

@@ -1,4 +1,4 @@
-"""What in-process runtimes share: a generation timed token by token, turned into a `Generation`
+"""What in-process runtimes share: a generation timed token by token, turned into a `Measurement`
 with the process's peak RSS and GPU memory sampled during it."""
 
 from __future__ import annotations
@@ -7,7 +7,8 @@ from typing import Any
 
 from evalharness.measure.sample import measure_generation
 from evalharness.measure.tokens import TimedGeneration
-from evalharness.runtimes.base import Capabilities, Generation, GenParams
+from evalharness.reports.schema import Measurement
+from evalharness.runtimes.base import Capabilities, GenParams
 
 
 class LocalBackend:
@@ -28,10 +29,10 @@ class LocalBackend:
     def decode(self, ids: list[int]) -> str:
         raise NotImplementedError
 
-    def generate(self, prompt: list[int], params: GenParams) -> Generation:
+    def generate(self, prompt: list[int], params: GenParams) -> Measurement:
         measured = measure_generation(lambda: self.timed_generate(prompt, params), self.eos_ids, self.device)
         t = measured.timing
-        return Generation(
+        return Measurement(
             output=self.decode(measured.output_ids), output_ids=measured.output_ids,
             prompt_tokens=len(prompt), output_tokens=t.output_tokens, token_count_source="tokenizer",
             latency_s=t.latency_s, ttft_s=t.ttft_s, prefill_tokens_per_s=t.prefill_tokens_per_s,

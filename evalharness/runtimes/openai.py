@@ -10,9 +10,9 @@ from typing import Any
 
 from evalharness.endpoints.client import Timeouts, stream_chat
 from evalharness.endpoints.messages import case_messages, local_counter
+from evalharness.reports.schema import Measurement
 from evalharness.runtimes.base import (
     Capabilities,
-    Generation,
     GenerationError,
     GenParams,
     LoadTarget,
@@ -42,13 +42,13 @@ class OpenAIBackend:
     def encode(self, case: Any) -> list[dict[str, str]]:
         return case_messages(case)
 
-    def generate(self, prompt: list[dict[str, str]], params: GenParams) -> Generation:
+    def generate(self, prompt: list[dict[str, str]], params: GenParams) -> Measurement:
         r = stream_chat(self.endpoint.base_url, self.model, prompt, max_tokens=params.max_new_tokens,
                         temperature=params.temperature if params.do_sample else 0.0, api_key=self._key,
                         timeouts=self.timeouts, count_tokens=self.count_tokens)
         if not r.success:
             raise GenerationError(f"{r.error_kind}: {r.error}")
-        return Generation(
+        return Measurement(
             output=r.text, output_ids=None, prompt_tokens=r.prompt_tokens, output_tokens=r.output_tokens,
             token_count_source=r.token_count_source, latency_s=r.latency_s, ttft_s=r.ttft_s,
             prefill_tokens_per_s=None, decode_tokens_per_s=r.decode_tokens_per_s,

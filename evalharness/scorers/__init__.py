@@ -1,13 +1,14 @@
-"""Quality and safety scorers, registered by name. Never imports measure/."""
+"""Quality and safety scorers, registered by name. Never imports measure/.
 
-from evalharness.scorers import (  # noqa: F401  (registers)
-    assertions,
-    function_call,
-    heuristics,
-    language,
-    refusal,
-    safety,
-)
+Every module of this package is imported here, so a new scorer is one new module.
+"""
+
+import importlib
+import pkgutil
+
 from evalharness.scorers.base import SCORERS, Score, Scorer, ScoringInput
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
 
 __all__ = ["SCORERS", "Score", "Scorer", "ScoringInput"]

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from evalharness.reports.reader import read_samples_log
+from evalharness.reports.schema import Sample
 from evalharness.reports.writer import SamplesLog
 from evalharness.runner import Runner, RunOptions
 from evalharness.suite import load_suite
@@ -45,14 +47,15 @@ def make_results(root: Path) -> Path:
         Runner(load_suite(suite_path), RunOptions(output_dir=results), factory=factory).run(
             run_id=f"2026112{i}-100000-000{i}")
     # a run still in progress: header and one sample, no final report
+    finished = read_samples_log(results / "suite-a" / "20261120-100000-0000.samples.jsonl").header
+    header = finished.model_copy(update={"run_id": "20261129-120000-live", "started_at": "2026-11-29T12:00:00+00:00",
+                                         "plan": finished.plan[:1]})
     log = SamplesLog(results / "suite-a" / "20261129-120000-live.samples.jsonl")
-    log.write("header", {"run_id": "20261129-120000-live", "started_at": "2026-11-29T12:00:00+00:00",
-                         "suite": {"name": "suite-a", "path": "x", "sha256": "0"},
-                         "config": {"cases": 2, "repeats": 2}, "plan": [{"id": "alpha/fp32/cpu"}]})
-    log.write("sample", {"variant_id": "alpha/fp32/cpu", "case_id": "paris", "repeat": 0, "prompt": "p",
-                         "output": "o", "output_tokens": 1, "latency_s": 0.5, "ttft_s": 0.1,
-                         "prefill_tokens_per_s": 10.0, "decode_tokens_per_s": None,
-                         "peak_rss_mb": 100.0, "gpu_peak_mb": None, "success": True, "error": None})
+    log.write("header", header)
+    log.write("sample", Sample(variant_id="alpha/fp32/cpu", case_id="paris", repeat=0, prompt="p",
+                               output="o", output_tokens=1, latency_s=0.5, ttft_s=0.1,
+                               prefill_tokens_per_s=10.0, decode_tokens_per_s=None,
+                               peak_rss_mb=100.0, gpu_peak_mb=None, success=True, error=None))
     log.close()
     (results / "suite-a" / "truncated.json").write_text('{"schema_version": 1, "run_id": "x", ')
     (results / "suite-b" / "foreign.json").write_text('{"name": "package.json of something else"}')

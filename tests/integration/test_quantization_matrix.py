@@ -9,7 +9,7 @@ from evalharness.reports import load_report
 from evalharness.runner import Runner, RunOptions
 from evalharness.suite import load_suite
 
-TRANSFORMERS_CPU = [n for n, s in SCHEMES.items() if s.backend == "transformers" and "cpu" in s.devices]
+TRANSFORMERS_CPU = [n for n, s in SCHEMES.items() if s.runtime == "transformers" and "cpu" in s.devices]
 
 SUITE = """
 name: tiny-matrix
