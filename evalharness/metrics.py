@@ -37,11 +37,9 @@ class Metric:
 
     @property
     def scope(self) -> Scope:
-        if self.field == "success":
-            return "success"
-        head, dot, _ = self.field.partition(".")
-        if dot:
-            return head  # type: ignore[return-value]
+        head = self.field.partition(".")[0]
+        if head == "load" or head == "fidelity" or head == "success":
+            return head
         return "sample"
 
     @property

@@ -50,9 +50,10 @@ def fidelity_summary(variant: Variant, reference: Variant, samples: Sequence[Sam
     kls = [f.kl_mean for f in fids]
     if any(k is None for k in kls) and fids:
         note = "KL undefined for some cases (a runtime without log-probs, or non-finite log-probs)"
-    deltas = {name: (variant.scores[name] - ref_value  # type: ignore[operator]
-                     if variant.scores.get(name) is not None and ref_value is not None else None)
-              for name, ref_value in reference.scores.items()}
+    deltas: dict[str, float | None] = {}
+    for name, ref_value in reference.scores.items():
+        value = variant.scores.get(name)
+        deltas[name] = value - ref_value if value is not None and ref_value is not None else None
     return FidelitySummary(
         reference=reference.id, cases=len(fids),
         token_agreement=mean_or_none(f.token_agreement for f in fids),

@@ -23,6 +23,7 @@ from evalharness.reports.schema import (
     RunStatus,
     SuiteRef,
     Variant,
+    VariantStatus,
 )
 from evalharness.reports.writer import SamplesLog, atomic_write_json
 from evalharness.runner import variant as steps
@@ -153,17 +154,18 @@ class Runner:
         state.content.variants[variant.id] = variant
         state.log.write("variant", variant)
 
-    def _variant(self, plan: VariantPlan, status: str, error: str | None = None,
+    def _variant(self, plan: VariantPlan, status: VariantStatus, error: str | None = None,
                  load: LoadFigures | None = None) -> Variant:
         return Variant(
             id=plan.id, model=ModelRef(source=plan.model.source, id=plan.model.id, label=plan.model.label),
             quantization=plan.quantization, device=plan.device,
             axes={k: v for k, v in plan.axes.model_dump().items() if v != Axes.model_fields[k].default},
             backend=plan.runtime.name, synthetic=SOURCES.get(plan.model.source).synthetic,
-            status=status, error=error, load=load or LoadFigures(),  # type: ignore[arg-type]
+            status=status, error=error, load=load or LoadFigures(),
         )
 
-    def _skip(self, state: _RunState, plan: VariantPlan, steps_left: int, status: str, why: str) -> None:
+    def _skip(self, state: _RunState, plan: VariantPlan, steps_left: int, status: VariantStatus,
+              why: str) -> None:
         self._record_variant(state, self._variant(plan, status, why))
         self.progress.message(f"{plan.id}: {why}")
         self.progress.advance(steps_left)
