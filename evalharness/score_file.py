@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evalharness.scorers import SCORERS, ScoringInput
+from evalharness.scorers import SCORERS, ScoringInput, safe_score
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -29,12 +29,11 @@ def score_frame(df: pd.DataFrame, scorers: list[str], prompt_col: str, output_co
                 reference_col: str | None) -> pd.DataFrame:
     out = df.copy()
     for name in scorers:
-        scorer = SCORERS.get(name)
         values, labels = [], []
         for _, row in df.iterrows():
             ref = row[reference_col] if reference_col else None
             inp = ScoringInput(prompt=str(row[prompt_col]), reference=str(ref) if ref not in (None, "") else None)
-            result = scorer.score(inp, "" if pd.isna(row[output_col]) else str(row[output_col]))
+            result = safe_score(name, inp, "" if pd.isna(row[output_col]) else str(row[output_col]))
             values.append(result.value)
             labels.append(result.label)
         out[name] = values

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from evalharness.reports.schema import Sample, ScoreDetail
-from evalharness.scorers import SCORERS, ScoringInput
+from evalharness.scorers import ScoringInput, safe_score
 from evalharness.suite.schema import Case
 
 
@@ -47,7 +47,7 @@ def score_samples(
         scores: dict[str, float | None] = {}
         details: dict[str, ScoreDetail] = {}
         for name in names:
-            result = SCORERS.get(name).score(inp, sample.output)
+            result = safe_score(name, inp, sample.output)
             scores[name] = result.value
             details[name] = ScoreDetail(label=result.label, reason=result.reason)
         out.append(sample.model_copy(update={"scores": scores, "score_details": details}))

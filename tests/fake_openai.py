@@ -13,7 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 @dataclass
 class Script:
     """What the next request gets. `mode`: ok, http500, http429, garbage, truncate, stall, empty,
-    drop (close the connection without answering), error_event."""
+    drop (close the connection without answering), error_event, raw (send `events` as they are,
+    then [DONE]), echo401 (a 401 whose body echoes the Authorization header)."""
 
     mode: str = "ok"
     first_delay_s: float = 0.0
@@ -21,6 +22,7 @@ class Script:
     chunks: list[str] = field(default_factory=lambda: ["Hello", " there", ",", " friend", "."])
     usage: bool = True
     stall_s: float = 5.0
+    events: list[str] = field(default_factory=list)
 
 
 class FakeOpenAI:
@@ -41,6 +43,7 @@ class FakeOpenAI:
                 server.requests.append({"body": json.loads(self.rfile.read(length) or b"{}"),
                                         "auth": self.headers.get("Authorization")})
                 script = server.queue.popleft() if server.queue else server.default
+                self.auth = self.headers.get("Authorization")
                 server.respond(self, script)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -64,9 +67,11 @@ class FakeOpenAI:
             h.close_connection = True
             h.connection.shutdown(2)
             return
-        if s.mode in ("http500", "http429"):
+        if s.mode in ("http500", "http429", "echo401"):
             body = b'{"error": "scripted"}'
-            h.send_response(500 if s.mode == "http500" else 429)
+            if s.mode == "echo401":
+                body = json.dumps({"error": f"invalid credentials: {h.auth}"}).encode()
+            h.send_response({"http500": 500, "http429": 429, "echo401": 401}[s.mode])
             h.send_header("Content-Type", "application/json")
             h.send_header("Content-Length", str(len(body)))
             h.end_headers()
@@ -88,6 +93,11 @@ class FakeOpenAI:
             time.sleep(s.stall_s)
         if s.mode == "garbage":
             send("{not json")
+            return
+        if s.mode == "raw":
+            for event in s.events:
+                send(event)
+            send("[DONE]")
             return
         if s.mode == "error_event":
             send({"error": {"message": "model overloaded"}})

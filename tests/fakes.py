@@ -48,7 +48,7 @@ class FakeBackend(LocalBackend):
 
     def _id(self, word: str) -> int:
         # the same word has the same id in every fake backend (fidelity compares ids)
-        tok = zlib.crc32(word.encode()) % 1_000_000 + 1
+        tok = zlib.crc32(word.encode("utf-8", "surrogatepass")) % 1_000_000 + 1
         self.vocab[word] = tok
         return tok
 

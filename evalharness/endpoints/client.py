@@ -30,7 +30,8 @@ class Timeouts:
 class EndpointResult:
     success: bool
     error_kind: str | None  # connect, timeout_connect, timeout_first_token, stall, timeout_total,
-    #                         http_4xx, http_5xx, malformed, server_error, truncated, empty
+    #                         http_4xx, http_5xx, malformed, server_error, truncated, empty,
+    #                         bad_key (not sent), protocol
     error: str | None
     status_code: int | None
     text: str
@@ -82,13 +83,66 @@ class _Stream:
     usage: dict[str, Any] = field(default_factory=dict)
     status: int | None = None
 
+    secret: str | None = None
+
     def result(self, kind: str | None, error: str | None) -> EndpointResult:
-        text = "".join(self.parts)
+        end = self.clock()
+        text = redact("".join(self.parts), self.secret)
         tokens, source = _count(self.usage, text, self.times, self.count_tokens)
-        return EndpointResult(success=kind is None, error_kind=kind, error=error, status_code=self.status,
-                              text=text, start_s=self.start, end_s=self.clock(), chunk_times_s=self.times,
-                              output_tokens=tokens, prompt_tokens=self.usage.get("prompt_tokens"),
+        prompt = self.usage.get("prompt_tokens")
+        prompt = prompt if isinstance(prompt, int) and not isinstance(prompt, bool) and prompt >= 0 else None
+        return EndpointResult(success=kind is None, error_kind=kind, error=redact(error, self.secret),
+                              status_code=self.status, text=text, start_s=self.start, end_s=end,
+                              chunk_times_s=self.times, output_tokens=tokens, prompt_tokens=prompt,
                               token_count_source=source)
+
+
+def redact(text: str | None, secret: str | None) -> str | None:
+    """`text` with every occurrence of the secret (and of its stripped form) replaced."""
+    if text is None or not secret:
+        return text
+    for form in {secret, secret.strip()}:
+        if len(form) >= 4:
+            text = text.replace(form, "[redacted]")
+    return text
+
+
+def key_problem(api_key: str | None) -> str | None:
+    """Why an API key cannot be sent in a header (the key itself is never quoted)."""
+    if api_key is None:
+        return None
+    if not api_key.strip():
+        return "the API key is empty"
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in api_key):
+        return "the API key contains whitespace or a control character (a trailing newline?)"
+    if not api_key.isascii():
+        return "the API key contains non-ASCII characters"
+    return None
+
+
+def _content_of(chunk: Any) -> tuple[list[str] | None, dict[str, Any] | None, str | None]:
+    """(content pieces, usage, problem) of one event; anything of the wrong shape is a problem."""
+    if not isinstance(chunk, dict):
+        return None, None, f"an event that is not a JSON object: {str(chunk)[:60]!r}"
+    if "error" in chunk:
+        return None, None, f"server error in stream: {str(chunk['error'])[:160]}"
+    usage = chunk.get("usage")
+    if usage is not None and not isinstance(usage, dict):
+        return None, None, "`usage` is not an object"
+    choices = chunk.get("choices") or []
+    if not isinstance(choices, list) or not all(isinstance(c, dict) for c in choices):
+        return None, None, "`choices` is not a list of objects"
+    pieces = []
+    for choice in choices:
+        delta = choice.get("delta") or {}
+        if not isinstance(delta, dict):
+            return None, None, "`delta` is not an object"
+        content = delta.get("content")
+        if content is not None and not isinstance(content, str):
+            return None, None, "`delta.content` is not text"
+        if content:
+            pieces.append(content)
+    return pieces, usage, None
 
 
 def _read_events(resp: httpx.Response, st: _Stream, total_s: float) -> tuple[str | None, str | None]:
@@ -103,17 +157,17 @@ def _read_events(resp: httpx.Response, st: _Stream, total_s: float) -> tuple[str
             return None, None
         try:
             chunk = json.loads(payload)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return "malformed", f"unparseable server-sent event: {payload[:80]!r}"
-        if "error" in chunk:
-            return "server_error", f"server error in stream: {str(chunk['error'])[:160]}"
-        if chunk.get("usage"):
-            st.usage = chunk["usage"]
-        for choice in chunk.get("choices") or ():
-            content = (choice.get("delta") or {}).get("content")
-            if content:
-                st.times.append(st.clock())
-                st.parts.append(content)
+        pieces, usage, problem = _content_of(chunk)
+        if problem is not None:
+            kind = "server_error" if problem.startswith("server error") else "malformed"
+            return kind, problem
+        if usage:
+            st.usage = usage
+        for piece in pieces or ():
+            st.times.append(st.clock())
+            st.parts.append(piece)
     return "truncated", "the stream ended without [DONE]"
 
 
@@ -136,9 +190,12 @@ def stream_chat(
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     timeout = httpx.Timeout(connect=timeouts.connect_s, read=timeouts.first_token_s,
                             write=timeouts.connect_s, pool=timeouts.connect_s)
+    bad_key = key_problem(api_key)
+    if bad_key is not None:
+        return _Stream(start=clock(), clock=clock, count_tokens=None).result("bad_key", bad_key)
     own = client is None
-    http = client or httpx.Client()
-    st = _Stream(start=clock(), clock=clock, count_tokens=count_tokens)
+    http = client or httpx.Client()  # built before the clock starts: its set-up is not the server's time
+    st = _Stream(start=clock(), clock=clock, count_tokens=count_tokens, secret=api_key)
     try:
         with http.stream("POST", url, json=body, headers=headers, timeout=timeout) as resp:
             st.status = resp.status_code
@@ -158,6 +215,8 @@ def stream_chat(
         return st.result("stall", f"the stream stalled for over {timeouts.first_token_s:g} s")
     except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
         return st.result("truncated", f"the connection broke mid-stream: {exc}")
+    except (httpx.HTTPError, httpx.InvalidURL, UnicodeError, ValueError) as exc:
+        return st.result("protocol", f"the request failed: {type(exc).__name__}: {exc}")
     finally:
         if own:
             http.close()
@@ -168,8 +227,9 @@ def stream_chat(
 
 def _count(usage: dict[str, Any], text: str, times: list[float],
            count_tokens: Callable[[str], int] | None) -> tuple[int | None, str | None]:
-    if isinstance(usage.get("completion_tokens"), int):
-        return usage["completion_tokens"], "usage"
+    reported = usage.get("completion_tokens")
+    if isinstance(reported, int) and not isinstance(reported, bool) and reported >= 0:
+        return reported, "usage"
     if count_tokens is not None and text:
         return count_tokens(text), "tokenizer"
     if times:

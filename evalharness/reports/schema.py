@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from evalharness.metrics import Metric
 
@@ -18,6 +18,33 @@ VariantStatus = Literal["pending", "ok", "failed", "skipped"]
 class Record(BaseModel):
     # Readers ignore fields added by newer minor versions; types stay strict.
     model_config = ConfigDict(extra="ignore")
+
+
+def storable(text: str) -> str:
+    """Text that can be written as UTF-8: lone surrogates become visible escapes (\\ud800)."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+class FreeText(Record):
+    """A record holding text from models, case files or servers: made storable on the way in."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        out = {}
+        for key, value in data.items():
+            if isinstance(value, str):
+                value = storable(value)
+            elif isinstance(value, list) and any(isinstance(v, str) for v in value):
+                value = [storable(v) if isinstance(v, str) else v for v in value]
+            out[key] = value
+        return out
 
 
 class SuiteRef(Record):
@@ -105,7 +132,7 @@ class FidelitySummary(Record):
     note: str | None = None
 
 
-class Variant(Record):
+class Variant(FreeText):
     id: str
     model: ModelRef
     quantization: str
@@ -142,7 +169,7 @@ class Variant(Record):
                 tuple(sorted((k, v) for k, v in self.axes.items() if v is not None)))
 
 
-class ScoreDetail(Record):
+class ScoreDetail(FreeText):
     label: str | None = None
     reason: str = ""
 
@@ -153,7 +180,7 @@ class SampleFidelity(Record):
     kl_mean: float | None  # None where the variant's log-probs are not finite
 
 
-class Measurement(Record):
+class Measurement(FreeText):
     """What one generation measured: a runtime returns it, a sample carries it. A new per-sample
     metric is a field here, an entry in evalharness/metrics.py, and the code that measures it."""
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from evalharness.endpoints.client import Timeouts, stream_chat
+from evalharness.endpoints.client import Timeouts, key_problem, stream_chat
 from evalharness.endpoints.messages import case_messages, local_counter
 from evalharness.reports.schema import Measurement
 from evalharness.runtimes.base import (
@@ -35,6 +35,9 @@ class OpenAIBackend:
         self._key = os.environ.get(endpoint.api_key_env) if endpoint.api_key_env else None
         if endpoint.api_key_env and self._key is None:
             raise ValueError(f"environment variable {endpoint.api_key_env} (api_key_env) is not set")
+        problem = key_problem(self._key)
+        if problem:
+            raise ValueError(f"environment variable {endpoint.api_key_env}: {problem}")
         t = endpoint.timeouts
         self.timeouts = Timeouts(t.connect_s, t.first_token_s, t.total_s)
         self.count_tokens = local_counter(endpoint.tokenizer)

@@ -47,6 +47,16 @@ SCORERS: Registry[Scorer] = Registry("scorer")
 register = SCORERS.plugin
 
 
+def safe_score(name: str, inp: ScoringInput, output: str) -> Score:
+    """A scorer's verdict, or null with the reason when the scorer fails on this output: a
+    hostile answer (deep nesting, huge numbers, odd characters) never ends a run."""
+    try:
+        return SCORERS.get(name).score(inp, output)
+    except Exception as exc:  # RecursionError, MemoryError, ValueError, ... all become data
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        return Score(None, label="error", reason=f"scorer failed: {type(exc).__name__}: {first}")
+
+
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
