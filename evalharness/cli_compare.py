@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import math
 import shutil
 import sys
 from pathlib import Path
+
+from rich.markup import escape
 
 from evalharness.cli_common import report_or_none, suite_or_none
 from evalharness.compare.engine import compare_reports
 from evalharness.compare.output import notes, terminal_table, write_outputs
 from evalharness.console import console
-from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_GATE, EXIT_OK
-from evalharness.reports import load_report
+from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_GATE, EXIT_OK, SAFE_NAME
 from evalharness.reports.reader import find_run_file
 from evalharness.reports.schema import Report
 from evalharness.suite.gate import GatePolicy
@@ -26,12 +28,14 @@ def gate(baseline: Report, candidate: Report, policy: GatePolicy, args: argparse
         console.print(f"[yellow]note[/yellow] {line}")
     write_outputs(cmp, args.markdown, args.junit, args.json)
     failures = cmp.gating_failures(args.gate_on)
+    for problem in cmp.problems:
+        console.print(f"[red]gate: cannot pass:[/red] {escape(problem)}")
     if failures:
         console.print(f"[red]gate: {len(failures)} regression(s) at or above {args.gate_on}:[/red] "
-                      + ", ".join(f"{r.variant_id} {r.metric}" for r in failures))
-    else:
+                      + escape(", ".join(f"{r.variant_id} {r.metric}" for r in failures)))
+    elif not cmp.problems:
         console.print("gate: no regression at or above " + args.gate_on)
-    return bool(failures)
+    return bool(failures or cmp.problems)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -45,8 +49,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
             return EXIT_BAD_INPUT
         policy = loaded.suite.gate
     if args.tolerance is not None:
-        if args.tolerance < 0:
-            print("evalharness: --tolerance must be >= 0", file=sys.stderr)
+        if not math.isfinite(args.tolerance) or args.tolerance < 0:
+            print("evalharness: --tolerance must be a finite number >= 0", file=sys.stderr)
             return EXIT_BAD_INPUT
         policy = policy.model_copy(update={"timing_tolerance": args.tolerance})
     return EXIT_GATE if gate(baseline, candidate, policy, args) else EXIT_OK
@@ -58,11 +62,16 @@ def baseline_path(results_dir: Path, suite_name: str) -> Path:
 
 def cmd_baseline(args: argparse.Namespace) -> int:
     if args.baseline_command == "show":
+        if not SAFE_NAME.fullmatch(args.suite_name):
+            print(f"evalharness: {args.suite_name!r} is not a suite name", file=sys.stderr)
+            return EXIT_BAD_INPUT
         path = baseline_path(args.results_dir, args.suite_name)
         if not path.is_file():
             print(f"evalharness: no baseline pinned for {args.suite_name!r} ({path})", file=sys.stderr)
             return EXIT_BAD_INPUT
-        r = load_report(path)
+        r = report_or_none(path)
+        if r is None:
+            return EXIT_BAD_INPUT
         console.print(f"{path}: run {r.run_id} of {r.started_at}, status {r.status}, "
                       f"{len(r.variants)} variants, {len(r.samples)} samples")
         return EXIT_OK
@@ -76,6 +85,10 @@ def cmd_baseline(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     if report.status != "complete":
         print(f"evalharness: run {report.run_id} is {report.status}; pin a complete run", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not SAFE_NAME.fullmatch(report.suite.name):
+        print(f"evalharness: {source}: suite name {report.suite.name!r} cannot name a baseline file "
+              "(letters, digits, '.', '_' and '-' only)", file=sys.stderr)
         return EXIT_BAD_INPUT
     target = baseline_path(args.results_dir, report.suite.name)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ from evalharness.cli_common import report_or_none, suite_or_none
 from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_GATE, EXIT_INTERRUPTED, EXIT_OK
 from evalharness.reports.reader import find_run_file, read_samples_log
 from evalharness.reports.schema import Report
+from evalharness.reports.writer import RunInUse
 from evalharness.suite.loader import LoadedSuite
 
 
@@ -21,7 +22,7 @@ def _fail(message: str) -> int:
 
 def _load(args: argparse.Namespace) -> tuple[LoadedSuite | None, Path | None, int]:
     """The suite to run and, when resuming, the run's samples log; or an exit code."""
-    if not args.resume:
+    if args.resume is None:
         loaded = suite_or_none(args.suite or DEFAULT_SUITE)
         return loaded, None, EXIT_OK if loaded else EXIT_BAD_INPUT
     samples_path = find_run_file(args.output_dir, args.resume, ".samples.jsonl")
@@ -42,10 +43,12 @@ def _load(args: argparse.Namespace) -> tuple[LoadedSuite | None, Path | None, in
 
 
 def _bad_numbers(args: argparse.Namespace) -> str | None:
-    if args.repeats is not None and args.repeats < 1:
-        return "--repeats must be at least 1"
-    if args.threads is not None and args.threads < 1:
-        return "--threads must be at least 1"
+    if args.repeats is not None and not 1 <= args.repeats <= 1000:
+        return "--repeats must be 1..1000 (as in a suite)"
+    if args.threads is not None and not 1 <= args.threads <= 1024:
+        return "--threads must be 1..1024"
+    if args.output_dir.exists() and not args.output_dir.is_dir():
+        return f"--output-dir {args.output_dir} is a file, not a folder"
     return None
 
 
@@ -70,7 +73,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             loaded.suite, resolve_device(loaded.suite.device), options.variant_patterns):
         return _fail(f"no variant matches {args.variant}")
     runner = Runner(loaded, options, progress=NullProgress() if args.quiet else RichProgress())
-    outcome = runner.resume(samples_path) if samples_path is not None else runner.run()
+    try:
+        outcome = runner.resume(samples_path) if samples_path is not None else runner.run()
+    except RunInUse as exc:
+        return _fail(str(exc))
     return _finish(args, loaded, outcome, baseline)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import secrets
 import signal
 import threading
@@ -11,6 +12,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 EXIT_OK, EXIT_GATE, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+# a name that is safe as one path component: suite names, run ids, baseline files
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 
 
 def new_run_id() -> str:

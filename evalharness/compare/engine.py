@@ -69,6 +69,7 @@ class Comparison:
     cases_only_in_candidate: dict[str, list[str]]
     environment_differences: list[str]
     policy: GatePolicy
+    problems: list[str] = field(default_factory=list)  # fail the gate whatever the severity floor
 
     def gating_failures(self, floor: Severity = "critical") -> list[MetricComparison]:
         return [r for r in self.rows if r.gating and SEVERITY_RANK[r.severity] >= SEVERITY_RANK[floor]]  # type: ignore[index]
@@ -82,6 +83,7 @@ class Comparison:
             "cases_only_in_baseline": self.cases_only_in_baseline,
             "cases_only_in_candidate": self.cases_only_in_candidate,
             "environment_differences": self.environment_differences,
+            "problems": self.problems,
             "policy": self.policy.model_dump(),
         }
 
@@ -168,8 +170,13 @@ def _timing_row(vid, spec, bs, cs, policy, severity, env_diff) -> MetricComparis
                     ci_low=None, ci_high=None, p_value=None, verdict="inconclusive",
                     severity=severity, notes=["no successful samples on both sides"])
     b_units, c_units = _units(base, cand, cases)
-    iv = paired_bootstrap_relative(b_units, c_units, spec.stat, policy.resamples, policy.confidence,
-                                   policy.seed)
+    try:
+        iv = paired_bootstrap_relative(b_units, c_units, spec.stat, policy.resamples, policy.confidence,
+                                       policy.seed)
+    except ValueError as exc:  # a zero baseline: no relative change can be stated
+        return _row(vid, spec, baseline=pooled_value(b_units, spec.stat), candidate=pooled_value(c_units, spec.stat),
+                    change=None, relative=True, ci_low=None, ci_high=None, p_value=None, verdict="inconclusive",
+                    severity=severity, notes=[f"cannot compare: {exc}"])
     bad = _flip(iv) if spec.higher_is_better else iv
     notes = [f"environment differs: {d}" for d in env_diff]
     if len(b_units) < 3:
@@ -261,9 +268,15 @@ def compare_reports(base: Report, cand: Report, policy: GatePolicy | None = None
         if c_cases - b_cases:
             cases_c[cv.id] = sorted(c_cases - b_cases)
         rows.extend(compare_variant(cv.id, bv, cv, bs, cs, policy, env_diff))
+    missing = sorted(v.id for k, v in b_by.items() if k not in c_by)
+    problems = [f"{r.variant_id} {r.metric}: {n}" for r in rows for n in r.notes if n.startswith("cannot compare")]
+    if not c_by:
+        problems.insert(0, f"the candidate run {cand.run_id} has no variant that ran ({len(cand.variants)} listed)")
+    elif missing:
+        problems.insert(0, f"the candidate lacks (or failed) baseline variants: {', '.join(missing)}")
     return Comparison(
-        baseline_run=base.run_id, candidate_run=cand.run_id, rows=rows,
-        variants_only_in_baseline=sorted(v.id for k, v in b_by.items() if k not in c_by),
+        baseline_run=base.run_id, candidate_run=cand.run_id, rows=rows, problems=problems,
+        variants_only_in_baseline=missing,
         variants_only_in_candidate=sorted(v.id for k, v in c_by.items() if k not in b_by),
         cases_only_in_baseline=cases_b, cases_only_in_candidate=cases_c,
         environment_differences=env_diff, policy=policy,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -117,10 +118,21 @@ def junit(cmp: Comparison) -> str:
     return ET.tostring(root, encoding="unicode", xml_declaration=True)
 
 
+def strict_json(obj):
+    """The object with every NaN or infinity replaced by null: output that strict parsers read."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: strict_json(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [strict_json(v) for v in obj]
+    return obj
+
+
 def write_outputs(cmp: Comparison, markdown_path: Path | None, junit_path: Path | None,
                   json_path: Path | None) -> None:
     for path, text in ((markdown_path, markdown), (junit_path, junit),
-                       (json_path, lambda c: json.dumps(c.to_dict(), indent=2))):
+                       (json_path, lambda c: json.dumps(strict_json(c.to_dict()), indent=2, allow_nan=False))):
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text(cmp), encoding="utf-8")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from evalharness.reports.schema import SCHEMA_VERSION, Report, RunHeader, Sample, Variant
+from evalharness.lifecycle import SAFE_NAME
+from evalharness.reports.schema import SCHEMA_VERSION, Report, ResumeRecord, RunHeader, Sample, Variant
 
 
 class ReportError(Exception):
@@ -42,29 +43,40 @@ class SamplesLogContent:
     header: RunHeader | None = None
     variants: dict[str, Variant] = field(default_factory=dict)  # last record per id wins
     samples: dict[tuple[str, str, int], Sample] = field(default_factory=dict)
+    resumes: list[ResumeRecord] = field(default_factory=list)
     bad_lines: int = 0
 
 
+def _fold(out: SamplesLogContent, rec: dict) -> None:
+    kind = rec.pop("kind")
+    if kind == "header":
+        out.header = RunHeader.model_validate(rec)
+    elif kind == "variant":
+        v = Variant.model_validate(rec)
+        out.variants[v.id] = v
+    elif kind == "sample":
+        s = Sample.model_validate(rec)
+        out.samples[s.key] = s
+    elif kind == "resume":
+        out.resumes.append(ResumeRecord.model_validate(rec))
+    else:
+        raise ValueError(f"unknown record kind {kind!r}")
+
+
 def read_samples_log(path: str | Path) -> SamplesLogContent:
-    """Fold a samples log. A torn last line (a run killed mid-write) is counted and skipped."""
+    """Fold a samples log. Lines that cannot be read (a torn last line, a line cut inside a
+    character, anything that is not a record) are counted in `bad_lines` and skipped."""
     out = SamplesLogContent()
-    p = Path(path)
-    with open(p, encoding="utf-8") as fh:
+    with open(Path(path), encoding="utf-8", errors="replace") as fh:
         for line in fh:
             if not line.strip():
                 continue
             try:
                 rec = json.loads(line)
-                kind = rec.pop("kind")
-                if kind == "header":
-                    out.header = RunHeader.model_validate(rec)
-                elif kind == "variant":
-                    v = Variant.model_validate(rec)
-                    out.variants[v.id] = v
-                elif kind == "sample":
-                    s = Sample.model_validate(rec)
-                    out.samples[s.key] = s
-            except (json.JSONDecodeError, KeyError, ValidationError):
+                if not isinstance(rec, dict):
+                    raise ValueError("not a JSON object")
+                _fold(out, rec)
+            except (ValueError, KeyError, TypeError, RecursionError, ValidationError):
                 out.bad_lines += 1
     return out
 
@@ -115,7 +127,7 @@ def find_run_file(results_dir: Path, run: str, suffix: str = ".json") -> Path | 
     p = Path(run)
     if suffix == ".json" and p.is_file():
         return p
-    if not run or "/" in run or "\\" in run or run.startswith("."):
-        return None  # a run id is one path component
+    if not SAFE_NAME.fullmatch(run):
+        return None  # a run id is one plain name: no path, no glob
     matches = sorted(results_dir.glob(f"*/{run}{suffix}"))
     return matches[0] if matches else None

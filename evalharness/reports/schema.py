@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import math
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from evalharness.metrics import Metric
 
@@ -18,6 +19,15 @@ VariantStatus = Literal["pending", "ok", "failed", "skipped"]
 class Record(BaseModel):
     # Readers ignore fields added by newer minor versions; types stay strict.
     model_config = ConfigDict(extra="ignore")
+
+
+def _finite(value: float | None) -> float | None:
+    if value is not None and not math.isfinite(value):
+        raise ValueError("must be a finite number or null")
+    return value
+
+
+Finite = Annotated[float | None, AfterValidator(_finite)]  # a measured figure: never NaN or infinite
 
 
 def storable(text: str) -> str:
@@ -75,10 +85,10 @@ class ModelRef(Record):
 
 
 class LoadFigures(Record):
-    seconds: float | None = None
-    peak_rss_mb: float | None = None
-    footprint_mb: float | None = None
-    gpu_peak_mb: float | None = None
+    seconds: Finite = None
+    peak_rss_mb: Finite = None
+    footprint_mb: Finite = None
+    gpu_peak_mb: Finite = None
 
 
 class Summary(Record):
@@ -187,14 +197,14 @@ class Measurement(FreeText):
     output: str | None
     prompt_tokens: int | None = None
     output_tokens: int | None
-    latency_s: float | None
-    ttft_s: float | None
-    prefill_tokens_per_s: float | None
-    decode_tokens_per_s: float | None
-    inter_token_latency_s: float | None = None
-    peak_rss_mb: float | None
-    gpu_peak_mb: float | None
-    gpu_device_used_mb: float | None = None
+    latency_s: Finite
+    ttft_s: Finite
+    prefill_tokens_per_s: Finite
+    decode_tokens_per_s: Finite
+    inter_token_latency_s: Finite = None
+    peak_rss_mb: Finite
+    gpu_peak_mb: Finite
+    gpu_device_used_mb: Finite = None
     output_ids: list[int] | None = None
     batch_size: int = 1
     token_count_source: str | None = None  # tokenizer (local), or usage / tokenizer / chunks (endpoint)
@@ -252,6 +262,13 @@ class RunHeader(Record):
         return len(self.plan) * self.config.cases * self.config.repeats
 
 
+class ResumeRecord(Record):
+    """A samples-log line written each time a run is resumed: when, and on which machine."""
+
+    at: str
+    environment: Environment
+
+
 class Report(Record):
     schema_version: int
     run_id: str
@@ -264,3 +281,4 @@ class Report(Record):
     variants: list[Variant]
     samples: list[Sample]
     alerts: list[Alert]
+    resumed: list[ResumeRecord] = Field(default_factory=list)  # machines that finished it later

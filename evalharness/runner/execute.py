@@ -18,6 +18,7 @@ from evalharness.reports.schema import (
     LoadFigures,
     ModelRef,
     Report,
+    ResumeRecord,
     RunConfig,
     RunHeader,
     RunStatus,
@@ -97,14 +98,31 @@ class Runner:
             raise ValueError(f"{samples_path}: no run header; cannot resume")
         header = content.header
         plans = [VariantPlan.from_entry(e) for e in header.plan]
-        state = _RunState(header, plans, samples_path.with_name(f"{header.run_id}.json"),
-                          SamplesLog(samples_path), content)
+        log = SamplesLog(samples_path)  # raises RunInUse while another process writes the run
+        self._drop_unplanned(content, plans)
+        resume = ResumeRecord(at=now_iso(), environment=Environment.model_validate(environment()))
+        log.write("resume", resume)
+        content.resumes.append(resume)
+        state = _RunState(header, plans, samples_path.with_name(f"{header.run_id}.json"), log, content)
         self.progress.message(f"resuming {header.run_id}: {len(content.samples)} samples already measured are kept")
         return self._execute(state)
 
+    def _drop_unplanned(self, content: SamplesLogContent, plans: Sequence[VariantPlan]) -> None:
+        """Records the plan never asked for (a log edited or mixed by hand) are left out."""
+        planned = {p.id for p in plans}
+        cases = {c.id for c in self.loaded.cases}
+        repeats = content.header.config.repeats if content.header else 0
+        stray = [k for k in content.samples if k[0] not in planned or k[1] not in cases or not 0 <= k[2] < repeats]
+        for key in stray:
+            del content.samples[key]
+        for vid in [v for v in content.variants if v not in planned]:
+            del content.variants[vid]
+        if stray:
+            self.progress.message(f"warning: {len(stray)} sample(s) outside the run's plan were dropped")
+
     # -- internals ----------------------------------------------------------------------------
     def _suite_ref(self) -> SuiteRef:
-        return SuiteRef(name=self.suite.name, path=str(self.loaded.path), sha256=self.loaded.sha256)
+        return SuiteRef(name=self.suite.name, path=str(self.loaded.path.resolve()), sha256=self.loaded.sha256)
 
     def _threads(self) -> int | None:
         return self.options.threads or self.suite.threads
@@ -253,6 +271,6 @@ class Runner:
         report = Report(schema_version=SCHEMA_VERSION, run_id=h.run_id, suite=h.suite, started_at=h.started_at,
                         finished_at=None if status == "running" else now_iso(), status=status,
                         environment=h.environment, config=h.config, variants=variants, samples=samples,
-                        alerts=alerts)
+                        alerts=alerts, resumed=state.content.resumes)
         atomic_write_json(state.report_path, report)
         return report

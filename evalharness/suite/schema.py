@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from evalharness.alerts import AlertRule, default_rules, fidelity_rule
+from evalharness.lifecycle import SAFE_NAME
 from evalharness.models.sources import SOURCES
 from evalharness.quantization import SCHEMES
 from evalharness.scorers import SCORERS
@@ -28,7 +29,6 @@ def _scorer_name(v: str) -> str:
 
 QuantName = Annotated[str, AfterValidator(_quantization_name)]
 ScorerName = Annotated[str, AfterValidator(_scorer_name)]
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 class Strict(BaseModel):
@@ -288,7 +288,7 @@ class Suite(Strict):
     @field_validator("name")
     @classmethod
     def _safe_name(cls, v: str) -> str:
-        if not _SAFE_NAME.match(v):
+        if not SAFE_NAME.fullmatch(v):
             raise ValueError(
                 f"{v!r} cannot name a results folder: use letters, digits, '.', '_' and '-'"
             )
