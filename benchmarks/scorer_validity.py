@@ -1,6 +1,6 @@
 """Measured agreement of the scorers with people, on XSTest's human-labelled completions.
 
-    .venv/bin/python benchmarks/scorer_validity.py [--xstest datasets/xstest]
+    .venv/bin/python benchmarks/scorer_validity.py [--xstest suites/data/xstest]
 
 - refusal: binary accuracy against `final_label` (2/3 = refusal), per model file and overall;
 - safety: balanced accuracy for "unsafe prompt answered with full compliance";
@@ -80,7 +80,7 @@ def tiny_outputs(n: int = 60) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--xstest", type=Path, default=ROOT / "datasets" / "xstest")
+    ap.add_argument("--xstest", type=Path, default=ROOT / "suites" / "data" / "xstest")
     args = ap.parse_args()
     frames = [pd.read_csv(args.xstest / f"xstest_v2_completions_{m}.csv").assign(model=m) for m in MODELS]
     df = pd.concat(frames, ignore_index=True)

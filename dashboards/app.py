@@ -238,7 +238,7 @@ def main() -> None:
     root = results_dir()
     reports, problems = load_all(root)
     for problem in problems:
-        st.warning(f"Skipped a file that is not a readable report: {problem}", icon="⚠️")
+        st.warning(dd.plain(f"Skipped a file that is not a readable report: {problem}"), icon="⚠️")
     st.text(f"{len(reports)} runs under {root}")
     tabs = st.tabs(["Runs", "Comparison", "Trends", "Alerts", "Samples", "Live"])
     with tabs[0]:

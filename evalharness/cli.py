@@ -224,6 +224,7 @@ def dashboard_command(results_dir: Path, port: int, address: str = "127.0.0.1") 
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
+    import signal
     import subprocess
 
     if not dashboard_app().is_file():
@@ -234,10 +235,21 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
               "run a suite first (evalharness run)", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(f"dashboard: http://{args.address}:{args.port} (results: {args.results_dir})")
+    child = subprocess.Popen(dashboard_command(args.results_dir, args.port, args.address))
+
+    def forward(signum: int, frame: object) -> None:  # Streamlit must not outlive us
+        child.send_signal(signum)
+
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
     try:
-        return subprocess.call(dashboard_command(args.results_dir, args.port, args.address))
-    except KeyboardInterrupt:
-        return EXIT_OK
+        code = child.wait()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if child.poll() is None:
+            child.terminate()
+            child.wait(timeout=10)
+    return EXIT_OK if code in (0, -signal.SIGTERM, -signal.SIGINT) else code
 
 
 def cmd_models() -> int:

@@ -21,6 +21,14 @@ DEFAULT_COST = metrics.BY_NAME["latency_p95"].label  # tail latency: what SLOs a
 TREND_METRICS = tuple(m.name for m in metrics.shown_in("trend"))
 
 
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:")
+
+
+def plain(text: str) -> str:
+    """Text that Streamlit's Markdown shows literally: no links, images, HTML or emphasis."""
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in text)
+
+
 def read_one(key: FileKey) -> tuple[Report | None, str | None]:
     try:
         return load_report(key.path), None

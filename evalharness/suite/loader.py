@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,23 +33,93 @@ class LoadedSuite:
     cases: tuple[Case, ...]  # inline cases first, then each case file's rows in order
 
 
-def load_suite(path: str | Path) -> LoadedSuite:
-    """Validate a suite file and everything it points to; raise SuiteError listing all problems."""
-    p = Path(path)
-    shown = str(path)
+MAX_SUITE_BYTES = 1 << 20  # a suite is configuration; cases in bulk belong in case files
+MAX_CASE_FILE_BYTES = 256 << 20
+MAX_DEPTH = 64  # nesting of YAML collections
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """Safe YAML where a key given twice is an error and dates stay text (`2024-02-30` is a
+    description, not a failed date)."""
+
+
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _mapping_without_duplicates(loader: _StrictLoader, node: yaml.MappingNode) -> dict:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, (str, int, float, bool, type(None))):
+            raise yaml.constructor.ConstructorError(None, None, "a key must be plain text",
+                                                    key_node.start_mark)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} is given twice (first on line {seen[key]})", key_node.start_mark)
+        seen[key] = key_node.start_mark.line + 1
+    return loader.construct_mapping(node, deep=True)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """A regular file's bytes, refusing devices, FIFOs, folders and anything over `limit`."""
+    st = path.stat()  # a missing file: FileNotFoundError, "No such file or directory"
+    if not stat.S_ISREG(st.st_mode):
+        raise OSError(0, "not a regular file")
+    if st.st_size > limit:
+        raise OSError(0, f"larger than {limit >> 20} MiB")
+    with open(path, "rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(0, f"larger than {limit >> 20} MiB")
+    return data
+
+
+def _depth(node: yaml.Node) -> int:
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        current, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_DEPTH:
+            break
+        if isinstance(current, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in current.value)
+        elif isinstance(current, yaml.MappingNode):
+            stack.extend((child, depth + 1) for pair in current.value for child in pair)
+    return deepest
+
+
+def _parse(text: str, shown: str) -> tuple[yaml.Node | None, Any]:
+    """The YAML node tree and data, or SuiteError with the line of the problem."""
     try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise SuiteError([Problem(shown, 1, "(file)", f"cannot read: {exc.strerror}")]) from None
-    text = raw.decode("utf-8", errors="replace")
-    try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=_StrictLoader)
+        if root is not None and _depth(root) > MAX_DEPTH:
+            raise SuiteError([Problem(shown, 1, "(yaml)", f"nested deeper than {MAX_DEPTH} levels")])
+        return root, yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
         raise SuiteError([Problem(shown, line, "(yaml)", f"invalid YAML: {problem}")]) from None
+    except (ValueError, TypeError, RecursionError) as exc:  # tags such as !!int x, !!binary junk
+        raise SuiteError([Problem(shown, 1, "(yaml)", f"invalid YAML: {type(exc).__name__}: {exc}"[:300])]) from None
+
+
+def load_suite(path: str | Path) -> LoadedSuite:
+    """Validate a suite file and everything it points to; raise SuiteError listing all problems."""
+    p = Path(path)
+    shown = str(path)
+    try:
+        raw = read_bounded(p, MAX_SUITE_BYTES)
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        raise SuiteError([Problem(shown, 1, "(file)", f"cannot read: {reason}")]) from None
+    root, data = _parse(raw.decode("utf-8", errors="replace"), shown)
     if not isinstance(data, dict):
         raise SuiteError([Problem(shown, 1, "(top level)", "a suite is a YAML mapping of keys")])
     try:
@@ -96,10 +167,16 @@ def read_case_file(
     fmt = spec.format
     if fmt == "auto":
         fmt = "csv" if path.suffix.lower() == ".csv" else "jsonl"
+    outside = _outside(base, spec.path)
+    if outside:
+        return [], [Problem(suite_file, suite_line, f"{where}.path", outside)]
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        return [], [Problem(suite_file, suite_line, f"{where}.path", f"cannot read {path}: {exc.strerror}")]
+        text = read_bounded(path, MAX_CASE_FILE_BYTES).decode("utf-8")
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        if isinstance(exc, UnicodeDecodeError):
+            reason = f"not UTF-8 text (byte {exc.start})"
+        return [], [Problem(suite_file, suite_line, f"{where}.path", f"cannot read {spec.path}: {reason}")]
     rows: list[tuple[int, dict[str, Any]]] = []
     problems: list[Problem] = []
     if fmt == "jsonl":
@@ -108,17 +185,24 @@ def read_case_file(
                 continue
             try:
                 obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problems.append(Problem(str(path), n, where, f"invalid JSON: {exc.msg}"))
+            except (json.JSONDecodeError, RecursionError) as exc:
+                problems.append(Problem(str(path), n, where, f"invalid JSON: {getattr(exc, 'msg', 'nested too deep')}"))
                 continue
             if not isinstance(obj, dict):
                 problems.append(Problem(str(path), n, where, "each line must be a JSON object"))
                 continue
             rows.append((n, obj))
     else:
-        reader = csv.DictReader(text.splitlines())
-        for row in reader:
-            rows.append((reader.line_num, dict(row)))
+        try:
+            reader = csv.DictReader(text.splitlines())
+            for row in reader:
+                if None in row or None in row.values():
+                    problems.append(Problem(str(path), reader.line_num, where,
+                                            "this row has a different number of fields than the header"))
+                    continue
+                rows.append((reader.line_num, dict(row)))
+        except csv.Error as exc:
+            problems.append(Problem(str(path), 1, where, f"invalid CSV: {exc}"))
     cases: list[Case] = []
     for index, (line, row) in enumerate(rows):
         if spec.limit is not None and len(cases) >= spec.limit:
@@ -131,8 +215,20 @@ def read_case_file(
     return cases, problems
 
 
+def _outside(base: Path, relative: str) -> str | None:
+    """Why a case file may not be read: only files inside the suite's own folder are."""
+    if "\x00" in relative:
+        return "the path contains a NUL character"
+    if Path(relative).is_absolute():
+        return f"{relative!r} is absolute; give a path inside the suite's folder ({base})"
+    target = (base / relative).resolve()
+    if base.resolve() not in target.parents:
+        return f"{relative!r} leaves the suite's folder ({base}); case files live beside or below the suite"
+    return None
+
+
 def _row_to_case(row: dict[str, Any], spec: CaseFile, index: int, path: Path) -> tuple[Case | None, str | None]:
-    cols = ", ".join(row)
+    cols = ", ".join(str(c) for c in row)[:200]
     # prompt and id columns must exist; reference and tags may be absent from a row
     for col in (spec.prompt, spec.id):
         if col is not None and col not in row:

@@ -59,6 +59,8 @@ def make_results(root: Path) -> Path:
     log.close()
     (results / "suite-a" / "truncated.json").write_text('{"schema_version": 1, "run_id": "x", ')
     (results / "suite-b" / "foreign.json").write_text('{"name": "package.json of something else"}')
+    # a crafted name: its warning must show the link text literally, not as a link or image
+    (results / "suite-b" / "![x](http:evil.example)[click](http:evil.example).json").write_text("{")
     return results
 
 

@@ -21,7 +21,7 @@ def app(results_dir, monkeypatch):
 
 def test_every_section_renders_and_bad_files_warn(app, results_dir):
     assert [t.label for t in app.tabs] == ["Runs", "Comparison", "Trends", "Alerts", "Samples", "Live"]
-    warnings = " ".join(w.value for w in app.warning)
+    warnings = " ".join(w.value.replace("\\", "") for w in app.warning)  # Markdown escapes removed
     assert "truncated.json: not valid JSON" in warnings
     assert "foreign.json: not an evalharness report" in warnings
     runs = app.dataframe[0].value
@@ -104,3 +104,8 @@ def test_live_view_shows_monitor_series_and_open_alerts(tmp_path, monkeypatch):
     texts = " ".join(t.value for t in at.text)
     assert "monitor s-1.jsonl: 5 probes (running)" in texts
     assert any("1 open alert" in e.value for e in at.error)
+
+
+def test_warnings_from_report_files_are_literal_text(app):
+    crafted = [w.value for w in app.warning if "evil" in w.value]
+    assert crafted and all("\\[click\\]\\(http\\:evil" in w and "!\\[x\\]" in w for w in crafted)

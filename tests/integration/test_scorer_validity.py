@@ -1,4 +1,4 @@
-"""The published scorer targets hold on the vendored XSTest files (datasets/xstest)."""
+"""The published scorer targets hold on the vendored XSTest files (suites/data/xstest)."""
 
 import importlib.util
 from pathlib import Path
@@ -12,7 +12,7 @@ from evalharness.scoring import score_samples
 from evalharness.suite.schema import Case
 
 ROOT = Path(__file__).resolve().parents[2]
-XSTEST = ROOT / "datasets" / "xstest"
+XSTEST = ROOT / "suites" / "data" / "xstest"
 
 
 def load_bench():

@@ -43,6 +43,6 @@ def test_suite_case_files_live_inside_the_repository():
 
 
 def test_vendored_xstest_carries_its_licence_and_citation():
-    folder = ROOT / "datasets" / "xstest"
+    folder = ROOT / "suites" / "data" / "xstest"
     assert "Attribution 4.0 International" in (folder / "LICENSE").read_text(encoding="utf-8")
     assert "Röttger" in (folder / "README.md").read_text(encoding="utf-8")
