@@ -16,20 +16,6 @@ RunStatus = Literal["running", "complete", "partial", "failed"]
 VariantStatus = Literal["pending", "ok", "failed", "skipped"]
 
 
-class Record(BaseModel):
-    # Readers ignore fields added by newer minor versions; types stay strict.
-    model_config = ConfigDict(extra="ignore")
-
-
-def _finite(value: float | None) -> float | None:
-    if value is not None and not math.isfinite(value):
-        raise ValueError("must be a finite number or null")
-    return value
-
-
-Finite = Annotated[float | None, AfterValidator(_finite)]  # a measured figure: never NaN or infinite
-
-
 def storable(text: str) -> str:
     """Text that can be written as UTF-8: lone surrogates become visible escapes (\\ud800)."""
     try:
@@ -39,22 +25,38 @@ def storable(text: str) -> str:
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-class FreeText(Record):
-    """A record holding text from models, case files or servers: made storable on the way in."""
+def _storable_values(value: Any) -> Any:
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, list) and any(isinstance(v, str) for v in value):
+        return [storable(v) if isinstance(v, str) else v for v in value]
+    if isinstance(value, dict):
+        return {storable(k) if isinstance(k, str) else k: storable(v) if isinstance(v, str) else v
+                for k, v in value.items()}
+    return value
+
+
+class Record(BaseModel):
+    """Every record: readers ignore fields added by newer minor versions; types stay strict;
+    text from models, case files or servers is made storable on the way in."""
+
+    model_config = ConfigDict(extra="ignore")
 
     @model_validator(mode="before")
     @classmethod
     def _storable(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        out = {}
-        for key, value in data.items():
-            if isinstance(value, str):
-                value = storable(value)
-            elif isinstance(value, list) and any(isinstance(v, str) for v in value):
-                value = [storable(v) if isinstance(v, str) else v for v in value]
-            out[key] = value
-        return out
+        return {storable(k) if isinstance(k, str) else k: _storable_values(v) for k, v in data.items()}
+
+
+def _finite(value: float | None) -> float | None:
+    if value is not None and not math.isfinite(value):
+        raise ValueError("must be a finite number or null")
+    return value
+
+
+Finite = Annotated[float | None, AfterValidator(_finite)]  # a measured figure: never NaN or infinite
 
 
 class SuiteRef(Record):
@@ -142,7 +144,7 @@ class FidelitySummary(Record):
     note: str | None = None
 
 
-class Variant(FreeText):
+class Variant(Record):
     id: str
     model: ModelRef
     quantization: str
@@ -179,7 +181,7 @@ class Variant(FreeText):
                 tuple(sorted((k, v) for k, v in self.axes.items() if v is not None)))
 
 
-class ScoreDetail(FreeText):
+class ScoreDetail(Record):
     label: str | None = None
     reason: str = ""
 
@@ -190,7 +192,7 @@ class SampleFidelity(Record):
     kl_mean: float | None  # None where the variant's log-probs are not finite
 
 
-class Measurement(FreeText):
+class Measurement(Record):
     """What one generation measured: a runtime returns it, a sample carries it. A new per-sample
     metric is a field here, an entry in evalharness/metrics.py, and the code that measures it."""
 

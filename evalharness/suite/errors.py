@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections.abc import Sequence
@@ -86,7 +87,7 @@ def model_at(root: type[BaseModel], loc: Sequence[Any]) -> type[BaseModel] | Non
 def _message(err: dict[str, Any], root: type[BaseModel]) -> str:
     kind = err["type"]
     loc = err["loc"]
-    if kind == "extra_forbidden":
+    if kind == "extra_forbidden" and loc:
         owner = model_at(root, loc[:-1])
         key = str(loc[-1])
         if owner is not None:
@@ -104,9 +105,13 @@ def _message(err: dict[str, Any], root: type[BaseModel]) -> str:
     return msg
 
 
+_PYDANTIC_TAG = re.compile(r"[a-z][a-z-]*\[.*\]|function-[a-z-]+")
+
+
 def _clean_loc(loc: Sequence[Any]) -> tuple[Any, ...]:
-    # pydantic adds tags such as 'function-after[...]' for validators; drop them.
-    return tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+    # pydantic adds tags such as 'function-after[...]' for validators; drop them (and only them:
+    # a user's key may hold brackets too).
+    return tuple(p for p in loc if not (isinstance(p, str) and _PYDANTIC_TAG.fullmatch(p)))
 
 
 def problems_from(

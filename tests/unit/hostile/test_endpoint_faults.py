@@ -46,3 +46,20 @@ def test_a_key_that_cannot_be_a_header_is_refused_before_sending(key):
         assert srv.requests == []
     assert r.error_kind == "bad_key" and KEY not in (r.error or "")
     assert key_problem(key) is not None and key_problem(KEY) is None
+
+
+def test_probe_output_and_json_never_hold_the_key(tmp_path, monkeypatch, capsys):
+    from evalharness.cli import main
+
+    monkeypatch.setenv("EH_TEST_KEY", KEY)
+    out = tmp_path / "probe.json"
+    with FakeOpenAI() as srv:
+        srv.default = Script(mode="echo401")
+        code = main(["probe", srv.base_url, "--model", "m", "--requests", "2", "--api-key-env", "EH_TEST_KEY",
+                     "--json", str(out)])
+    printed = capsys.readouterr()
+    assert code == 1 and "redacted" in out.read_text()
+    assert KEY not in out.read_text() and KEY not in printed.out and KEY not in printed.err
+    monkeypatch.setenv("EH_TEST_KEY", KEY + "\n")
+    assert main(["probe", "http://127.0.0.1:9/v1", "--model", "m", "--api-key-env", "EH_TEST_KEY"]) == 2
+    assert KEY not in capsys.readouterr().err

@@ -96,3 +96,22 @@ def test_reports_are_as_readable_as_logs(write_suite, tmp_path):
     _, first = first_run(write_suite, tmp_path, interrupt_after=None)
     assert first.report_path.stat().st_mode & 0o777 == first.samples_path.stat().st_mode & 0o777
     assert load_report(first.report_path).status == "complete"
+
+
+def test_resume_from_another_folder(write_suite, tmp_path, monkeypatch):
+    suite = write_suite(SUITE)
+    monkeypatch.chdir(tmp_path)
+    loaded = load_suite(suite.name)  # a relative path, as typed
+    first = Runner(loaded, RunOptions(output_dir=tmp_path / "results"),
+                   factory=Factory(interrupt_after=7)).run(run_id="r1")
+    assert read_samples_log(first.samples_path).header.suite.path == str(suite.resolve())
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    from evalharness.cli_run import _load
+
+    class Args:
+        resume, output_dir, suite = "r1", tmp_path / "results", None
+
+    loaded_again, samples_path, code = _load(Args())
+    assert code == 0 and samples_path == first.samples_path and loaded_again.sha256 == loaded.sha256

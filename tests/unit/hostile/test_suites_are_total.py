@@ -52,6 +52,7 @@ def test_a_duplicate_key_names_its_line(write_suite):
     ("fifo.csv", "not a regular file"),
     ("latin1.csv", "not UTF-8"),
     ("missing.csv", "No such file or directory"),
+    ("\x00", "NUL character"),
 ])
 def test_case_files_are_confined_and_bounded(tmp_path, write_suite, case_path, expected):
     (tmp_path / "outside.csv").write_text("prompt\nhi\n")
@@ -61,7 +62,8 @@ def test_case_files_are_confined_and_bounded(tmp_path, write_suite, case_path, e
     os.mkfifo(suite_dir / "fifo.csv")
     (suite_dir / "latin1.csv").write_bytes("prompt\ncaf\xe9\n".encode("latin-1"))
     path = suite_dir / "s.yaml"
-    path.write_text(HEAD + f"case_files: [{{path: {case_path!r}}}]\n")
+    scalar = '"a\\0b.csv"' if case_path == "\x00" else repr(case_path)  # YAML's \0 is a NUL
+    path.write_text(HEAD + f"case_files: [{{path: {scalar}}}]\n")
     found = problems(path)
     assert any(expected in p for p in found), found
     assert not any("prompt" in p and "hi" in p for p in found)  # the file's content is not echoed
