@@ -33,6 +33,8 @@ def _run_args(sub: Any) -> None:
     run.add_argument("--resume", metavar="RUN_ID", help="finish an interrupted run")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--threads", type=int, help="torch CPU threads (overrides the suite)")
+    run.add_argument("--case-files-anywhere", action="store_true",
+                     help="read case files outside the suite's folder (default: only inside it)")
     run.add_argument("--baseline", type=Path, metavar="REPORT",
                      help="after the run, gate against this report with the suite's gate policy")
     _compare_outputs(run)
@@ -100,6 +102,8 @@ def _score_args(sub: Any) -> None:
 def _misc_args(sub: Any) -> None:
     val = sub.add_parser("validate", help="check suite files; exit 2 listing every problem")
     val.add_argument("files", nargs="+", type=Path)
+    val.add_argument("--case-files-anywhere", action="store_true",
+                     help="read case files outside the suite's folder (default: only inside it)")
     dash = sub.add_parser("dashboard", help="start the Streamlit dashboard over a results dir")
     dash.add_argument("--results-dir", type=Path, default=Path("results"))
     dash.add_argument("--port", type=int, default=8501)
@@ -133,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return cmd_select(args)
     if args.command == "validate":
-        return cmd_validate(args.files)
+        return cmd_validate(args.files, args.case_files_anywhere)
     if args.command == "probe":
         return cmd_probe(args)
     if args.command == "monitor":
@@ -155,13 +159,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return cmd_run(args)
 
 
-def cmd_validate(files: Sequence[Path]) -> int:
+def cmd_validate(files: Sequence[Path], case_files_anywhere: bool = False) -> int:
     from evalharness.suite import SuiteError, load_suite
 
     bad = 0
     for f in files:
         try:
-            loaded = load_suite(f)
+            loaded = load_suite(f, case_files_anywhere)
         except SuiteError as exc:
             bad += 1
             for problem in exc.problems:

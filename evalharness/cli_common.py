@@ -11,10 +11,10 @@ from evalharness.suite import SuiteError, load_suite
 from evalharness.suite.loader import LoadedSuite
 
 
-def suite_or_none(path: Path) -> LoadedSuite | None:
+def suite_or_none(path: Path, case_files_anywhere: bool = False) -> LoadedSuite | None:
     """The validated suite, or None after printing every `FILE:LINE: path: message` line."""
     try:
-        return load_suite(path)
+        return load_suite(path, case_files_anywhere)
     except SuiteError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

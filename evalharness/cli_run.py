@@ -23,7 +23,7 @@ def _fail(message: str) -> int:
 def _load(args: argparse.Namespace) -> tuple[LoadedSuite | None, Path | None, int]:
     """The suite to run and, when resuming, the run's samples log; or an exit code."""
     if args.resume is None:
-        loaded = suite_or_none(args.suite or DEFAULT_SUITE)
+        loaded = suite_or_none(args.suite or DEFAULT_SUITE, args.case_files_anywhere)
         return loaded, None, EXIT_OK if loaded else EXIT_BAD_INPUT
     samples_path = find_run_file(args.output_dir, args.resume, ".samples.jsonl")
     if samples_path is None:
@@ -33,7 +33,7 @@ def _load(args: argparse.Namespace) -> tuple[LoadedSuite | None, Path | None, in
     if header is None:
         return None, None, _fail(f"{samples_path}: no readable run header; cannot resume")
     suite_path = Path(header.suite.path)
-    loaded = suite_or_none(suite_path)
+    loaded = suite_or_none(suite_path, args.case_files_anywhere)
     if loaded is None:
         return None, None, EXIT_BAD_INPUT
     if header.suite.sha256 != loaded.sha256:

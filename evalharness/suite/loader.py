@@ -110,8 +110,10 @@ def _parse(text: str, shown: str) -> tuple[yaml.Node | None, Any]:
         raise SuiteError([Problem(shown, 1, "(yaml)", f"invalid YAML: {type(exc).__name__}: {exc}"[:300])]) from None
 
 
-def load_suite(path: str | Path) -> LoadedSuite:
-    """Validate a suite file and everything it points to; raise SuiteError listing all problems."""
+def load_suite(path: str | Path, case_files_anywhere: bool = False) -> LoadedSuite:
+    """Validate a suite file and everything it points to; raise SuiteError listing all problems.
+
+    Case files must lie inside the suite's folder unless `case_files_anywhere` (a CLI flag)."""
     p = Path(path)
     shown = str(path)
     try:
@@ -131,7 +133,7 @@ def load_suite(path: str | Path) -> LoadedSuite:
     cases = list(suite.cases)
     for i, spec in enumerate(suite.case_files):
         line = node_line(root, ("case_files", i, "path"))
-        rows, errs = read_case_file(p.parent, spec, f"case_files[{i}]", shown, line)
+        rows, errs = read_case_file(p.parent, spec, f"case_files[{i}]", shown, line, case_files_anywhere)
         cases.extend(rows)
         problems.extend(errs)
     problems.extend(_cross_check(suite, cases, shown, root))
@@ -161,14 +163,14 @@ def _cross_check(suite: Suite, cases: list[Case], file: str, root: yaml.Node | N
 
 
 def read_case_file(
-    base: Path, spec: CaseFile, where: str, suite_file: str, suite_line: int
+    base: Path, spec: CaseFile, where: str, suite_file: str, suite_line: int, anywhere: bool = False
 ) -> tuple[list[Case], list[Problem]]:
     path = base / spec.path
     fmt = spec.format
     if fmt == "auto":
         fmt = "csv" if path.suffix.lower() == ".csv" else "jsonl"
     outside = _outside(base, spec.path)
-    if outside:
+    if outside and (anywhere is False or "NUL" in outside):
         return [], [Problem(suite_file, suite_line, f"{where}.path", outside)]
     try:
         text = read_bounded(path, MAX_CASE_FILE_BYTES).decode("utf-8")
@@ -220,10 +222,12 @@ def _outside(base: Path, relative: str) -> str | None:
     if "\x00" in relative:
         return "the path contains a NUL character"
     if Path(relative).is_absolute():
-        return f"{relative!r} is absolute; give a path inside the suite's folder ({base})"
+        return (f"{relative!r} is absolute; give a path inside the suite's folder ({base}) "
+                "(or pass --case-files-anywhere)")
     target = (base / relative).resolve()
     if base.resolve() not in target.parents:
-        return f"{relative!r} leaves the suite's folder ({base}); case files live beside or below the suite"
+        return (f"{relative!r} leaves the suite's folder ({base}); case files live beside or below the "
+                "suite (or pass --case-files-anywhere)")
     return None
 
 

@@ -111,7 +111,7 @@ def test_resume_from_another_folder(write_suite, tmp_path, monkeypatch):
     from evalharness.cli_run import _load
 
     class Args:
-        resume, output_dir, suite = "r1", tmp_path / "results", None
+        resume, output_dir, suite, case_files_anywhere = "r1", tmp_path / "results", None, False
 
     loaded_again, samples_path, code = _load(Args())
     assert code == 0 and samples_path == first.samples_path and loaded_again.sha256 == loaded.sha256

@@ -83,3 +83,14 @@ def test_a_fifo_or_a_huge_file_as_suite(tmp_path):
     (tmp_path / "big.yaml").write_text(HEAD + "description: '" + "x" * (2 << 20) + "'\n")
     assert "larger than 1 MiB" in problems(tmp_path / "big.yaml")[0]
     assert "not a regular file" in problems(tmp_path)[0]
+
+
+def test_case_files_outside_need_the_flag(tmp_path, capsys):
+    (tmp_path / "data.csv").write_text("prompt\nhi\n")
+    suite_dir = tmp_path / "suites"
+    suite_dir.mkdir()
+    (suite_dir / "s.yaml").write_text(HEAD + "case_files: [{path: ../data.csv}]\n")
+    assert main(["validate", str(suite_dir / "s.yaml")]) == 2
+    assert "--case-files-anywhere" in capsys.readouterr().err
+    assert main(["validate", "--case-files-anywhere", str(suite_dir / "s.yaml")]) == 0
+    assert len(load_suite(suite_dir / "s.yaml", case_files_anywhere=True).cases) == 1
