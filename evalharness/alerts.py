@@ -13,7 +13,7 @@ from evalharness import metrics
 from evalharness.measure.stats import summarize
 from evalharness.reports.schema import Alert, Severity
 
-__all__ = ["Alert", "AlertRule", "Severity", "default_rules", "evaluate", "fidelity_rule", "rule_value"]
+__all__ = ["Alert", "AlertRule", "Severity", "default_rules", "evaluate", "fidelity_rules", "rule_value"]
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "critical": 2}
 OPS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
@@ -72,10 +72,13 @@ class AlertRule(BaseModel):
         return self.variants is None or any(fnmatch.fnmatch(variant_id, p) for p in self.variants)
 
 
-def fidelity_rule() -> AlertRule:
-    """Added when a suite measures fidelity: a variant that mostly leaves its reference's text."""
-    return AlertRule(name="low-token-agreement", metric="fidelity.token_agreement",
-                     aggregation="mean", op="<", threshold=0.5, severity="critical")
+def fidelity_rules() -> tuple[AlertRule, ...]:
+    """Added when a suite measures fidelity: a variant that mostly leaves its reference's text,
+    and one whose log-probs are not finite (NaN/inf: fp16 overflow, a broken kernel)."""
+    return (AlertRule(name="low-token-agreement", metric="fidelity.token_agreement",
+                      aggregation="mean", op="<", threshold=0.5, severity="critical"),
+            AlertRule(name="non-finite-logprobs", metric="fidelity.kl_non_finite_share",
+                      aggregation="mean", op=">", threshold=0.0, severity="critical"))
 
 
 def default_rules() -> tuple[AlertRule, ...]:

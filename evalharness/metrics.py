@@ -86,6 +86,10 @@ METRICS: tuple[Metric, ...] = (
        "first divergence (tokens)", "%.1f", "fidelity", "dashboard"),
     _m("kl_mean", "fidelity.kl_mean", "value", "nats", False, "KL (nats)", "%.3g", "fidelity",
        "console", "dashboard"),
+    _m("identical_share", "fidelity.identical_share", "value", "", True, "identical answers", "%.2f",
+       "fidelity", "dashboard"),
+    _m("kl_non_finite_share", "fidelity.kl_non_finite_share", "value", "", False, "non-finite log-probs",
+       "%.2f", "fidelity", "dashboard"),
 )
 
 BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}

@@ -37,9 +37,15 @@ def kl_rows(ref_logp: np.ndarray, var_logp: np.ndarray) -> np.ndarray:
     return terms.sum(axis=-1)
 
 
-def kl_mean(ref_logp: np.ndarray, var_logp: np.ndarray) -> float | None:
-    """Mean KL over positions, teacher-forced along the reference's tokens; None if not finite."""
+def kl_value(ref_logp: np.ndarray, var_logp: np.ndarray) -> float | None:
+    """Mean KL over positions, teacher-forced along the reference's tokens (may be inf or NaN
+    when the variant's log-probs are not finite); None for no positions."""
     if ref_logp.size == 0:
         return None
-    value = float(kl_rows(ref_logp.astype(np.float64), var_logp.astype(np.float64)).mean())
-    return value if np.isfinite(value) else None
+    return float(kl_rows(ref_logp.astype(np.float64), var_logp.astype(np.float64)).mean())
+
+
+def kl_mean(ref_logp: np.ndarray, var_logp: np.ndarray) -> float | None:
+    """`kl_value`, or None when it is not finite."""
+    value = kl_value(ref_logp, var_logp)
+    return value if value is not None and np.isfinite(value) else None

@@ -138,8 +138,10 @@ class FidelitySummary(Record):
     reference: str  # the reference variant's id
     cases: int
     token_agreement: float | None
-    first_divergence_mean: float | None
-    kl_mean: float | None
+    first_divergence_mean: float | None  # identical answers count at their full length
+    kl_mean: float | None  # over cases with a finite KL
+    identical_share: float | None = None  # cases whose answer equals the reference's
+    kl_non_finite_share: float | None = None  # cases whose log-probs were NaN/inf (KL infinite)
     score_deltas: dict[str, float | None] = Field(default_factory=dict)
     note: str | None = None
 
@@ -189,7 +191,9 @@ class ScoreDetail(Record):
 class SampleFidelity(Record):
     token_agreement: float
     first_divergence: int | None  # None: identical to the reference over its length
-    kl_mean: float | None  # None where the variant's log-probs are not finite
+    kl_mean: float | None  # None where it cannot be measured or is not finite (see kl_non_finite)
+    reference_tokens: int | None = None  # the reference answer's length (for divergence means)
+    kl_non_finite: bool = False  # the variant's log-probs were NaN/inf: KL is infinite
 
 
 class Measurement(Record):

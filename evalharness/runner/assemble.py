@@ -45,11 +45,13 @@ def fidelity_summary(variant: Variant, reference: Variant, samples: Sequence[Sam
     note = None
     if not fids:
         note = "no greedy case compared (reference not measured in this process, or sampling)"
-    # a variant identical to the reference diverges nowhere: count that as its full length
-    divergence = [f.first_divergence for f in fids if f.first_divergence is not None]
-    kls = [f.kl_mean for f in fids]
-    if any(k is None for k in kls) and fids:
-        note = "KL undefined for some cases (a runtime without log-probs, or non-finite log-probs)"
+    # an answer identical to the reference diverges nowhere: it counts at its full length
+    divergence = [f.first_divergence if f.first_divergence is not None else f.reference_tokens for f in fids]
+    non_finite = sum(1 for f in fids if f.kl_non_finite)
+    if non_finite:
+        note = f"KL infinite: the variant's log-probs were not finite on {non_finite} of {len(fids)} cases"
+    elif any(f.kl_mean is None for f in fids):
+        note = "KL not measured for some cases (a runtime without log-probs)"
     deltas: dict[str, float | None] = {}
     for name, ref_value in reference.scores.items():
         value = variant.scores.get(name)
@@ -57,7 +59,9 @@ def fidelity_summary(variant: Variant, reference: Variant, samples: Sequence[Sam
     return FidelitySummary(
         reference=reference.id, cases=len(fids),
         token_agreement=mean_or_none(f.token_agreement for f in fids),
-        first_divergence_mean=mean_or_none(divergence), kl_mean=mean_or_none(kls),
+        first_divergence_mean=mean_or_none(divergence), kl_mean=mean_or_none(f.kl_mean for f in fids),
+        identical_share=(sum(1 for f in fids if f.first_divergence is None) / len(fids)) if fids else None,
+        kl_non_finite_share=(non_finite / len(fids)) if fids else None,
         score_deltas=deltas, note=note,
     )
 

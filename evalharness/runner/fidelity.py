@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from evalharness.measure.fidelity import first_divergence, kl_mean, token_agreement
+from evalharness.measure.fidelity import first_divergence, kl_value, token_agreement
 from evalharness.reports.schema import Sample, SampleFidelity
 from evalharness.suite.schema import Case, Suite
 
@@ -67,10 +67,12 @@ def measure_fidelity(backend: Any, variant_id: str, ref_id: str, cases: Sequence
         if supported and ref_logp is not None:
             var_logp = backend.teacher_forced_logprobs(prompt, ref_ids)
             if var_logp is not None and var_logp.shape == ref_logp.shape:
-                kl = kl_mean(ref_logp, var_logp)
+                kl = kl_value(ref_logp, var_logp)
+        finite = kl is None or bool(np.isfinite(kl))
         fid = SampleFidelity(token_agreement=token_agreement(ref_ids, first.output_ids),
                              first_divergence=first_divergence(ref_ids, first.output_ids),
-                             kl_mean=kl)
+                             kl_mean=kl if finite else None, kl_non_finite=not finite,
+                             reference_tokens=len(ref_ids))
         for key, s in samples.items():
             if key[0] == variant_id and key[1] == case.id:
                 updated.append(s.model_copy(update={"fidelity": fid}))

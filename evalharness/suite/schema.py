@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from evalharness.alerts import AlertRule, default_rules, fidelity_rule
+from evalharness.alerts import AlertRule, default_rules, fidelity_rules
 from evalharness.lifecycle import SAFE_NAME
 from evalharness.models.sources import SOURCES
 from evalharness.quantization import SCHEMES
@@ -313,5 +313,5 @@ class Suite(Strict):
     def all_alert_rules(self) -> tuple[AlertRule, ...]:
         defaults: tuple[AlertRule, ...] = ()
         if self.default_alerts:
-            defaults = default_rules() + ((fidelity_rule(),) if self.fidelity.enabled else ())
+            defaults = default_rules() + (fidelity_rules() if self.fidelity.enabled else ())
         return defaults + self.alerts

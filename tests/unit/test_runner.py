@@ -190,7 +190,9 @@ def test_fidelity_against_the_fp32_reference(write_suite, tmp_path):
     assert f.reference == "a/fp32/cpu" and f.cases == 2
     # paris: 2 of 5 reference tokens agree, diverging at 2; count: identical
     assert f.token_agreement == pytest.approx((2 / 5 + 1.0) / 2)
-    assert f.first_divergence_mean == pytest.approx(2.0)
+    # paris diverges at 2; count is identical and counts at its full length (3 tokens)
+    assert f.first_divergence_mean == pytest.approx((2 + 3) / 2)
+    assert f.identical_share == pytest.approx(0.5) and f.kl_non_finite_share == 0.0
     expected_kl = 0.7 * np.log(0.7 / 0.5) + 0.1 * np.log(0.1 / 0.3)
     assert f.kl_mean == pytest.approx(expected_kl)
     assert set(f.score_deltas) == {"factual", "coherence"}
@@ -198,3 +200,21 @@ def test_fidelity_against_the_fp32_reference(write_suite, tmp_path):
     assert s.fidelity.token_agreement == pytest.approx(0.4) and s.fidelity.first_divergence == 2
     fired = {(a.rule, a.variant_id) for a in report.alerts}
     assert ("low-token-agreement", "a/int8-dynamic/cpu") not in fired  # 0.7 >= 0.5
+
+
+def test_non_finite_log_probs_are_reported_and_alert(write_suite, tmp_path):
+    import numpy as np
+
+    class F(Factory):
+        def __call__(self, plan):
+            b = super().__call__(plan)
+            b.logprobs = ((lambda target: np.full((len(target), 4), np.nan)) if "int8" in plan.id
+                          else (lambda target: np.log(np.full((len(target), 4), 0.25))))
+            return b
+
+    report = run(write_suite, tmp_path, F()).run(run_id="nan").report
+    f = next(v for v in report.variants if v.id == "a/int8-dynamic/cpu").fidelity
+    assert f.kl_mean is None and f.kl_non_finite_share == 1.0 and "KL infinite" in f.note
+    fired = {(a.rule, a.variant_id, a.severity) for a in report.alerts}
+    assert ("non-finite-logprobs", "a/int8-dynamic/cpu", "critical") in fired
+    assert not any(rule == "non-finite-logprobs" and vid.endswith("fp32/cpu") for rule, vid, _ in fired)

@@ -76,7 +76,7 @@ def test_good_suite_defaults_and_case_files(write_suite, tmp_path):
     assert q1.tags == ("math", "easy")
     assert loaded.cases[3].prompt == "Hi there" and loaded.cases[3].tags == ("file", "x")
     assert len(loaded.sha256) == 64
-    assert len(s.all_alert_rules()) == 5  # four defaults + token agreement
+    assert len(s.all_alert_rules()) == 6  # four defaults + token agreement + non-finite log-probs
 
 
 def test_suite_objects_are_frozen(write_suite):
