@@ -23,6 +23,7 @@ class Script:
     usage: bool = True
     stall_s: float = 5.0
     events: list[str] = field(default_factory=list)
+    usage_tokens: int | None = None  # completion_tokens to report (default: one per chunk)
 
 
 class FakeOpenAI:
@@ -110,5 +111,6 @@ class FakeOpenAI:
             if s.mode == "truncate" and i == 1:
                 return
         if s.usage:
-            send({"choices": [], "usage": {"prompt_tokens": 7, "completion_tokens": len(chunks)}})
+            tokens = len(chunks) if s.usage_tokens is None else s.usage_tokens
+            send({"choices": [], "usage": {"prompt_tokens": 7, "completion_tokens": tokens}})
         send("[DONE]")

@@ -52,8 +52,13 @@ class EndpointResult:
 
     @property
     def inter_token_latency_s(self) -> float | None:
-        t = self.chunk_times_s
-        return (t[-1] - t[0]) / (len(t) - 1) if len(t) >= 2 else None
+        """Per token, like local runtimes: the first-to-last chunk span over the tokens after the
+        first (a chunk may carry several tokens); per chunk when tokens were not counted."""
+        t, n = self.chunk_times_s, self.output_tokens
+        if len(t) < 2 or t[-1] <= t[0]:
+            return None
+        steps = n - 1 if n is not None and n >= 2 else len(t) - 1
+        return (t[-1] - t[0]) / steps
 
     @property
     def decode_tokens_per_s(self) -> float | None:
@@ -177,16 +182,21 @@ def stream_chat(
     messages: Sequence[dict[str, str]],
     max_tokens: int = 64,
     temperature: float = 0.0,
+    sampling: dict[str, Any] | None = None,
     api_key: str | None = None,
     timeouts: Timeouts = Timeouts(),
     count_tokens: Callable[[str], int] | None = None,
     clock: Clock = time.perf_counter,
     client: httpx.Client | None = None,
 ) -> EndpointResult:
-    """One streamed chat completion; every failure comes back as a result, never raised."""
+    """One streamed chat completion; every failure comes back as a result, never raised.
+
+    `sampling` adds request fields (top_p, seed, min_tokens). The clock stops when the stream
+    ends, before any local token counting."""
     url = base_url.rstrip("/") + "/chat/completions"
     body = {"model": model, "messages": list(messages), "max_tokens": max_tokens,
-            "temperature": temperature, "stream": True, "stream_options": {"include_usage": True}}
+            "temperature": temperature, "stream": True, "stream_options": {"include_usage": True},
+            **(sampling or {})}
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     timeout = httpx.Timeout(connect=timeouts.connect_s, read=timeouts.first_token_s,
                             write=timeouts.connect_s, pool=timeouts.connect_s)

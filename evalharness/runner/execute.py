@@ -210,7 +210,10 @@ class Runner:
                 return
             self._record_variant(state, self._variant(plan, "ok", load=load))
             try:
-                steps.warm_up(backend, self.suite, self.loaded.cases, plan, self.progress)
+                cold = steps.warm_up(backend, self.suite, self.loaded.cases, plan, self.progress)
+                if cold is not None and backend.capabilities.local_memory:
+                    self._record_variant(state, self._variant(plan, "ok", load=load.model_copy(
+                        update={"cold_ttft_s": cold.ttft_s, "cold_latency_s": cold.latency_s})))
                 self._measure_all(backend, todo, plan, state)
                 self._fidelity(backend, plan, state)
             finally:

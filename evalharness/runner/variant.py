@@ -12,7 +12,7 @@ from evalharness.measure import gpu
 from evalharness.measure.clock import Timer
 from evalharness.measure.memory import PeakRSSSampler
 from evalharness.models.chat import render_prompt
-from evalharness.reports.schema import LoadFigures, Sample
+from evalharness.reports.schema import LoadFigures, Measurement, Sample
 from evalharness.runner.plan import VariantPlan, gen_params
 from evalharness.runner.progress import Progress
 from evalharness.runtimes import Backend, GenerationError
@@ -43,23 +43,28 @@ def load_variant(factory: BackendFactory, plan: VariantPlan) -> Loaded:
     gpu.reset_peak(plan.device)
     with Timer() as timer, PeakRSSSampler(interval_s=0.05) as rss:
         backend = factory(plan)
-        footprint = backend.footprint_mb()
+    footprint = backend.footprint_mb()  # accounting, not loading: outside the timer
     if not backend.capabilities.local_memory:
         return backend, LoadFigures()  # the server's figures are not ours to report
     return backend, LoadFigures(seconds=timer.seconds, peak_rss_mb=rss.peak_mb, footprint_mb=footprint,
                                 gpu_peak_mb=gpu.torch_peak_allocated_mb(plan.device))
 
 
-def warm_up(backend: Backend, suite: Suite, cases: Sequence[Case], plan: VariantPlan, progress: Progress) -> None:
+def warm_up(backend: Backend, suite: Suite, cases: Sequence[Case], plan: VariantPlan,
+            progress: Progress) -> Measurement | None:
+    """Unmeasured generations; the first one's figures (the cold call), when it succeeded."""
+    cold = None
     for i in range(suite.warmup):
         case = cases[i % len(cases)]
         try:
-            backend.generate(backend.encode(case), gen_params(suite, case))
+            result = backend.generate(backend.encode(case), gen_params(suite, case))
+            cold = result if i == 0 else cold
         except KeyboardInterrupt:
             raise
         except Exception as exc:
             progress.message(f"{plan.id}: warm-up failed: {error_text(exc)}")
         progress.advance(1, note=f"{plan.id} warm-up")
+    return cold
 
 
 def measure_one(backend: Backend, suite: Suite, case: Case, repeat: int, plan: VariantPlan) -> tuple[Sample, bool]:

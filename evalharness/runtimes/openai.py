@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import httpx
+
 from evalharness.endpoints.client import Timeouts, key_problem, stream_chat
 from evalharness.endpoints.messages import case_messages, local_counter
 from evalharness.reports.schema import Measurement
@@ -41,14 +43,18 @@ class OpenAIBackend:
         t = endpoint.timeouts
         self.timeouts = Timeouts(t.connect_s, t.first_token_s, t.total_s)
         self.count_tokens = local_counter(endpoint.tokenizer)
+        # one client per variant: connections are reused, and the warm-up opens them before any
+        # measured request, so TCP set-up is not in a measured TTFT
+        self._http = httpx.Client(limits=httpx.Limits(max_connections=4, max_keepalive_connections=4))
 
     def encode(self, case: Any) -> list[dict[str, str]]:
         return case_messages(case)
 
     def generate(self, prompt: list[dict[str, str]], params: GenParams) -> Measurement:
         r = stream_chat(self.endpoint.base_url, self.model, prompt, max_tokens=params.max_new_tokens,
-                        temperature=params.temperature if params.do_sample else 0.0, api_key=self._key,
-                        timeouts=self.timeouts, count_tokens=self.count_tokens)
+                        temperature=params.temperature if params.do_sample else 0.0,
+                        sampling=request_sampling(params), api_key=self._key, timeouts=self.timeouts,
+                        count_tokens=self.count_tokens, client=self._http)
         if not r.success:
             raise GenerationError(f"{r.error_kind}: {r.error}")
         return Measurement(
@@ -65,7 +71,17 @@ class OpenAIBackend:
         return None
 
     def close(self) -> None:
-        pass
+        self._http.close()
+
+
+def request_sampling(params: GenParams) -> dict[str, Any]:
+    """Every generation parameter a server can take, beside max_tokens and temperature."""
+    out: dict[str, Any] = {"seed": params.seed}
+    if params.do_sample:
+        out["top_p"] = params.top_p
+    if params.min_new_tokens:
+        out["min_tokens"] = params.min_new_tokens  # vLLM, TGI-compatible servers
+    return out
 
 
 @register

@@ -218,3 +218,21 @@ def test_non_finite_log_probs_are_reported_and_alert(write_suite, tmp_path):
     fired = {(a.rule, a.variant_id, a.severity) for a in report.alerts}
     assert ("non-finite-logprobs", "a/int8-dynamic/cpu", "critical") in fired
     assert not any(rule == "non-finite-logprobs" and vid.endswith("fp32/cpu") for rule, vid, _ in fired)
+
+
+def test_footprint_is_outside_the_load_timer_and_the_cold_call_is_kept_apart(write_suite, tmp_path):
+    import time
+
+    class SlowAccounting(FakeBackend):
+        def footprint_mb(self):
+            time.sleep(0.3)  # e.g. walking every packed weight
+            return 12.5
+
+    loaded = load_suite(write_suite(SUITE))
+    report = Runner(loaded, RunOptions(output_dir=tmp_path / "results"),
+                    factory=lambda plan: SlowAccounting(answers=ANSWERS, prefill_s=0.7)).run(run_id="cold").report
+    v = report.variants[0]
+    assert v.load.footprint_mb == 12.5 and v.load.seconds < 0.3
+    # the first warm-up (case paris: 5 words + EOS at max_new_tokens 6) is the cold call
+    assert v.load.cold_ttft_s == pytest.approx(0.7) and v.load.cold_latency_s == pytest.approx(0.7 + 5 * 0.1)
+    assert len(report.samples) == 16  # the cold call is not a sample
