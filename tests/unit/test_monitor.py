@@ -78,7 +78,12 @@ monitor: {{interval_s: 0.1}}
                                  str(tmp_path / "out")], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(server.requests) < 5:
+
+        def written() -> int:  # probes on disk (a request in flight is not written yet)
+            files = list((tmp_path / "out" / "monitor").glob("mon-*.jsonl"))
+            return sum('"kind":"probe"' in line for line in files[0].read_text().splitlines()) if files else 0
+
+        while time.monotonic() < deadline and written() < 5:
             time.sleep(0.1)
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=30)
