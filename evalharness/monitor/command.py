@@ -6,7 +6,6 @@ import argparse
 import os
 import re
 import sys
-from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Any
 
@@ -33,7 +32,7 @@ def webhook_sender(url: str):
 
     def send(tr: Transition) -> None:
         try:
-            httpx.post(url, json={"source": "evalharness", **asdict(tr), "message": tr.message()}, timeout=5)
+            httpx.post(url, json={"source": "evalharness", **tr.model_dump(exclude={"kind"})}, timeout=5)
         except httpx.HTTPError as exc:  # a notifier outage must not stop the monitor
             print(f"webhook {url} failed: {exc}", file=sys.stderr)
 

@@ -116,9 +116,7 @@ class Monitor:
         if self.on_probe is not None:
             self.on_probe(t.name, record, window)
         for tr in evaluate_window(t.states, window, at):
-            self.writer.write(MonitorAlert(ts=tr.at, event=tr.event, rule=tr.rule, target=tr.target,
-                                           metric=tr.metric, value=tr.value, threshold=tr.threshold,
-                                           severity=tr.severity, message=tr.message()))
-            self.log(tr.message())
+            self.writer.write(tr)
+            self.log(tr.message)
             if self.on_transition is not None:
                 self.on_transition(tr)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from evalharness.alerts import OPS, AlertRule, rule_value
+from evalharness.reports.monitor import MonitorAlert
 
 Clock = Callable[[], float]
 
@@ -29,21 +29,17 @@ class RollingWindow:
         return [r for t, r in self._items if t >= cutoff]
 
 
-@dataclass(frozen=True)
-class Transition:
-    event: str  # fired, repeated, resolved
-    rule: str
-    target: str
-    metric: str
-    value: float | None
-    threshold: float
-    severity: str
-    at: float
+# A fired / repeated / resolved alert is the series' own alert record: written, sent to the
+# webhook and exported as it is.
+Transition = MonitorAlert
 
-    def message(self) -> str:
-        value = "—" if self.value is None else f"{self.value:.4g}"
-        return f"{self.event.upper()} {self.severity} {self.rule} on {self.target}: {self.metric} = {value} " \
-               f"(threshold {self.threshold:g})"
+
+def transition(event: str, rule: AlertRule, target: str, value: float | None, now: float) -> MonitorAlert:
+    shown = "—" if value is None else f"{value:.4g}"
+    message = (f"{event.upper()} {rule.severity} {rule.name} on {target}: {rule.metric} = {shown} "
+               f"(threshold {rule.threshold:g})")
+    return MonitorAlert(ts=now, event=event, rule=rule.name, target=target, metric=rule.metric, value=value,
+                        threshold=rule.threshold, severity=rule.severity, message=message)
 
 
 class AlertState:
@@ -71,8 +67,7 @@ class AlertState:
         if event is None:
             return None
         self.last_sent = now
-        return Transition(event, self.rule.name, self.target, self.rule.metric, value, self.rule.threshold,
-                          self.rule.severity, now)
+        return transition(event, self.rule, self.target, value, now)
 
 
 def evaluate_window(states: Sequence[AlertState], records: Sequence[Any], now: float) -> list[Transition]:

@@ -115,7 +115,8 @@ def test_prometheus_export_serves_probe_and_alert_metrics():
                                       decode_tokens_per_s=20.0),
                    [ProbeRecord(ts=0, target="srv", success=True), ProbeRecord(ts=0, target="srv", success=False)])
         prom.probe("srv", ProbeRecord(ts=0, target="srv", success=False, error_kind="http_5xx"), [])
-        prom.transition(Transition("fired", "flaky", "srv", "success", 0.5, 0.95, "critical", 1.0))
+        prom.transition(Transition(event="fired", rule="flaky", target="srv", metric="success", value=0.5,
+                                   threshold=0.95, severity="critical", ts=1.0, message="FIRED"))
         text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
     finally:
         prom.server.shutdown()

@@ -45,5 +45,5 @@ def test_evaluate_window_on_success_rate_and_latency():
     records.append(probe(False, None))
     fired = evaluate_window(states, records, clock())
     assert [(t.rule, t.event) for t in fired] == [("flaky", "fired")]
-    assert fired[0].value == 19 / 21 and "FIRED warning flaky on t" in fired[0].message()
+    assert fired[0].value == 19 / 21 and "FIRED warning flaky on t" in fired[0].message
     assert evaluate_window(states, [probe(True, 0.1)] * 5, clock())[0].event == "resolved"
