@@ -85,6 +85,9 @@ class LlamaCppBackend(LocalBackend):
             sampling = {"temp": 0.0, "top_k": 1, "top_p": 1.0}
         times: list[float] = []
         with quiet_native_stderr():
+            # forget the previous prompt: llama-cpp-python reuses the longest cached prefix even
+            # with reset=True, which would turn a repeated prompt's prefill into one token
+            self.llm.reset()
             start = self.clock()
             for tok in self.llm.generate(ids, reset=True, repeat_penalty=1.0,
                                          logits_processor=LogitsProcessorList([hold_eos]), **sampling):

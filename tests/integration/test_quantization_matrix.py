@@ -89,3 +89,26 @@ def test_gguf_native_llama_cpp_backend():
     assert 150 < backend.footprint_mb() < 400  # Q4_K_M weights, ~235 MB
     assert backend.decode(m.output_ids).strip()
     backend.close()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None,
+                    reason="llama-cpp-python not installed (make llama-cpp builds it)")
+def test_llama_cpp_repeated_prompt_pays_full_prefill_each_time():
+    """llama-cpp-python reuses the longest cached prefix even with reset=True; a repeated prompt
+    would then re-evaluate one token. Each sample must pay its own prefill."""
+    from evalharness.measure.sample import measure_generation
+    from evalharness.models.sources import SOURCES
+    from evalharness.runtimes import GenParams
+    from evalharness.runtimes.llama_cpp import LlamaCppBackend
+    from evalharness.suite.schema import Case
+
+    backend = LlamaCppBackend.load(SOURCES.get("embedded"), "gemma3-270m")
+    text = " ".join(f"Sentence {i} tells the reader about the weather in a city near the sea." for i in range(22))
+    ids = backend.encode(Case(id="long", prompt=text))
+    assert len(ids) > 300
+    params = GenParams(4, 4, False, 1.0, 1.0, 0)
+    ttfts = [measure_generation(lambda: backend.timed_generate(ids, params), backend.eos_ids).timing.ttft_s
+             for _ in range(3)]
+    backend.close()
+    # a cache hit made repeat 1 about 50x faster than repeat 0; full prefill keeps them alike
+    assert min(ttfts[1:]) > 0.5 * ttfts[0], ttfts
