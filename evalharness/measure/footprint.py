@@ -52,6 +52,8 @@ def footprint_bytes(model: Any) -> int:
     total = 0
     for tensor in list(model.parameters()) + list(model.buffers()):
         total += tensor_storage_bytes(tensor, seen)
+        for side in _side_tensors(tensor):  # bitsandbytes: NF4 quant_state, int8 SCB scales
+            total += tensor_storage_bytes(side, seen)
     for module in model.modules():
         packed = getattr(module, "_packed_params", None)
         if packed is not None and hasattr(packed, "_weight_bias"):
@@ -61,6 +63,30 @@ def footprint_bytes(model: Any) -> int:
             if bias is not None:
                 total += tensor_storage_bytes(bias, seen)
     return total
+
+
+SIDE_STATE = ("quant_state", "SCB")  # what quantized parameters keep beside their packed data
+
+
+def _side_tensors(param: Any, depth: int = 0) -> list[Any]:
+    """Tensors a quantized parameter needs beside its own storage (absmax, code tables, nested
+    state, row scales), found by walking its side-state objects."""
+    import torch
+
+    found: list[Any] = []
+    holders = [getattr(param, name, None) for name in SIDE_STATE] if depth == 0 else [param]
+    for holder in holders:
+        if holder is None or depth > 3:
+            continue
+        if isinstance(holder, torch.Tensor):
+            found.append(holder)
+            continue
+        for value in (vars(holder).values() if hasattr(holder, "__dict__") else ()):
+            if isinstance(value, torch.Tensor):
+                found.append(value)
+            elif hasattr(value, "__dict__") and not isinstance(value, (type, torch.dtype)):
+                found.extend(_side_tensors(value, depth + 1))
+    return found
 
 
 def footprint_mb(model: Any) -> float:

@@ -45,3 +45,21 @@ def test_int8_dynamic_footprint_is_deterministic():
     q = SCHEMES.get("int8-dynamic").apply(stack, "cpu")
     counts = {footprint_bytes(q) for _ in range(5)}
     assert counts == {12 * (32 * 32 + 32 * 4)}
+
+
+def test_quantized_side_state_is_counted_once():
+    """bitsandbytes keeps NF4 absmax, code tables and nested state (and int8 row scales) beside
+    the packed weight: they are part of the footprint; shared code tables count once."""
+    from types import SimpleNamespace
+
+    import torch
+
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4, bias=False), torch.nn.Linear(4, 4, bias=False))
+    plain = footprint_bytes(model)
+    code = torch.zeros(16, dtype=torch.float32)  # shared by both layers: 64 bytes once
+    for layer in model:
+        layer.weight.quant_state = SimpleNamespace(
+            absmax=torch.zeros(8, dtype=torch.uint8), code=code,
+            state2=SimpleNamespace(absmax=torch.zeros(2, dtype=torch.float32), code=code), dtype=torch.bfloat16)
+    model[1].weight.SCB = torch.zeros(4, dtype=torch.float32)
+    assert footprint_bytes(model) - plain == 2 * (8 + 8) + 64 + 16
