@@ -74,7 +74,7 @@ METRICS: tuple[Metric, ...] = (
        "dashboard", "compare", "cost"),
     _m("footprint_mb", "load.footprint_mb", "value", "MB", False, "footprint (MB)", "%.0f", "memory",
        "console", "dashboard", "trend", "compare", "cost"),
-    _m("load_s", "load.seconds", "value", "s", False, "load (s)", "%.2f", "memory",
+    _m("load_s", "load.seconds", "value", "s", False, "load (s)", "%.2f", "timing",
        "console", "dashboard", "trend", "compare"),
     _m("cold_ttft_s", "load.cold_ttft_s", "value", "s", False, "cold TTFT (s)", "%.3f", "info", "dashboard"),
     _m("cold_latency_s", "load.cold_latency_s", "value", "s", False, "cold latency (s)", "%.3f", "info"),

@@ -36,10 +36,21 @@ def score_frame(df: pd.DataFrame, scorers: list[str], prompt_col: str, output_co
             result = safe_score(name, inp, "" if pd.isna(row[output_col]) else str(row[output_col]))
             values.append(result.value)
             labels.append(result.label)
-        out[name] = values
+        out[free_column(out, name)] = values
         if any(label is not None for label in labels):
-            out[f"{name}_label"] = labels
+            out[free_column(out, f"{name}_label")] = labels
     return out
+
+
+def free_column(df: pd.DataFrame, wanted: str) -> str:
+    """`wanted`, or `wanted_score`, `wanted_score2`, ...: never an input column (a human label
+    called `refusal` must survive scoring with the refusal scorer)."""
+    if wanted not in df.columns:
+        return wanted
+    candidate, n = f"{wanted}_score", 2
+    while candidate in df.columns:
+        candidate, n = f"{wanted}_score{n}", n + 1
+    return candidate
 
 
 def cmd_score(args: argparse.Namespace) -> int:
@@ -63,5 +74,6 @@ def cmd_score(args: argparse.Namespace) -> int:
         return 2
     scored = score_frame(df, args.scorer, args.prompt_column, args.output_column, args.reference_column)
     write_table(scored, args.out)
-    print(f"scored {len(scored)} rows with {', '.join(args.scorer)} -> {args.out}")
+    added = [c for c in scored.columns if c not in df.columns]
+    print(f"scored {len(scored)} rows with {', '.join(args.scorer)} -> {args.out} (new columns: {', '.join(added)})")
     return 0

@@ -151,7 +151,8 @@ def compare_variant(vid: str, bv: Variant, cv: Variant, bs: list[Sample], cs: li
             b, c = bv.figure(spec), cv.figure(spec)
             if b is None and c is None:
                 continue  # not measurable on either side (e.g. no GPU)
-            rows.append(_tolerance_row(vid, spec, b, c, policy.memory_tolerance, severity))
+            tolerance = policy.memory_tolerance if spec.kind == "memory" else policy.load_tolerance
+            rows.append(_tolerance_row(vid, spec, b, c, tolerance, severity))
     for name in score_names:
         rows.append(_score_row(vid, name, bs, cs, policy, policy.severity_of(f"scores.{name}")))
     return rows

@@ -17,7 +17,9 @@ class GatePolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     timing_tolerance: float = Field(default=0.10, ge=0, description="relative change ignored on timings")
-    memory_tolerance: float = Field(default=0.05, ge=0, description="relative change ignored on memory/load")
+    memory_tolerance: float = Field(default=0.05, ge=0, description="relative change ignored on memory")
+    load_tolerance: float = Field(
+        default=0.5, ge=0, description="relative change ignored on load time (one event per run: noisy)")
     score_tolerance: float = Field(default=0.05, ge=0, description="absolute change ignored on scores")
     rate_tolerance: float = Field(default=0.02, ge=0, description="absolute change ignored on success rate")
     confidence: float = Field(default=0.95, gt=0.5, lt=1, description="confidence of intervals and tests")

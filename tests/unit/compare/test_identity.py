@@ -35,3 +35,19 @@ def test_variants_differing_only_in_threads_are_matched_to_their_own_counterpart
     assert rows[("x/fp32/cpu/threads=1", "latency_p50")].baseline < 1.01
     assert rows[("x/fp32/cpu/threads=2", "latency_p50")].baseline > 1.99
     assert all(r.verdict in ("no change", "inconclusive") for r in cmp.rows)  # identical runs
+
+
+def test_load_time_is_a_timing_with_its_own_tolerance():
+    """Identical runs' load times differ by tens of percent (one event per run, cold caches):
+    load_s is judged with `load_tolerance`, not the 5% memory tolerance."""
+    base = _run("a", 1.0, 2.0)
+    slower = [v.model_copy(update={"load": v.load.model_copy(update={"seconds": s})})
+              for v, s in zip(base.variants, (2.6, 2.6))]
+    base = base.model_copy(update={"variants": [v.model_copy(update={"load": v.load.model_copy(
+        update={"seconds": 2.0})}) for v in base.variants]})
+    cand = base.model_copy(update={"run_id": "b", "variants": slower})
+    rows = [r for r in compare_reports(base, cand).rows if r.metric == "load_s"]
+    assert rows and all(r.kind == "timing" and r.verdict == "no change" for r in rows)  # +30% < 50%
+    cand = base.model_copy(update={"run_id": "c", "variants": [v.model_copy(update={"load": v.load.model_copy(
+        update={"seconds": 4.0})}) for v in base.variants]})
+    assert all(r.verdict == "regression" for r in compare_reports(base, cand).rows if r.metric == "load_s")
