@@ -110,5 +110,6 @@ def test_llama_cpp_repeated_prompt_pays_full_prefill_each_time():
     ttfts = [measure_generation(lambda: backend.timed_generate(ids, params), backend.eos_ids).timing.ttft_s
              for _ in range(3)]
     backend.close()
-    # a cache hit made repeat 1 about 50x faster than repeat 0; full prefill keeps them alike
-    assert min(ttfts[1:]) > 0.5 * ttfts[0], ttfts
+    # a cache hit made repeats ~90x faster than the first call (0.03 vs 2.65 s); full prefill
+    # keeps them alike (2.78 / 2.76 / 2.75 s here); the margin leaves room for a cold first call
+    assert min(ttfts[1:]) > 0.3 * ttfts[0], ttfts
