@@ -177,23 +177,20 @@ def cmd_validate(files: Sequence[Path], case_files_anywhere: bool = False) -> in
 
 
 def cmd_probe(args: argparse.Namespace) -> int:
-    import os
 
     from rich.table import Table
 
     from evalharness.console import console
-    from evalharness.endpoints.client import Timeouts, key_problem
+    from evalharness.endpoints.client import Timeouts, api_key_from_env
     from evalharness.endpoints.probe import run_probe, write_json
 
     if args.requests < 1 or args.concurrency < 1 or args.requests > 100_000:
         print("evalharness: --requests must be 1..100000 and --concurrency at least 1", file=sys.stderr)
         return EXIT_BAD_INPUT
-    key = os.environ.get(args.api_key_env) if args.api_key_env else None
-    if args.api_key_env and key is None:
-        print(f"evalharness: environment variable {args.api_key_env} is not set", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    if key_problem(key):
-        print(f"evalharness: environment variable {args.api_key_env}: {key_problem(key)}", file=sys.stderr)
+    try:
+        key = api_key_from_env(args.api_key_env)
+    except ValueError as exc:
+        print(f"evalharness: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     results, summ = run_probe(args.base_url, args.model, args.prompt, args.requests, args.concurrency,
                               args.max_tokens, key, Timeouts(total_s=args.timeout))

@@ -58,7 +58,9 @@ def _cell(report: Report, v: Variant, metric: metrics.Metric) -> str:
         is_ref = any(o.fidelity and o.fidelity.reference == v.id for o in report.variants)
         return "ref" if is_ref else "—"
     value = v.figure(metric)
-    return metrics.format_value(metric, value) if metric.stat == "rate" else _fmt(value)
+    if metric.stat == "rate":
+        return "—" if value is None else f"{value:.0%}"
+    return _fmt(value)
 
 
 def summary_table(report: Report) -> Table:

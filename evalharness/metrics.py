@@ -120,20 +120,3 @@ def timing_fields() -> tuple[str, ...]:
 def variant_fields() -> tuple[str, ...]:
     """Figures a variant holds once (load.*, fidelity.*), addressable by alert rules."""
     return tuple(dict.fromkeys(m.field for m in METRICS if m.scope in ("load", "fidelity")))
-
-
-def sample_field_meta(field: str) -> Metric:
-    """The first metric declared over a field (its unit, direction and label)."""
-    for m in METRICS:
-        if m.field == field:
-            return m
-    raise KeyError(field)
-
-
-def format_value(metric: Metric, value: float | None) -> str:
-    """A cell: the metric's format, "—" for a missing value."""
-    if value is None:
-        return "—"
-    if metric.stat == "rate":
-        return f"{value:.0%}"
-    return metric.fmt % value

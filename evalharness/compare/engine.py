@@ -88,10 +88,6 @@ class Comparison:
         }
 
 
-def identity(v: Variant) -> tuple:
-    return v.identity
-
-
 def judge(bad: Interval, tolerance: float) -> Verdict:
     """`bad` is the change oriented so that positive is worse."""
     if bad.low > tolerance:
@@ -253,8 +249,8 @@ def _score_row(vid, name, bs, cs, policy, severity) -> MetricComparison:
 
 def compare_reports(base: Report, cand: Report, policy: GatePolicy | None = None) -> Comparison:
     policy = policy or GatePolicy()
-    b_by = {identity(v): v for v in base.variants if v.status == "ok"}
-    c_by = {identity(v): v for v in cand.variants if v.status == "ok"}
+    b_by = {v.identity: v for v in base.variants if v.status == "ok"}
+    c_by = {v.identity: v for v in cand.variants if v.status == "ok"}
     env_diff = environment_differences(base, cand)
     rows: list[MetricComparison] = []
     cases_b: dict[str, list[str]] = {}

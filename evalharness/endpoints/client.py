@@ -9,6 +9,7 @@ when one is given, else the number of content chunks; `token_count_source` says 
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -110,6 +111,20 @@ def redact(text: str | None, secret: str | None) -> str | None:
         if len(form) >= 4:
             text = text.replace(form, "[redacted]")
     return text
+
+
+def api_key_from_env(variable: str | None) -> str | None:
+    """The API key held by an environment variable (None when no variable is named); ValueError
+    naming the variable, never quoting the key, when it is unset or cannot be a header."""
+    if not variable:
+        return None
+    key = os.environ.get(variable)
+    if key is None:
+        raise ValueError(f"environment variable {variable} is not set")
+    problem = key_problem(key)
+    if problem:
+        raise ValueError(f"environment variable {variable}: {problem}")
+    return key
 
 
 def key_problem(api_key: str | None) -> str | None:

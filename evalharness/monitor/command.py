@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 from datetime import datetime, timezone
 from typing import Any
 
-from evalharness.endpoints.client import Timeouts, key_problem, stream_chat
+from evalharness.endpoints.client import Timeouts, api_key_from_env, stream_chat
 from evalharness.endpoints.messages import case_messages, local_counter
 from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_OK, sigterm_as_interrupt
 from evalharness.monitor.loop import Monitor, SeriesWriter, Target
@@ -76,11 +75,7 @@ def endpoint_targets(suite: Any, max_tokens: int) -> list[Target]:
         if m.endpoint is None:
             continue
         ep = m.endpoint
-        key = os.environ.get(ep.api_key_env) if ep.api_key_env else None
-        if ep.api_key_env and key is None:
-            raise ValueError(f"environment variable {ep.api_key_env} is not set")
-        if key_problem(key):
-            raise ValueError(f"environment variable {ep.api_key_env}: {key_problem(key)}")
+        key = api_key_from_env(ep.api_key_env)
         timeouts = Timeouts(ep.timeouts.connect_s, ep.timeouts.first_token_s, ep.timeouts.total_s)
         counter = local_counter(ep.tokenizer)
 

@@ -62,10 +62,6 @@ MonitorRecord = Annotated[MonitorStart | ProbeRecord | MonitorAlert | MonitorSto
 _ADAPTER: TypeAdapter[MonitorRecord] = TypeAdapter(MonitorRecord)
 
 
-def dump_record(record: MonitorStart | ProbeRecord | MonitorAlert | MonitorStop) -> str:
-    return record.model_dump_json()
-
-
 def read_series(path: Path) -> tuple[list[MonitorStart | ProbeRecord | MonitorAlert | MonitorStop], int]:
     """Every readable record of a series, and the number of lines skipped (torn or foreign)."""
     records, bad = [], 0

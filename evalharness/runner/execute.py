@@ -93,12 +93,13 @@ class Runner:
         return self._execute(state)
 
     def resume(self, samples_path: Path) -> RunOutcome:
+        log = SamplesLog(samples_path)  # first: raises RunInUse while another process writes the run
         content = read_samples_log(samples_path)
         if content.header is None:
+            log.close()
             raise ValueError(f"{samples_path}: no run header; cannot resume")
         header = content.header
         plans = [VariantPlan.from_entry(e) for e in header.plan]
-        log = SamplesLog(samples_path)  # raises RunInUse while another process writes the run
         self._drop_unplanned(content, plans)
         resume = ResumeRecord(at=now_iso(), environment=Environment.model_validate(environment()))
         log.write("resume", resume)

@@ -5,12 +5,11 @@ Nothing is loaded in this process, so load, memory and GPU figures are the serve
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import httpx
 
-from evalharness.endpoints.client import Timeouts, key_problem, stream_chat
+from evalharness.endpoints.client import Timeouts, api_key_from_env, stream_chat
 from evalharness.endpoints.messages import case_messages, local_counter
 from evalharness.reports.schema import Measurement
 from evalharness.runtimes.base import (
@@ -34,12 +33,7 @@ class OpenAIBackend:
         self.model = model
         self.endpoint = endpoint
         # the key is read from the environment at run time and never stored in reports or logs
-        self._key = os.environ.get(endpoint.api_key_env) if endpoint.api_key_env else None
-        if endpoint.api_key_env and self._key is None:
-            raise ValueError(f"environment variable {endpoint.api_key_env} (api_key_env) is not set")
-        problem = key_problem(self._key)
-        if problem:
-            raise ValueError(f"environment variable {endpoint.api_key_env}: {problem}")
+        self._key = api_key_from_env(endpoint.api_key_env)
         t = endpoint.timeouts
         self.timeouts = Timeouts(t.connect_s, t.first_token_s, t.total_s)
         self.count_tokens = local_counter(endpoint.tokenizer)
