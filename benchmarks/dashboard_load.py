@@ -45,7 +45,7 @@ def main() -> None:
         loaded = load_suite(suite)
         start = time.perf_counter()
         for i in range(200):
-            Runner(loaded, RunOptions(output_dir=root / "results"),
+            Runner(loaded, RunOptions(output_dir=root / "results", isolation="none"),
                    factory=lambda p: FakeBackend(answers={})).run(run_id=f"run-{i:03d}")
         print(f"wrote 200 runs x 25 samples in {time.perf_counter() - start:.1f} s")
         os.environ["EVALHARNESS_RESULTS_DIR"] = str(root / "results")

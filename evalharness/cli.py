@@ -33,6 +33,15 @@ def _run_args(sub: Any) -> None:
     run.add_argument("--resume", metavar="RUN_ID", help="finish an interrupted run")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--threads", type=int, help="torch CPU threads (overrides the suite)")
+    run.add_argument("--isolation", choices=["process", "none"],
+                     help="process (default): each variant in its own worker; none: all in this "
+                     "process, for debugging")
+    run.add_argument("--schedule", choices=["sequential", "interleaved"],
+                     help="interleaved: all variants warm, (case, repeat) units round-robin")
+    run.add_argument("--variant-timeout", type=float, metavar="SECONDS",
+                     help="kill a variant's worker past this much work (overrides the suite)")
+    run.add_argument("--memory-budget-mb", type=float, metavar="MB",
+                     help="interleaved: most memory the warm workers may hold (overrides the suite)")
     run.add_argument("--case-files-anywhere", action="store_true",
                      help="read case files outside the suite's folder (default: only inside it)")
     run.add_argument("--baseline", type=Path, metavar="REPORT",
@@ -41,9 +50,12 @@ def _run_args(sub: Any) -> None:
 
 
 def _compare_args(sub: Any) -> None:
-    cmp = sub.add_parser("compare", help="compare a candidate report against a baseline")
-    cmp.add_argument("baseline", type=Path)
-    cmp.add_argument("candidate", type=Path)
+    cmp = sub.add_parser("compare", help="compare a candidate report against a baseline, or two "
+                         "variants of one report (--baseline-variant/--candidate-variant)")
+    cmp.add_argument("baseline", type=Path, help="the baseline report (or the one report)")
+    cmp.add_argument("candidate", type=Path, nargs="?", help="the candidate report")
+    cmp.add_argument("--baseline-variant", metavar="ID", help="within one report: the baseline variant")
+    cmp.add_argument("--candidate-variant", metavar="ID", help="within one report: the candidate variant")
     cmp.add_argument("--suite", type=Path, help="take the gate policy from this suite")
     cmp.add_argument("--tolerance", type=float, help="timing tolerance (relative, e.g. 0.1)")
     _compare_outputs(cmp)

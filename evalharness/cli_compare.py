@@ -11,7 +11,7 @@ from pathlib import Path
 from rich.markup import escape
 
 from evalharness.cli_common import report_or_none, suite_or_none
-from evalharness.compare.engine import compare_reports
+from evalharness.compare.engine import compare_reports, compare_within
 from evalharness.compare.output import notes, terminal_table, write_outputs
 from evalharness.console import console
 from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_GATE, EXIT_OK, SAFE_NAME
@@ -20,9 +20,12 @@ from evalharness.reports.schema import Report
 from evalharness.suite.gate import GatePolicy
 
 
-def gate(baseline: Report, candidate: Report, policy: GatePolicy, args: argparse.Namespace) -> bool:
-    """Print and write the comparison; True when a gating regression was found."""
-    cmp = compare_reports(baseline, candidate, policy)
+def gate(baseline: Report, candidate: Report, policy: GatePolicy, args: argparse.Namespace,
+         variants: tuple[str, str] | None = None) -> bool:
+    """Print and write the comparison; True when a gating regression was found. With `variants`,
+    the two variants (baseline id, candidate id) of the one report `baseline` is are compared."""
+    cmp = (compare_reports(baseline, candidate, policy) if variants is None
+           else compare_within(baseline, *variants, policy))
     console.print(terminal_table(cmp))
     for line in notes(cmp):
         console.print(f"[yellow]note[/yellow] {line}")
@@ -38,10 +41,27 @@ def gate(baseline: Report, candidate: Report, policy: GatePolicy, args: argparse
     return bool(failures or cmp.problems)
 
 
-def cmd_compare(args: argparse.Namespace) -> int:
-    baseline, candidate = report_or_none(args.baseline), report_or_none(args.candidate)
+def _compare_inputs(args: argparse.Namespace) -> tuple[Report, Report, tuple[str, str] | None] | None:
+    within = (args.baseline_variant, args.candidate_variant)
+    if any(within) and not all(within):
+        print("evalharness: give both --baseline-variant and --candidate-variant", file=sys.stderr)
+        return None
+    if all(within) == (args.candidate is not None):
+        print("evalharness: compare two reports (BASELINE CANDIDATE), or two variants of one report "
+              "(REPORT --baseline-variant ID --candidate-variant ID)", file=sys.stderr)
+        return None
+    baseline = report_or_none(args.baseline)
+    candidate = baseline if args.candidate is None else report_or_none(args.candidate)
     if baseline is None or candidate is None:
+        return None
+    return baseline, candidate, (within if all(within) else None)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    inputs = _compare_inputs(args)
+    if inputs is None:
         return EXIT_BAD_INPUT
+    baseline, candidate, variants = inputs
     policy = GatePolicy()
     if args.suite is not None:
         loaded = suite_or_none(args.suite)
@@ -53,7 +73,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             print("evalharness: --tolerance must be a finite number >= 0", file=sys.stderr)
             return EXIT_BAD_INPUT
         policy = policy.model_copy(update={"timing_tolerance": args.tolerance})
-    return EXIT_GATE if gate(baseline, candidate, policy, args) else EXIT_OK
+    return EXIT_GATE if gate(baseline, candidate, policy, args, variants) else EXIT_OK
 
 
 def baseline_path(results_dir: Path, suite_name: str) -> Path:

@@ -47,6 +47,9 @@ def _bad_numbers(args: argparse.Namespace) -> str | None:
         return "--repeats must be 1..1000 (as in a suite)"
     if args.threads is not None and not 1 <= args.threads <= 1024:
         return "--threads must be 1..1024"
+    for flag, value in (("--variant-timeout", args.variant_timeout), ("--memory-budget-mb", args.memory_budget_mb)):
+        if value is not None and not 0 < value < float("inf"):
+            return f"{flag} must be a positive number"
     if args.output_dir.exists() and not args.output_dir.is_dir():
         return f"--output-dir {args.output_dir} is a file, not a folder"
     return None
@@ -68,7 +71,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         if baseline is None:
             return EXIT_BAD_INPUT
     options = RunOptions(output_dir=args.output_dir, repeats=args.repeats,
-                         variant_patterns=tuple(args.variant), threads=args.threads)
+                         variant_patterns=tuple(args.variant), threads=args.threads,
+                         isolation=args.isolation, schedule=args.schedule,
+                         variant_timeout_s=args.variant_timeout, memory_budget_mb=args.memory_budget_mb)
     if samples_path is None and not plan_variants(
             loaded.suite, resolve_device(loaded.suite.device), options.variant_patterns):
         return _fail(f"no variant matches {args.variant}")

@@ -78,6 +78,8 @@ METRICS: tuple[Metric, ...] = (
        "console", "dashboard", "trend", "compare"),
     _m("cold_ttft_s", "load.cold_ttft_s", "value", "s", False, "cold TTFT (s)", "%.3f", "info", "dashboard"),
     _m("cold_latency_s", "load.cold_latency_s", "value", "s", False, "cold latency (s)", "%.3f", "info"),
+    _m("roofline_fraction", "load.roofline_fraction", "value", "", True, "roofline", "%.2f", "info",
+       "console", "dashboard"),
     _m("load_peak_rss_mb", "load.peak_rss_mb", "value", "MB", False, "load peak RSS (MB)", "%.0f", "info"),
     _m("load_gpu_peak_mb", "load.gpu_peak_mb", "value", "MB", False, "load GPU peak (MB)", "%.0f", "info"),
     _m("success_rate", "success", "rate", "", True, "success", "%.0f%%", "rate",

@@ -80,3 +80,47 @@ class FakeBackend(LocalBackend):
 
     def close(self) -> None:
         self.closed = True
+
+
+@dataclass
+class WorkerFactory:
+    """A picklable factory for runs in worker processes: per variant id, memory to hold after the
+    load (MB) and a fault at the n-th generation: 'kill' (SIGKILL), 'segv' (a real segfault),
+    'hang' (sleeps), 'exit' (os._exit(3))."""
+
+    answers: dict[str, str]
+    ballast_mb: dict[str, int] = field(default_factory=dict)
+    faults: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+    def __call__(self, plan: Any) -> FakeBackend:
+        ballast = bytearray(self.ballast_mb.get(plan.id, 0) * 1024 * 1024)
+        for i in range(0, len(ballast), 4096):  # touch every page: resident, not just reserved
+            ballast[i] = 1
+        return FaultyBackend(answers=self.answers, fault=self.faults.get(plan.id), ballast=ballast)
+
+
+@dataclass
+class FaultyBackend(FakeBackend):
+    fault: tuple[str, int] | None = None
+    ballast: bytearray = field(default_factory=bytearray)
+
+    def timed_generate(self, ids: list[int], params: GenParams) -> TimedGeneration:
+        if self.fault is not None and self.calls + 1 >= self.fault[1]:
+            _fault(self.fault[0])
+        return super().timed_generate(ids, params)
+
+
+def _fault(kind: str) -> None:
+    import ctypes
+    import os
+    import signal
+    import time
+
+    if kind == "kill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    elif kind == "segv":
+        ctypes.string_at(0)
+    elif kind == "hang":
+        time.sleep(3600)
+    elif kind == "exit":
+        os._exit(3)

@@ -278,3 +278,25 @@ def compare_reports(base: Report, cand: Report, policy: GatePolicy | None = None
         cases_only_in_baseline=cases_b, cases_only_in_candidate=cases_c,
         environment_differences=env_diff, policy=policy,
     )
+
+
+def compare_within(report: Report, baseline_id: str, candidate_id: str,
+                   policy: GatePolicy | None = None) -> Comparison:
+    """Two variants of one run (an interleaved run pairs their units): the same statistics."""
+    policy = policy or GatePolicy()
+    by_id = {v.id: v for v in report.variants}
+    problems = [f"no variant {vid!r} in run {report.run_id} ({len(by_id)} variants)" if vid not in by_id
+                else f"variant {vid} {by_id[vid].status}: {by_id[vid].error or 'no error given'}"
+                for vid in (baseline_id, candidate_id) if vid not in by_id or by_id[vid].status != "ok"]
+    rows: list[MetricComparison] = []
+    if not problems:
+        bs = [s for s in report.samples if s.variant_id == baseline_id]
+        cs = [s for s in report.samples if s.variant_id == candidate_id]
+        rows = compare_variant(candidate_id, by_id[baseline_id], by_id[candidate_id], bs, cs, policy, [])
+        problems = [f"{r.variant_id} {r.metric}: {n}" for r in rows for n in r.notes
+                    if n.startswith("cannot compare")]
+    return Comparison(
+        baseline_run=f"{report.run_id}:{baseline_id}", candidate_run=f"{report.run_id}:{candidate_id}",
+        rows=rows, problems=problems, variants_only_in_baseline=[], variants_only_in_candidate=[],
+        cases_only_in_baseline={}, cases_only_in_candidate={}, environment_differences=[], policy=policy,
+    )

@@ -62,3 +62,15 @@ class PeakRSSSampler:
     @property
     def peak_mb(self) -> float:
         return self.peak_bytes / MB
+
+
+def high_water_mark_mb() -> float | None:
+    """The kernel's peak resident set of this process since it started (Linux VmHWM), in MB."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024 / MB
+    except (OSError, ValueError, IndexError):
+        return None
+    return None

@@ -49,6 +49,48 @@ class QuantScheme:
         return model
 
 
+def keep_rest_in_bf16(model: Any) -> Any:
+    """What a scheme leaves unquantized, the (tied) input embedding and LM head, stored in
+    bfloat16: they compute in bfloat16 and hand float32 on to the float32 parts. Norms stay float32
+    (a few kilobytes). Without this a 262k-token embedding kept in float32 makes an int8 variant
+    larger than a bf16 one."""
+    import torch
+
+    def to_float32(module: Any, args: Any, out: Any) -> Any:
+        return out.to(torch.float32)
+
+    def to_bf16(module: Any, args: Any) -> Any:
+        return (args[0].to(torch.bfloat16), *args[1:])
+
+    for module in _embeddings(model):
+        weight = getattr(module, "weight", None)
+        if type(weight) is not torch.nn.Parameter or not isinstance(module, (torch.nn.Embedding, torch.nn.Linear)):
+            continue  # quantized by the scheme (a packed or subclass weight), or absent
+        if weight.dtype == torch.float32:
+            weight.data = weight.data.to(torch.bfloat16)  # in place: a tied head shares it
+        if weight.dtype == torch.bfloat16 and not getattr(module, "_evalharness_bf16", False):
+            if isinstance(module, torch.nn.Linear):
+                module.register_forward_pre_hook(to_bf16)
+            module.register_forward_hook(to_float32)
+            module._evalharness_bf16 = True
+    return model
+
+
+def _embeddings(model: Any) -> list[Any]:
+    """The input embedding and the output head of a transformers model (none for other modules)."""
+    getters = (getattr(model, "get_input_embeddings", None), getattr(model, "get_output_embeddings", None))
+    return [m for m in (g() if callable(g) else None for g in getters) if m is not None]
+
+
+def output_head_name(model: Any) -> str | None:
+    """The module name of the LM head (left to `keep_rest_in_bf16`: it shares the embedding)."""
+    getter = getattr(model, "get_output_embeddings", None)
+    head = getter() if callable(getter) else None
+    if head is None:
+        return None
+    return next((name for name, module in model.named_modules() if module is head), None)
+
+
 SCHEMES: Registry[QuantScheme] = Registry("quantization")
 
 

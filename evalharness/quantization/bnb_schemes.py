@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evalharness.quantization.base import QuantScheme, register
+from evalharness.quantization.base import QuantScheme, keep_rest_in_bf16, register
 
 
 class _BnB(QuantScheme):
@@ -27,8 +27,11 @@ class _BnB(QuantScheme):
 @register
 class BnBInt8(_BnB):
     name = "bnb-int8"
-    description = "bitsandbytes LLM.int8 (load_in_8bit, threshold 6.0)"
+    description = "bitsandbytes LLM.int8 (load_in_8bit, threshold 6.0) of the decoder; embedding/LM head bf16"
     load_dtype = "float32"
+
+    def apply(self, model: Any, device: str) -> Any:
+        return keep_rest_in_bf16(model)  # transformers leaves the tied LM head unquantized
 
     def config(self) -> Any:
         from transformers import BitsAndBytesConfig

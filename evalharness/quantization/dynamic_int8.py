@@ -5,13 +5,14 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from evalharness.quantization.base import QuantScheme, register
+from evalharness.quantization.base import QuantScheme, keep_rest_in_bf16, output_head_name, register
 
 
 @register
 class DynamicInt8(QuantScheme):
     name = "int8-dynamic"
-    description = "torch dynamic int8 quantization of every nn.Linear (LM head included), CPU only"
+    description = ("torch dynamic int8 of the decoder's nn.Linear layers; the tied embedding/LM head in bf16; "
+                   "CPU only")
     devices = ("cpu",)
     load_dtype = "float32"
 
@@ -26,12 +27,29 @@ class DynamicInt8(QuantScheme):
             return "this torch build has no x86/fbgemm quantized engine"
         return None
 
+    quantize_head = False
+
     def apply(self, model: Any, device: str) -> Any:
         import torch
 
         with warnings.catch_warnings():
             # torch.ao.quantization is deprecated in favour of torchao, but still works.
             warnings.simplefilter("ignore")
-            from torch.ao.quantization import quantize_dynamic
+            from torch.ao.quantization import default_dynamic_qconfig, quantize_dynamic
 
-            return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=False)
+            head = None if self.quantize_head else output_head_name(model)
+            layers = {name: default_dynamic_qconfig for name, m in model.named_modules()
+                      if isinstance(m, torch.nn.Linear) and name != head}
+            return keep_rest_in_bf16(quantize_dynamic(model, layers, dtype=torch.qint8, inplace=False))
+
+
+@register
+class DynamicInt8WithHead(DynamicInt8):
+    """The LM head quantized too: it gets an int8 copy of its own (no longer shared with the
+    embedding), which is larger than int8-dynamic but faster where bf16 matmuls are slow (CPUs
+    without AVX-512 BF16/AMX)."""
+
+    name = "int8-dynamic-head"
+    description = ("torch dynamic int8 of every nn.Linear, LM head included (its own int8 copy); "
+                   "the embedding in bf16; CPU only")
+    quantize_head = True

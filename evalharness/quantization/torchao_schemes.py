@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evalharness.quantization.base import QuantScheme, register
+from evalharness.quantization.base import QuantScheme, keep_rest_in_bf16, register
 
 
 class _TorchAO(QuantScheme):
@@ -14,22 +14,28 @@ class _TorchAO(QuantScheme):
     config_name = ""
 
     def apply(self, model: Any, device: str) -> Any:
+        import torch
         import torchao.quantization as tq
 
         # config objects, not strings: string names were removed from torchao
-        tq.quantize_(model, getattr(tq, self.config_name)())
-        return model
+        getter = getattr(model, "get_output_embeddings", None)
+        head = getter() if callable(getter) else None
+        tq.quantize_(model, getattr(tq, self.config_name)(),
+                     filter_fn=lambda m, fqn: isinstance(m, torch.nn.Linear) and m is not head)
+        return keep_rest_in_bf16(model)
 
 
 @register
 class TorchAOInt8WeightOnly(_TorchAO):
     name = "torchao-int8wo"
-    description = "torchao int8 weight-only (Int8WeightOnlyConfig) on Linear layers"
+    description = ("torchao int8 weight-only (Int8WeightOnlyConfig) on the decoder's Linear layers; "
+                   "embedding/LM head bf16")
     config_name = "Int8WeightOnlyConfig"
 
 
 @register
 class TorchAOInt8DynAct(_TorchAO):
     name = "torchao-int8da"
-    description = "torchao int8 dynamic activations + int8 weights (Int8DynamicActivationInt8WeightConfig)"
+    description = ("torchao int8 dynamic activations + int8 weights (Int8DynamicActivationInt8WeightConfig) on the "
+                   "decoder's Linear layers; embedding/LM head bf16")
     config_name = "Int8DynamicActivationInt8WeightConfig"

@@ -78,6 +78,7 @@ class Environment(Record):
     gpu_memory_mb: float | None
     gpu_driver: str | None
     git_commit: str | None
+    memory_bandwidth_gbs: float | None = None  # a triad's sustained GB/s, measured once per machine
 
 
 class ModelRef(Record):
@@ -93,6 +94,17 @@ class LoadFigures(Record):
     gpu_peak_mb: Finite = None
     cold_ttft_s: Finite = None  # the first call after loading (the first warm-up), kept out of samples
     cold_latency_s: Finite = None
+    weights_per_token_mb: Finite = None  # weight bytes one decode step reads (the LM head whole)
+    kv_per_position_kb: Finite = None  # KV cache bytes one context position holds, all layers
+    roofline_fraction: Finite = None  # decode p50 x bytes per token / memory bandwidth (report time)
+
+
+class WorkerFigures(Record):
+    """The worker process a variant ran in (null for `--isolation none`)."""
+
+    pid: int | None = None
+    hwm_rss_mb: Finite = None  # the kernel's high-water mark of the worker's resident set (VmHWM)
+    ended: str | None = None  # why the worker ended before its variant was done (signal, timeout)
 
 
 class Summary(Record):
@@ -165,6 +177,7 @@ class Variant(Record):
     scores_by_tag: dict[str, dict[str, float | None]] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
     fidelity: FidelitySummary | None = None
+    worker: WorkerFigures | None = None
 
     def figure(self, metric: Metric) -> float | None:
         """The variant's value of a metric (a summary statistic, a load or fidelity figure)."""
@@ -242,6 +255,8 @@ class RunConfig(Record):
     generation: dict[str, float | int | bool]
     scorers: list[str]
     cases: int
+    isolation: str = "none"  # "process": each variant in its own worker; reports before workers: none
+    schedule: str = "sequential"  # or "interleaved": (case, repeat) units round-robin over variants
 
 
 class PlanEntry(Record):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from evalharness import metrics
+from evalharness.measure.roofline import roofline_fraction
 from evalharness.measure.stats import mean_or_none, summarize
 from evalharness.reports.schema import FidelitySummary, RunStatus, Sample, Summary, Variant
 
@@ -36,6 +37,20 @@ def summarize_variant(variant: Variant, samples: Sequence[Sample]) -> Variant:
         "summary": summary, "success_rate": (len(ok) / len(mine)) if mine else None,
         "scores": scores, "scores_by_tag": by_tag, "warnings": warnings,
     })
+
+
+def with_roofline(variant: Variant, samples: Sequence[Sample], bandwidth_gbs: float | None) -> Variant:
+    """The variant with its roofline fraction: median decode tokens/s x bytes read per token
+    (weights + KV cache at the mean decode context) / the machine's memory bandwidth."""
+    load = variant.load
+    decode = variant.summary.get("decode_tokens_per_s")
+    ok = [s for s in samples if s.variant_id == variant.id and s.success]
+    if load.weights_per_token_mb is None or decode is None or not ok:
+        return variant
+    context = sum((s.prompt_tokens or 0) + (s.output_tokens or 0) / 2 for s in ok) / len(ok)
+    per_token = load.weights_per_token_mb * 1024 * 1024 + (load.kv_per_position_kb or 0) * 1024 * context
+    fraction = roofline_fraction(decode.p50, per_token, bandwidth_gbs)
+    return variant.model_copy(update={"load": load.model_copy(update={"roofline_fraction": fraction})})
 
 
 def fidelity_summary(variant: Variant, reference: Variant, samples: Sequence[Sample]) -> FidelitySummary:

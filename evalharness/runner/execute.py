@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from evalharness.alerts import evaluate
-from evalharness.lifecycle import error_text, new_run_id, now_iso, sigterm_as_interrupt
+from evalharness.lifecycle import new_run_id, now_iso, sigterm_as_interrupt
 from evalharness.measure.environment import environment
+from evalharness.measure.roofline import machine_bandwidth_gbs
 from evalharness.models.sources import SOURCES
 from evalharness.reports.reader import SamplesLogContent, read_samples_log
 from evalharness.reports.schema import (
@@ -22,16 +24,20 @@ from evalharness.reports.schema import (
     RunConfig,
     RunHeader,
     RunStatus,
+    Sample,
     SuiteRef,
     Variant,
     VariantStatus,
 )
 from evalharness.reports.writer import SamplesLog, atomic_write_json
 from evalharness.runner import variant as steps
-from evalharness.runner.assemble import run_status, summarize_variant, with_fidelity
-from evalharness.runner.fidelity import ReferenceStore, measure_fidelity
+from evalharness.runner.assemble import run_status, summarize_variant, with_fidelity, with_roofline
+from evalharness.runner.fidelity import ReferenceStore
 from evalharness.runner.plan import VariantPlan, plan_variants, reference_of, resolve_device
 from evalharness.runner.progress import NullProgress, Progress
+from evalharness.runner.schedule import Group, GroupContext
+from evalharness.runner.session import InProcessSession, Session
+from evalharness.runner.worker import WorkerSession, start_early
 from evalharness.runtimes import Backend
 from evalharness.scoring import score_samples
 from evalharness.suite.loader import LoadedSuite
@@ -44,6 +50,10 @@ class RunOptions:
     repeats: int | None = None
     variant_patterns: tuple[str, ...] = ()
     threads: int | None = None  # overrides the suite's `threads`
+    isolation: Literal["process", "none"] | None = None  # these four: None takes the suite's
+    schedule: Literal["sequential", "interleaved"] | None = None
+    variant_timeout_s: float | None = None
+    memory_budget_mb: float | None = None
 
 
 @dataclass
@@ -54,8 +64,17 @@ class RunOutcome:
     interrupted: bool = False
 
 
-def default_factory(plan: VariantPlan) -> Backend:
-    return plan.runtime.load(plan)
+class RuntimeFactory:
+    """Loads a variant with its runtime; `prepare` does the imports a load timer must not count."""
+
+    def prepare(self, plan: VariantPlan) -> None:
+        plan.runtime.prepare([plan])
+
+    def __call__(self, plan: VariantPlan) -> Backend:
+        return plan.runtime.load(plan)
+
+
+default_factory = RuntimeFactory()
 
 
 @dataclass
@@ -65,7 +84,19 @@ class _RunState:
     report_path: Path
     log: SamplesLog
     content: SamplesLogContent = field(default_factory=SamplesLogContent)
-    references: ReferenceStore | None = None
+    references: ReferenceStore = field(default_factory=ReferenceStore)
+
+    @property
+    def variants(self) -> dict[str, Variant]:
+        return self.content.variants
+
+    @property
+    def samples(self) -> dict[tuple[str, str, int], Sample]:
+        return self.content.samples
+
+    @property
+    def references_dir(self) -> Path:
+        return self.references.root
 
 
 class Runner:
@@ -84,7 +115,7 @@ class Runner:
         repeats = self.options.repeats or self.suite.repeats
         header = RunHeader(
             schema_version=SCHEMA_VERSION, run_id=run_id, started_at=now_iso(), suite=self._suite_ref(),
-            environment=Environment.model_validate(environment()), config=self._config(repeats),
+            environment=self._environment(plans), config=self._config(repeats),
             plan=[p.entry() for p in plans])
         samples_path = self.options.output_dir / self.suite.name / f"{run_id}.samples.jsonl"
         state = _RunState(header, plans, samples_path.with_name(f"{run_id}.json"), SamplesLog(samples_path))
@@ -122,6 +153,13 @@ class Runner:
             self.progress.message(f"warning: {len(stray)} sample(s) outside the run's plan were dropped")
 
     # -- internals ----------------------------------------------------------------------------
+    def _environment(self, plans: Sequence[VariantPlan]) -> Environment:
+        env = environment()
+        if any(p.device == "cpu" and p.runtime.capabilities.local_memory for p in plans):
+            self.progress.message("measuring this machine's memory bandwidth (once; then cached)")
+            env["memory_bandwidth_gbs"] = machine_bandwidth_gbs()
+        return Environment.model_validate(env)
+
     def _suite_ref(self) -> SuiteRef:
         return SuiteRef(name=self.suite.name, path=str(self.loaded.path.resolve()), sha256=self.loaded.sha256)
 
@@ -131,25 +169,25 @@ class Runner:
     def _config(self, repeats: int) -> RunConfig:
         return RunConfig(warmup=self.suite.warmup, repeats=repeats, threads=self._threads(),
                          generation=self.suite.generation.model_dump(), scorers=list(self.suite.scorers),
-                         cases=len(self.loaded.cases))
+                         cases=len(self.loaded.cases), isolation=self.isolation, schedule=self.schedule)
 
     def _execute(self, state: _RunState) -> RunOutcome:
         pending = [p for p in state.plans if self._todo(state, p)]
         total = sum(len(self._todo(state, p)) + self.suite.warmup for p in pending)
-        if self._threads() is not None:
+        if self._threads() is not None and self.isolation == "none":
             import torch
 
             torch.set_num_threads(self._threads())
+        if self.isolation == "process" and pending:
+            start_early()
         for runtime in {id(p.runtime): p.runtime for p in pending}.values():
-            runtime.prepare([p for p in pending if p.runtime is runtime])
+            runtime.prepare([p for p in pending if p.runtime is runtime])  # conversions, once
         self.progress.start(total)
         self._write_report(state, "running")
         interrupted = False
         try:
             with sigterm_as_interrupt():
-                for plan in state.plans:
-                    self._run_variant(state, plan)
-                    self._write_report(state, "running")
+                self._run_groups(state, pending)
         except KeyboardInterrupt:
             interrupted = True
             self.progress.message("interrupted: writing a partial report with every finished sample")
@@ -159,7 +197,49 @@ class Runner:
         content = state.content
         status = run_status(interrupted, list(content.variants.values()), list(content.samples.values()))
         report = self._write_report(state, status)
+        state.references.close()
         return RunOutcome(report, state.report_path, state.log.path, interrupted)
+
+    def _run_groups(self, state: _RunState, pending: Sequence[VariantPlan]) -> None:
+        """Sequential: one group per variant; interleaved: one group of every supported variant."""
+        ctx = GroupContext(self.suite, self.loaded.cases, self.progress, self._open_session, self._variant,
+                           self.options.memory_budget_mb or self.suite.memory_budget_mb)
+        todo = {p.id: self._units(state, p) for p in pending}
+        runnable = [p for p in pending if self._supported(state, p)]
+        groups = [runnable] if self.schedule == "interleaved" else [[p] for p in runnable]
+        for group in groups:
+            Group(ctx, state, todo).run(group)
+            self._write_report(state, "running")
+
+    @property
+    def isolation(self) -> str:
+        return self.options.isolation or self.suite.isolation
+
+    @property
+    def schedule(self) -> str:
+        return self.options.schedule or self.suite.schedule
+
+    def _open_session(self, plan: VariantPlan) -> Session:
+        if self.isolation == "none":
+            return InProcessSession(plan, self.suite, self.loaded.cases, self.factory)
+        return WorkerSession(plan, self.suite, self.loaded.cases, self.factory, self._threads(),
+                             self.options.variant_timeout_s or self.suite.variant_timeout_s)
+
+    def _supported(self, state: _RunState, plan: VariantPlan) -> bool:
+        from evalharness.quantization import SCHEMES
+
+        reason = SCHEMES.get(plan.quantization).unsupported_reason(plan.device)
+        if reason:
+            why = f"not supported here: {reason}"
+            state.content.variants[plan.id] = self._variant(plan, "skipped", why)
+            state.log.write("variant", state.content.variants[plan.id])
+            self.progress.message(f"{plan.id}: {why}")
+            self.progress.advance(len(self._todo(state, plan)) + self.suite.warmup)
+        return not reason
+
+    def _units(self, state: _RunState, plan: VariantPlan) -> list[tuple[int, int]]:
+        index = {c.id: i for i, c in enumerate(self.loaded.cases)}
+        return [(index[c.id], r) for c, r in self._todo(state, plan)]
 
     def _todo(self, state: _RunState, plan: VariantPlan) -> list[tuple[Case, int]]:
         prior = state.content.variants.get(plan.id)
@@ -168,10 +248,6 @@ class Runner:
         done = state.content.samples
         return [(c, r) for c in self.loaded.cases for r in range(state.header.config.repeats)
                 if (plan.id, c.id, r) not in done]
-
-    def _record_variant(self, state: _RunState, variant: Variant) -> None:
-        state.content.variants[variant.id] = variant
-        state.log.write("variant", variant)
 
     def _variant(self, plan: VariantPlan, status: VariantStatus, error: str | None = None,
                  load: LoadFigures | None = None) -> Variant:
@@ -182,71 +258,6 @@ class Runner:
             backend=plan.runtime.name, synthetic=SOURCES.get(plan.model.source).synthetic,
             status=status, error=error, load=load or LoadFigures(),
         )
-
-    def _skip(self, state: _RunState, plan: VariantPlan, steps_left: int, status: VariantStatus,
-              why: str) -> None:
-        self._record_variant(state, self._variant(plan, status, why))
-        self.progress.message(f"{plan.id}: {why}")
-        self.progress.advance(steps_left)
-
-    def _run_variant(self, state: _RunState, plan: VariantPlan) -> None:
-        from evalharness.quantization import SCHEMES
-
-        todo = self._todo(state, plan)
-        if not todo:
-            return
-        steps_left = len(todo) + self.suite.warmup
-        reason = SCHEMES.get(plan.quantization).unsupported_reason(plan.device)
-        if reason:
-            self._skip(state, plan, steps_left, "skipped", f"not supported here: {reason}")
-            return
-        self.progress.message(f"{plan.id}: loading")
-        with steps.torch_threads(plan.axes.threads):
-            try:
-                backend, load = steps.load_variant(self.factory, plan)
-            except KeyboardInterrupt:
-                raise
-            except Exception as exc:  # a variant that cannot load is data, not a crash
-                self._skip(state, plan, steps_left, "failed", f"load failed: {error_text(exc)}")
-                return
-            self._record_variant(state, self._variant(plan, "ok", load=load))
-            try:
-                cold = steps.warm_up(backend, self.suite, self.loaded.cases, plan, self.progress)
-                if cold is not None and backend.capabilities.local_memory:
-                    self._record_variant(state, self._variant(plan, "ok", load=load.model_copy(
-                        update={"cold_ttft_s": cold.ttft_s, "cold_latency_s": cold.latency_s})))
-                self._measure_all(backend, todo, plan, state)
-                self._fidelity(backend, plan, state)
-            finally:
-                backend.close()
-
-    def _measure_all(self, backend: Backend, todo: Sequence[tuple[Case, int]], plan: VariantPlan,
-                     state: _RunState) -> None:
-        for case, repeat in todo:
-            sample, fatal = steps.measure_one(backend, self.suite, case, repeat, plan)
-            state.content.samples[sample.key] = sample
-            state.log.write("sample", sample)
-            self.progress.advance(1, note=f"{plan.id} {case.id}")
-            if fatal:
-                self._record_variant(state, state.content.variants[plan.id].model_copy(
-                    update={"status": "failed", "error": sample.error}))
-                self.progress.message(f"{plan.id}: stopped: {sample.error}")
-                return
-
-    def _fidelity(self, backend: Backend, plan: VariantPlan, state: _RunState) -> None:
-        """Outside every timed block: teacher-forced comparison with the reference variant."""
-        if not self.suite.fidelity.enabled or state.content.variants[plan.id].status != "ok":
-            return
-        ref = reference_of(self.suite, state.plans, plan.model.label)
-        if ref is None:
-            return
-        state.references = state.references or ReferenceStore()
-        updated = measure_fidelity(backend, plan.id, ref.id, self.loaded.cases, self.suite,
-                                   state.content.samples, state.references,
-                                   supported=backend.capabilities.teacher_forced_logprobs)
-        for sample in updated:
-            state.content.samples[sample.key] = sample
-            state.log.write("sample", sample)
 
     def _write_report(self, state: _RunState, status: RunStatus) -> Report:
         scored = status != "running"
@@ -265,7 +276,10 @@ class Runner:
                     continue
                 v = self._variant(plan, "skipped", "not run: the run was interrupted first"
                                   if status == "partial" else "not run")
-            variants.append(summarize_variant(v, samples))
+            v = summarize_variant(v, samples)
+            if v.device == "cpu":
+                v = with_roofline(v, samples, state.header.environment.memory_bandwidth_gbs)
+            variants.append(v)
         if scored and self.suite.fidelity.enabled:
             refs = {p.id: r.id for p in state.plans
                     if (r := reference_of(self.suite, state.plans, p.model.label)) is not None}

@@ -1,7 +1,8 @@
 """Fidelity measurement: the reference variant's greedy tokens and log-probs, compared per variant.
 
-Reference log-probs ([tokens, vocab] float32) are kept in a temporary directory, not in memory
-or in the report; a resumed run that did not measure the reference itself has no fidelity.
+Reference tokens and log-probs ([tokens, vocab] float32) are kept in a directory (a temporary one
+the run owns), not in memory or in the report, so variants measured in worker processes read the
+reference's; a resumed run that did not measure the reference itself has no fidelity.
 """
 
 from __future__ import annotations
@@ -19,25 +20,32 @@ from evalharness.suite.schema import Case, Suite
 
 
 class ReferenceStore:
-    def __init__(self) -> None:
-        self._dir = tempfile.TemporaryDirectory(prefix="evalharness-ref-")
-        self._ids: dict[tuple[str, str], list[int]] = {}
+    """Files under `root`; with no root, a temporary directory removed with the store."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="evalharness-ref-") if root is None else None
+        self.root = Path(self._tmp.name) if self._tmp is not None else Path(root)
+
+    def close(self) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
 
     def put(self, ref_id: str, case_id: str, ids: list[int], logprobs: np.ndarray | None) -> None:
-        self._ids[(ref_id, case_id)] = ids
+        np.save(self._path(ref_id, case_id, "ids"), np.asarray(ids, dtype=np.int64))
         if logprobs is not None:
-            np.save(self._path(ref_id, case_id), logprobs)
+            np.save(self._path(ref_id, case_id, "logprobs"), logprobs)
 
     def ids(self, ref_id: str, case_id: str) -> list[int] | None:
-        return self._ids.get((ref_id, case_id))
+        path = self._path(ref_id, case_id, "ids")
+        return [int(i) for i in np.load(path)] if path.exists() else None
 
     def logprobs(self, ref_id: str, case_id: str) -> np.ndarray | None:
-        path = self._path(ref_id, case_id)
+        path = self._path(ref_id, case_id, "logprobs")
         return np.load(path) if path.exists() else None
 
-    def _path(self, ref_id: str, case_id: str) -> Path:
-        safe = f"{ref_id}__{case_id}".replace("/", "_")
-        return Path(self._dir.name) / f"{safe}.npy"
+    def _path(self, ref_id: str, case_id: str, kind: str) -> Path:
+        # hex keeps any id (slashes, unicode) a safe, distinct file name
+        return self.root / f"{ref_id.encode().hex()}-{case_id.encode().hex()}.{kind}.npy"
 
 
 def _greedy(suite: Suite, case: Case) -> bool:

@@ -14,7 +14,6 @@ from evalharness.measure.memory import PeakRSSSampler
 from evalharness.models.chat import render_prompt
 from evalharness.reports.schema import LoadFigures, Measurement, Sample
 from evalharness.runner.plan import VariantPlan, gen_params
-from evalharness.runner.progress import Progress
 from evalharness.runtimes import Backend, GenerationError
 from evalharness.suite.schema import Case, Suite
 
@@ -46,12 +45,15 @@ def load_variant(factory: BackendFactory, plan: VariantPlan) -> Loaded:
     footprint = backend.footprint_mb()  # accounting, not loading: outside the timer
     if not backend.capabilities.local_memory:
         return backend, LoadFigures()  # the server's figures are not ours to report
+    weights, kv = backend.read_per_token()
     return backend, LoadFigures(seconds=timer.seconds, peak_rss_mb=rss.peak_mb, footprint_mb=footprint,
-                                gpu_peak_mb=gpu.torch_peak_allocated_mb(plan.device))
+                                gpu_peak_mb=gpu.torch_peak_allocated_mb(plan.device),
+                                weights_per_token_mb=None if weights is None else weights / (1024 * 1024),
+                                kv_per_position_kb=None if kv is None else kv / 1024)
 
 
 def warm_up(backend: Backend, suite: Suite, cases: Sequence[Case], plan: VariantPlan,
-            progress: Progress) -> Measurement | None:
+            note: Callable[[str], None]) -> Measurement | None:
     """Unmeasured generations; the first one's figures (the cold call), when it succeeded."""
     cold = None
     for i in range(suite.warmup):
@@ -62,8 +64,7 @@ def warm_up(backend: Backend, suite: Suite, cases: Sequence[Case], plan: Variant
         except KeyboardInterrupt:
             raise
         except Exception as exc:
-            progress.message(f"{plan.id}: warm-up failed: {error_text(exc)}")
-        progress.advance(1, note=f"{plan.id} warm-up")
+            note(f"{plan.id}: warm-up failed: {error_text(exc)}")
     return cold
 
 

@@ -111,6 +111,22 @@ class LlamaCppBackend(LocalBackend):
         except (AttributeError, TypeError):
             return self.path.stat().st_size / (1024 * 1024)
 
+    def read_per_token(self) -> tuple[float | None, float | None]:
+        """Every tensor of the GGUF (Gemma ties its output to the token embedding, read whole),
+        and an f16 KV cache sized from the GGUF's own metadata."""
+        size = self.footprint_mb()
+        meta = getattr(self.llm, "metadata", {}) or {}
+        arch = meta.get("general.architecture", "")
+        try:
+            layers = int(meta[f"{arch}.block_count"])
+            kv_heads = int(meta.get(f"{arch}.attention.head_count_kv", meta[f"{arch}.attention.head_count"]))
+            key = int(meta[f"{arch}.attention.key_length"])
+            value = int(meta.get(f"{arch}.attention.value_length", key))
+            kv = float(layers * kv_heads * (key + value) * 2)
+        except (KeyError, ValueError):
+            kv = None
+        return (size * 1024 * 1024 if size is not None else None), kv
+
     def close(self) -> None:
         with quiet_native_stderr():
             self.llm.close() if hasattr(self.llm, "close") else None

@@ -47,5 +47,9 @@ class LocalBackend:
     def footprint_mb(self) -> float | None:
         return None
 
+    def read_per_token(self) -> tuple[float | None, float | None]:
+        """(weight bytes a decode step reads, KV cache bytes per context position), where known."""
+        return None, None
+
     def close(self) -> None:
         pass

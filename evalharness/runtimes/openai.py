@@ -61,6 +61,9 @@ class OpenAIBackend:
     def teacher_forced_logprobs(self, prompt: Any, target: list[int]) -> Any | None:
         return None
 
+    def read_per_token(self) -> tuple[float | None, float | None]:
+        return None, None  # the server's model is not ours to weigh
+
     def footprint_mb(self) -> float | None:
         return None
 

@@ -104,6 +104,14 @@ class TransformersBackend(LocalBackend):
     def footprint_mb(self) -> float | None:
         return footprint_mb(self.model)
 
+    def read_per_token(self) -> tuple[float | None, float | None]:
+        from evalharness.measure.roofline import kv_bytes_per_position, weight_bytes_per_token
+
+        config = self.model.config
+        dtype = getattr(config, "dtype", None) or getattr(config, "torch_dtype", None)
+        width = 2 if str(dtype).endswith(("float16", "bfloat16")) else 4
+        return float(weight_bytes_per_token(self.model)), float(kv_bytes_per_position(config, width))
+
     def close(self) -> None:
         import gc
 

@@ -201,6 +201,8 @@ class Axes(Strict):
     compile: bool = Field(default=False, description="wrap forward in torch.compile")
     threads: int | None = Field(default=None, ge=1, le=1024, description="torch CPU threads")
     batch_size: int = Field(default=1, ge=1, le=256, description="identical prompts per generate")
+    replica: int = Field(default=0, ge=0, le=64,
+                         description="another copy of the same variant (A/A tests of the gate)")
 
     def suffix(self) -> str:
         parts = []
@@ -212,6 +214,8 @@ class Axes(Strict):
             parts.append(f"threads={self.threads}")
         if self.batch_size != 1:
             parts.append(f"batch={self.batch_size}")
+        if self.replica:
+            parts.append(f"replica={self.replica}")
         return "".join(f"/{p}" for p in parts)
 
 
@@ -224,6 +228,7 @@ class MatrixEntry(Strict):
     compile: bool | None = Field(default=None, description="axis")
     threads: int | None = Field(default=None, ge=1, le=1024, description="axis")
     batch_size: int | None = Field(default=None, ge=1, le=256, description="axis")
+    replica: int | None = Field(default=None, ge=0, le=64, description="axis")
 
     def axes(self, base: Axes) -> Axes:
         own = {k: v for k, v in self.model_dump().items()
@@ -284,6 +289,16 @@ class Suite(Strict):
     monitor: MonitorConfig = Field(default_factory=MonitorConfig, description="endpoint monitoring")
     fidelity: Fidelity = Field(default_factory=Fidelity, description="drift from a reference")
     threads: int | None = Field(default=None, ge=1, le=1024, description="torch CPU threads")
+    isolation: Literal["process", "none"] = Field(
+        default="process", description="process: each variant in its own worker; none: all in this process")
+    schedule: Literal["sequential", "interleaved"] = Field(
+        default="sequential",
+        description="interleaved: every variant warm at once, (case, repeat) units round-robin")
+    variant_timeout_s: float | None = Field(
+        default=None, gt=0, description="a variant's worker is killed past this many seconds of work")
+    memory_budget_mb: float | None = Field(
+        default=None, gt=0, description="interleaved: most memory the warm workers may hold "
+        "(default: 90% of the memory available when the run starts)")
 
     @field_validator("name")
     @classmethod

@@ -44,7 +44,7 @@ def make_results(root: Path) -> Path:
         def factory(plan, answers=answers, i=i):
             return FakeBackend(answers=answers, step_s=0.1 * (1 + i) * (2 if "bf16" in plan.id else 1))
 
-        Runner(load_suite(suite_path), RunOptions(output_dir=results), factory=factory).run(
+        Runner(load_suite(suite_path), RunOptions(output_dir=results, isolation="none"), factory=factory).run(
             run_id=f"2026112{i}-100000-000{i}")
     # a run still in progress: header and one sample, no final report
     finished = read_samples_log(results / "suite-a" / "20261120-100000-0000.samples.jsonl").header

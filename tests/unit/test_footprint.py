@@ -63,3 +63,38 @@ def test_quantized_side_state_is_counted_once():
             state2=SimpleNamespace(absmax=torch.zeros(2, dtype=torch.float32), code=code), dtype=torch.bfloat16)
     model[1].weight.SCB = torch.zeros(4, dtype=torch.float32)
     assert footprint_bytes(model) - plain == 2 * (8 + 8) + 64 + 16
+
+
+class TiedLM(Tied):
+    """Tied, with the transformers accessors the schemes use to find the embedding and head."""
+
+    def get_input_embeddings(self):
+        return self.emb
+
+    def get_output_embeddings(self):
+        return self.head
+
+    def forward(self, ids):
+        return self.head(self.emb(ids))
+
+
+def test_int8_keeps_the_tied_embedding_and_head_once_in_bf16():
+    """What a scheme does not quantize is bf16, computing in bf16 and handing on float32, so the
+    int8 variant is smaller than bf16 (in the fp32 days it was larger)."""
+    q = SCHEMES.get("int8-dynamic").apply(TiedLM(), "cpu")
+    assert q.emb.weight.dtype == torch.bfloat16 and q.head.weight is q.emb.weight
+    assert footprint_bytes(q) == 100 * 16 * 2 + (16 * 32 + 32 * 4) + 8 * 4
+    assert footprint_bytes(q) < footprint_bytes(TiedLM().to(torch.bfloat16))
+    out = q(torch.tensor([[1, 2, 3]]))
+    assert out.dtype == torch.float32 and out.shape == (1, 3, 100)
+    reference = TiedLM()
+    reference.load_state_dict({k: v.float() for k, v in q.state_dict().items() if k in reference.state_dict()},
+                              strict=False)
+    assert torch.allclose(out, reference(torch.tensor([[1, 2, 3]])), atol=0.05)
+
+
+def test_int8_dynamic_head_quantizes_the_head_into_its_own_copy():
+    q = SCHEMES.get("int8-dynamic-head").apply(TiedLM(), "cpu")
+    assert q.emb.weight.dtype == torch.bfloat16 and not isinstance(q.head, torch.nn.Linear)
+    assert footprint_bytes(q) == 100 * 16 * 2 + (16 * 32 + 32 * 4) + 100 * 16 + 8 * 4
+    assert q(torch.tensor([[4, 5]])).dtype == torch.float32

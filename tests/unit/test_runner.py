@@ -62,7 +62,7 @@ class Factory:
 
 def run(write_suite, tmp_path, factory, text=SUITE):
     loaded = load_suite(write_suite(text))
-    return Runner(loaded, RunOptions(output_dir=tmp_path / "results"), factory=factory)
+    return Runner(loaded, RunOptions(output_dir=tmp_path / "results", isolation="none"), factory=factory)
 
 
 def test_full_run_measures_scores_and_writes_report(write_suite, tmp_path):
@@ -229,7 +229,7 @@ def test_footprint_is_outside_the_load_timer_and_the_cold_call_is_kept_apart(wri
             return 12.5
 
     loaded = load_suite(write_suite(SUITE))
-    report = Runner(loaded, RunOptions(output_dir=tmp_path / "results"),
+    report = Runner(loaded, RunOptions(output_dir=tmp_path / "results", isolation="none"),
                     factory=lambda plan: SlowAccounting(answers=ANSWERS, prefill_s=0.7)).run(run_id="cold").report
     v = report.variants[0]
     assert v.load.footprint_mb == 12.5 and v.load.seconds < 0.3

@@ -15,13 +15,13 @@ from tests.unit.test_runner import SUITE, Factory
 
 def first_run(write_suite, tmp_path, interrupt_after=7):
     loaded = load_suite(write_suite(SUITE))
-    runner = Runner(loaded, RunOptions(output_dir=tmp_path / "results"),
+    runner = Runner(loaded, RunOptions(output_dir=tmp_path / "results", isolation="none"),
                     factory=Factory(interrupt_after=interrupt_after))
     return loaded, runner.run(run_id="r1")
 
 
 def resume(loaded, tmp_path, path):
-    return Runner(loaded, RunOptions(output_dir=tmp_path / "results"), factory=Factory()).resume(path)
+    return Runner(loaded, RunOptions(output_dir=tmp_path / "results", isolation="none"), factory=Factory()).resume(path)
 
 
 @pytest.mark.parametrize("tail", [b'{"kind": "sample", "variant_id": "a/fp32/cpu", "case_', "é".encode()[:1],
@@ -102,7 +102,7 @@ def test_resume_from_another_folder(write_suite, tmp_path, monkeypatch):
     suite = write_suite(SUITE)
     monkeypatch.chdir(tmp_path)
     loaded = load_suite(suite.name)  # a relative path, as typed
-    first = Runner(loaded, RunOptions(output_dir=tmp_path / "results"),
+    first = Runner(loaded, RunOptions(output_dir=tmp_path / "results", isolation="none"),
                    factory=Factory(interrupt_after=7)).run(run_id="r1")
     assert read_samples_log(first.samples_path).header.suite.path == str(suite.resolve())
     elsewhere = tmp_path / "elsewhere"

@@ -37,7 +37,7 @@ ANSWERS = {"brackets": "[" * 1000, "digits": "f(x=" + "9" * 5000 + ")", "surroga
 
 def test_hostile_answers_finish_the_run_with_null_scores(write_suite, tmp_path):
     loaded = load_suite(write_suite(SUITE))
-    outcome = Runner(loaded, RunOptions(output_dir=tmp_path / "r"),
+    outcome = Runner(loaded, RunOptions(output_dir=tmp_path / "r", isolation="none"),
                      factory=lambda plan: FakeBackend(answers=ANSWERS)).run(run_id="h1")
     report = load_report(outcome.report_path)
     assert report.status == "complete"

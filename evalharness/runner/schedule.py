@@ -1,0 +1,224 @@
+"""Running a group of variants: open a session for each (a worker process, or this process), load
+and warm them, measure their (case, repeat) units, take fidelity, close.
+
+A sequential run is a group of one variant at a time. An interleaved run is one group of every
+variant, all warm at once (within a memory budget checked before each load), measured
+round-robin unit by unit, the order of the variants reversed on every other unit, so a slowdown
+of a shared machine lands on all of them alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import psutil
+
+from evalharness.lifecycle import error_text
+from evalharness.reports.schema import LoadFigures, Sample, Variant, VariantStatus, WorkerFigures
+from evalharness.reports.writer import SamplesLog
+from evalharness.runner.plan import VariantPlan, reference_of
+from evalharness.runner.progress import Progress
+from evalharness.runner.session import LoadFailed, Session, WorkerDied
+from evalharness.suite.schema import Case, Suite
+
+Unit = tuple[int, int]  # (case index, repeat)
+
+
+class RunState(Protocol):
+    """What the scheduler reads and writes of the run (the runner's state)."""
+
+    plans: list[VariantPlan]
+    log: SamplesLog
+    references_dir: Path
+
+    @property
+    def variants(self) -> dict[str, Variant]: ...
+    @property
+    def samples(self) -> dict[tuple[str, str, int], Sample]: ...
+
+
+@dataclass
+class GroupContext:
+    suite: Suite
+    cases: Sequence[Case]
+    progress: Progress
+    open_session: Callable[[VariantPlan], Session]
+    new_variant: Callable[..., Variant]  # (plan, status, error=None, load=None) -> Variant
+    memory_budget_mb: float | None = None
+
+
+@dataclass
+class _Live:
+    session: Session
+    todo: list[Unit]
+
+
+def available_memory_mb() -> float:
+    return psutil.virtual_memory().available / (1024 * 1024)
+
+
+class Group:
+    def __init__(self, ctx: GroupContext, state: RunState, todo: dict[str, list[Unit]]) -> None:
+        self.ctx = ctx
+        self.state = state
+        self.todo = todo
+        self.live: dict[str, _Live] = {}
+
+    # -- the whole group ------------------------------------------------------------------------
+    def run(self, plans: Sequence[VariantPlan]) -> None:
+        try:
+            for plan in plans:
+                if not self._fits(plan):
+                    continue
+                self._open(plan)
+            for vid in list(self.live):
+                self._warm(vid)
+            self._measure_round_robin()
+            for vid in sorted(self.live, key=self._reference_rank):
+                self._fidelity(vid)
+        except BaseException:  # interrupted: a worker may be mid-command, so end it, do not ask
+            for live in self.live.values():
+                live.session.kill()
+            self.live.clear()
+            raise
+        for vid in list(self.live):
+            self._close(vid)
+
+    def _fits(self, plan: VariantPlan) -> bool:
+        """Before another variant is loaded beside warm ones: does it fit the memory budget?"""
+        if not self.live:
+            return True
+        sizes = [self._size(vid) for vid in self.live]
+        need = sum(sizes) + max(sizes)  # the next one is assumed as large as the largest so far
+        budget = self.ctx.memory_budget_mb or 0.9 * (available_memory_mb() + sum(sizes))
+        if need <= budget:
+            return True
+        why = (f"not loaded: the interleaved schedule's memory budget ({budget:,.0f} MB) cannot hold "
+               f"another warm variant beside {len(sizes)} using {sum(sizes):,.0f} MB; raise "
+               "memory_budget_mb, run fewer variants (--variant) or use --schedule sequential")
+        self._finish(plan, "skipped", why, len(self.todo[plan.id]) + self.ctx.suite.warmup)
+        return False
+
+    def _size(self, vid: str) -> float:
+        variant = self.state.variants[vid]
+        worker = variant.worker.hwm_rss_mb if variant.worker else None
+        return worker or variant.load.peak_rss_mb or variant.load.footprint_mb or 0.0
+
+    # -- one variant's steps ----------------------------------------------------------------------
+    def _open(self, plan: VariantPlan) -> None:
+        steps_left = len(self.todo[plan.id]) + self.ctx.suite.warmup
+        self.ctx.progress.message(f"{plan.id}: loading")
+        try:
+            session = self.ctx.open_session(plan)
+        except TypeError as exc:
+            self._finish(plan, "failed", f"could not start: {error_text(exc)}", steps_left)
+            return
+        try:
+            load = session.load()
+        except (LoadFailed, WorkerDied) as exc:
+            figures = exc.figures if isinstance(exc, WorkerDied) else session.figures
+            session.close()
+            why = str(exc) if isinstance(exc, LoadFailed) else f"load failed: {exc}"
+            self._finish(plan, "failed", why, steps_left, worker=figures)
+            return
+        self.live[plan.id] = _Live(session, list(self.todo[plan.id]))
+        self._record(self.ctx.new_variant(plan, "ok", load=load).model_copy(
+            update={"worker": session.figures}))
+
+    def _warm(self, vid: str) -> None:
+        live = self.live[vid]
+        try:
+            warm = live.session.warm_up()
+        except WorkerDied as died:
+            self._died(vid, died)
+            return
+        for problem in warm.problems:
+            self.ctx.progress.message(problem)
+        self.ctx.progress.advance(self.ctx.suite.warmup, note=f"{vid} warm-up")
+        if warm.cold is not None:
+            self._update(vid, load=warm.cold, worker=live.session.figures)
+
+    def _measure_round_robin(self) -> None:
+        units = sorted({u for live in self.live.values() for u in live.todo}, key=lambda u: (u[1], u[0]))
+        for k, unit in enumerate(units):
+            order = list(self.live) if k % 2 == 0 else list(reversed(self.live))
+            for vid in order:
+                live = self.live.get(vid)
+                if live is not None and unit in live.todo:
+                    self._measure(vid, unit)
+
+    def _measure(self, vid: str, unit: Unit) -> None:
+        live = self.live[vid]
+        try:
+            sample, fatal = live.session.measure(*unit)
+        except WorkerDied as died:
+            self._died(vid, died)
+            return
+        self.state.samples[sample.key] = sample
+        self.state.log.write("sample", sample)
+        self.ctx.progress.advance(1, note=f"{vid} {sample.case_id}")
+        if fatal:
+            self._update(vid, status="failed", error=sample.error)
+            self.ctx.progress.message(f"{vid}: stopped: {sample.error}")
+            self._close(vid)
+
+    def _fidelity(self, vid: str) -> None:
+        """Outside every timed block: teacher-forced comparison with the reference variant."""
+        suite = self.ctx.suite
+        live = self.live[vid]
+        ref = reference_of(suite, self.state.plans, live.session.plan.model.label)
+        if not suite.fidelity.enabled or ref is None or self.state.variants[vid].status != "ok":
+            return
+        try:
+            updated = live.session.fidelity(ref.id, self.state.samples, self.state.references_dir)
+        except WorkerDied as died:
+            self._died(vid, died)
+            return
+        except RuntimeError as exc:  # a fidelity bug must not cost the variant's measurements
+            self.ctx.progress.message(f"{vid}: fidelity not measured: {exc}")
+            return
+        for sample in updated:
+            self.state.samples[sample.key] = sample
+            self.state.log.write("sample", sample)
+
+    def _close(self, vid: str) -> None:
+        live = self.live.pop(vid)
+        figures = live.session.close()
+        if figures is not None and self.state.variants[vid].status == "ok":
+            self._update(vid, worker=figures)
+
+    def _died(self, vid: str, died: WorkerDied) -> None:
+        live = self.live[vid]
+        left = len([u for u in live.todo if self._key(vid, u) not in self.state.samples])
+        self._update(vid, status="failed", error=str(died), worker=died.figures)
+        self.ctx.progress.message(f"{vid}: failed: {died}")
+        self.ctx.progress.advance(left)
+        self._close(vid)
+
+    # -- records ----------------------------------------------------------------------------------
+    def _reference_rank(self, vid: str) -> int:
+        plan = self.live[vid].session.plan
+        return 0 if reference_of(self.ctx.suite, self.state.plans, plan.model.label) == plan else 1
+
+    def _key(self, vid: str, unit: Unit) -> tuple[str, str, int]:
+        return (vid, self.ctx.cases[unit[0]].id, unit[1])
+
+    def _record(self, variant: Variant) -> None:
+        self.state.variants[variant.id] = variant
+        self.state.log.write("variant", variant)
+
+    def _update(self, vid: str, *, status: VariantStatus | None = None, error: str | None = None,
+                load: LoadFigures | None = None, worker: WorkerFigures | None = None) -> None:
+        changes = {k: v for k, v in {"status": status, "error": error, "load": load,
+                                      "worker": worker}.items() if v is not None}
+        self._record(self.state.variants[vid].model_copy(update=changes))
+
+    def _finish(self, plan: VariantPlan, status: VariantStatus, why: str, steps_left: int,
+                worker: WorkerFigures | None = None) -> None:
+        self._record(self.ctx.new_variant(plan, status, why).model_copy(update={"worker": worker}))
+        self.ctx.progress.message(f"{plan.id}: {why}")
+        self.ctx.progress.advance(steps_left)
+

@@ -1,0 +1,114 @@
+"""A variant's session: the steps the scheduler drives for one loaded variant.
+
+`InProcessSession` runs them in this process; `runner.worker.WorkerSession` runs the very same
+object in a worker process of its own and forwards each step over a pipe. The scheduler sees
+one interface either way: load, warm_up, measure, fidelity, close.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from evalharness.lifecycle import error_text
+from evalharness.reports.schema import LoadFigures, Sample, WorkerFigures
+from evalharness.runner import variant as steps
+from evalharness.runner.fidelity import ReferenceStore, measure_fidelity
+from evalharness.runner.plan import VariantPlan
+from evalharness.runtimes import Backend
+from evalharness.suite.schema import Case, Suite
+
+
+class LoadFailed(Exception):
+    """The variant could not be loaded; the message says why."""
+
+
+class WorkerDied(Exception):
+    """The variant's worker process ended (signal, exit, timeout); the message names the cause."""
+
+    def __init__(self, cause: str, figures: WorkerFigures | None = None) -> None:
+        super().__init__(cause)
+        self.figures = figures
+
+
+@dataclass
+class WarmUp:
+    cold: LoadFigures | None  # the load figures with the cold first call added, when measured
+    problems: list[str] = field(default_factory=list)
+
+
+class Session(Protocol):
+    plan: VariantPlan
+    figures: WorkerFigures | None  # the worker's pid, RSS high-water mark, how it ended
+
+    def load(self) -> LoadFigures: ...
+    def warm_up(self) -> WarmUp: ...
+    def measure(self, case_index: int, repeat: int) -> tuple[Sample, bool]: ...
+    def fidelity(self, ref_id: str, samples: Mapping[tuple[str, str, int], Sample],
+                 store_dir: Path) -> list[Sample]: ...
+    def close(self) -> WorkerFigures | None: ...
+    def kill(self) -> None: ...
+
+
+class InProcessSession:
+    """One variant loaded in this process (`--isolation none`, and the body of every worker)."""
+
+    def __init__(self, plan: VariantPlan, suite: Suite, cases: Sequence[Case],
+                 factory: steps.BackendFactory) -> None:
+        self.plan = plan
+        self.suite = suite
+        self.cases = list(cases)
+        self.factory = factory
+        self.backend: Backend | None = None
+        self.load_figures = LoadFigures()
+        self.figures: WorkerFigures | None = None
+
+    def load(self) -> LoadFigures:
+        with steps.torch_threads(self.plan.axes.threads):
+            try:
+                self.backend, self.load_figures = steps.load_variant(self.factory, self.plan)
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except Exception as exc:  # a variant that cannot load is data, not a crash
+                raise LoadFailed(f"load failed: {error_text(exc)}") from None
+        return self.load_figures
+
+    def warm_up(self) -> WarmUp:
+        backend = self._loaded()
+        problems: list[str] = []
+        with steps.torch_threads(self.plan.axes.threads):
+            cold = steps.warm_up(backend, self.suite, self.cases, self.plan, problems.append)
+        if cold is None or not backend.capabilities.local_memory:
+            return WarmUp(None, problems)
+        self.load_figures = self.load_figures.model_copy(
+            update={"cold_ttft_s": cold.ttft_s, "cold_latency_s": cold.latency_s})
+        return WarmUp(self.load_figures, problems)
+
+    def measure(self, case_index: int, repeat: int) -> tuple[Sample, bool]:
+        with steps.torch_threads(self.plan.axes.threads):
+            return steps.measure_one(self._loaded(), self.suite, self.cases[case_index], repeat, self.plan)
+
+    def fidelity(self, ref_id: str, samples: Mapping[tuple[str, str, int], Sample],
+                 store_dir: Path) -> list[Sample]:
+        """Outside every timed block: teacher-forced comparison with the reference variant."""
+        backend = self._loaded()
+        with steps.torch_threads(self.plan.axes.threads):
+            return measure_fidelity(backend, self.plan.id, ref_id, self.cases, self.suite, samples,
+                                    ReferenceStore(store_dir),
+                                    supported=backend.capabilities.teacher_forced_logprobs)
+
+    def close(self) -> WorkerFigures | None:
+        if self.backend is not None:
+            self.backend.close()
+            self.backend = None
+        return None
+
+    def kill(self) -> None:
+        self.close()
+
+    def _loaded(self) -> Backend:
+        if self.backend is None:
+            raise RuntimeError(f"{self.plan.id}: not loaded")
+        return self.backend

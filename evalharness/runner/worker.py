@@ -1,0 +1,253 @@
+"""Worker processes: each variant is loaded and measured in a process of its own.
+
+The parent (`WorkerSession`) spawns a fresh interpreter (same executable, same environment,
+same `sys.path`), hands it the plan, the suite and the cases once, then sends one command per
+step (load, warm_up, measure, fidelity, close) over a pipe. The worker (`serve`) runs an
+`InProcessSession` and answers each command with its typed result and its own kernel RSS
+high-water mark. Timing happens inside the worker, so the pipe costs no measured time.
+
+A worker that dies (a signal, an OOM kill, a segfault, an exit) or runs past the variant's time
+limit raises `WorkerDied` naming the cause; the parent alone writes the log and the report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import pickle
+import signal
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+from evalharness.lifecycle import error_text
+from evalharness.measure.memory import high_water_mark_mb
+from evalharness.reports.schema import LoadFigures, Sample, WorkerFigures
+from evalharness.runner.plan import VariantPlan
+from evalharness.runner.session import InProcessSession, LoadFailed, WarmUp, WorkerDied
+from evalharness.runner.variant import BackendFactory
+from evalharness.suite.schema import Case, Suite
+
+CLOSE_WAIT_S = 30.0  # a worker gets this long to close its backend and exit before it is killed
+# imported once by the fork server, so a worker does not pay seconds of imports before its load
+PRELOAD = ["evalharness.runner.worker", "torch", "transformers", "transformers.models.auto.modeling_auto",
+           "transformers.modeling_utils", "transformers.quantizers.auto", "transformers.models.gemma3.modeling_gemma3"]
+
+
+def worker_context() -> Any:
+    """Workers fork from a server process started fresh (never from the run's own process, whose
+    memory holds nothing of any variant anyway), with the heavy libraries already imported;
+    where there is no fork server, each worker is spawned."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)
+    return ctx
+
+
+def ended_by(exitcode: int | None) -> str:
+    """Why a worker process ended, in words a report can carry."""
+    if exitcode is None:
+        return "worker stopped answering"
+    if exitcode < 0:
+        name = signal.Signals(-exitcode).name if -exitcode in signal.valid_signals() else str(-exitcode)
+        hint = " (the kernel's out-of-memory killer sends SIGKILL)" if -exitcode == signal.SIGKILL else ""
+        return f"worker killed by {name}{hint}"
+    return f"worker exited with code {exitcode}"
+
+
+def start_early() -> None:
+    """Start the fork server now, so its imports overlap the parent's own preparation."""
+    if worker_context().get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        with _main_module_importable():
+            forkserver.ensure_running()
+
+
+@contextlib.contextmanager
+def _main_module_importable() -> Iterator[None]:
+    """A worker re-imports the parent's main script; one with no file (python reading stdin, an
+    embedded interpreter) cannot be, so it is left out while the worker starts."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or path is None or Path(path).is_file() or getattr(main, "__spec__", None) is not None:
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
+
+
+class WorkerSession:
+    """The parent's handle on one variant's worker process; the same steps as `InProcessSession`."""
+
+    def __init__(self, plan: VariantPlan, suite: Suite, cases: Sequence[Case], factory: BackendFactory,
+                 threads: int | None = None, timeout_s: float | None = None) -> None:
+        self.plan = plan
+        self.timeout_s = timeout_s
+        self._spent_s = 0.0  # time this worker has worked on commands: the variant's time limit counts it
+        ctx = worker_context()
+        self._conn, child = ctx.Pipe()
+        here = Here(dict(os.environ), os.getcwd())
+        self._proc = ctx.Process(target=serve, args=(child, plan, suite, list(cases), factory, threads, here),
+                                 name=f"evalharness-worker {plan.id}")
+        try:
+            with _main_module_importable():
+                self._proc.start()
+        except (pickle.PicklingError, AttributeError, TypeError) as exc:
+            raise TypeError(f"{plan.id}: a worker process needs a picklable backend factory "
+                            f"({error_text(exc)}); run in-process with isolation 'none'") from None
+        finally:
+            child.close()
+        self.figures = WorkerFigures(pid=self._proc.pid)
+        self.ended: str | None = None
+
+    # -- the steps ------------------------------------------------------------------------------
+    def load(self) -> LoadFigures:
+        return self._call("load")
+
+    def warm_up(self) -> WarmUp:
+        return self._call("warm_up")
+
+    def measure(self, case_index: int, repeat: int) -> tuple[Sample, bool]:
+        return self._call("measure", case_index, repeat)
+
+    def fidelity(self, ref_id: str, samples: Mapping[tuple[str, str, int], Sample],
+                 store_dir: Path) -> list[Sample]:
+        own = {k: s for k, s in samples.items() if k[0] == self.plan.id}
+        return self._call("fidelity", ref_id, own, store_dir)
+
+    def close(self) -> WorkerFigures | None:
+        """Ask the worker to close its backend and exit; kill it if it does not."""
+        if self.ended is None and self._proc.is_alive():
+            with contextlib.suppress(WorkerDied, OSError, RuntimeError):
+                self._call("close", limit_s=CLOSE_WAIT_S)
+        self.kill()
+        return self.figures
+
+    def kill(self) -> None:
+        """End the worker now (an interrupted run, a hung or finished worker)."""
+        self._proc.join(timeout=0.5 if self.ended is None else 0)
+        if self._proc.is_alive():
+            self._proc.terminate()
+            self._proc.join(timeout=2)
+        if self._proc.is_alive():
+            self._proc.kill()
+            self._proc.join(timeout=2)
+        self._conn.close()
+
+    # -- the pipe -------------------------------------------------------------------------------
+    def _call(self, name: str, *args: Any, limit_s: float | None = None) -> Any:
+        if self.ended is not None:
+            raise WorkerDied(self.ended, self.figures)
+        try:
+            self._conn.send((name, args))
+        except (BrokenPipeError, ConnectionResetError, EOFError, OSError):
+            raise self._died() from None
+        started = time.monotonic()
+        if limit_s is None and self.timeout_s:
+            limit_s = self.timeout_s - self._spent_s
+        try:
+            outcome, value, hwm = self._reply(None if limit_s is None else started + limit_s)
+        finally:
+            self._spent_s += time.monotonic() - started
+        if hwm is not None:
+            self.figures = self.figures.model_copy(update={"hwm_rss_mb": hwm})
+        if outcome == "load-failed":
+            raise LoadFailed(value)
+        if outcome == "error":
+            raise RuntimeError(f"{self.plan.id}: {name} failed in the worker: {value}")
+        return value
+
+    def _reply(self, deadline: float | None) -> tuple[str, Any, float | None]:
+        while True:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise self._died(f"worker timed out: the variant ran past its {self.timeout_s:g} s limit"
+                                 if self.timeout_s else "worker did not close in time")
+            ready = wait([self._conn, self._proc.sentinel], timeout=left)
+            if self._conn in ready:
+                try:
+                    return self._conn.recv()
+                except (EOFError, OSError):
+                    raise self._died() from None
+            if self._proc.sentinel in ready:
+                raise self._died()
+
+    def _died(self, cause: str | None = None) -> WorkerDied:
+        if cause is None:
+            self._proc.join(timeout=5)
+            cause = ended_by(self._proc.exitcode)
+        self.ended = cause
+        self.figures = self.figures.model_copy(update={"ended": cause})
+        self.kill()
+        return WorkerDied(cause, self.figures)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this worker when the parent dies, so no worker outlives its run."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _set_threads(threads: int | None) -> None:
+    if threads is None:
+        return
+    with contextlib.suppress(ImportError):
+        import torch
+
+        torch.set_num_threads(threads)
+
+
+@dataclass(frozen=True)
+class Here:
+    """The parent's environment variables and working folder as the worker starts: a fork
+    server started earlier must not hand a worker an older environment (an API key set since)."""
+
+    environ: dict[str, str]
+    cwd: str
+
+    def enter(self) -> None:
+        os.environ.clear()
+        os.environ.update(self.environ)
+        with contextlib.suppress(OSError):
+            os.chdir(self.cwd)
+
+
+def serve(conn: Connection, plan: VariantPlan, suite: Suite, cases: list[Case], factory: BackendFactory,
+          threads: int | None, here: Here) -> None:
+    """The worker's main loop: one command in, one (outcome, value, high-water mark) out."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
+    _die_with_parent()
+    here.enter()
+    _set_threads(threads)
+    prepare = getattr(factory, "prepare", None)
+    if prepare is not None:
+        with contextlib.suppress(Exception):  # the load reports what went wrong
+            prepare(plan)  # imports and conversions, before the load timer
+    session = InProcessSession(plan, suite, cases, factory)
+    while True:
+        try:
+            name, args = conn.recv()
+        except (EOFError, OSError):
+            break  # the parent is gone
+        try:
+            reply: tuple[str, Any] = ("ok", getattr(session, name)(*args))
+        except LoadFailed as exc:
+            reply = ("load-failed", str(exc))
+        except Exception as exc:
+            reply = ("error", error_text(exc))
+        conn.send((*reply, high_water_mark_mb()))
+        if name == "close":
+            break
+    conn.close()
