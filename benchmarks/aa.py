@@ -89,7 +89,7 @@ def trial(model: str, schedule: str, tokens: int, repeats: int, work: Path) -> C
         raise SystemExit(proc.stdout + proc.stderr)
     report = load_report(Path(proc.stdout.split("report: ")[1].split()[0]))
     a, b = (v.id for v in report.variants)
-    cmp = compare_within(report, a, b)
+    cmp = compare_within(report, [(a, b)])
     if cmp.problems:
         raise SystemExit(f"{model} {schedule}: {cmp.problems}")
     rows = [r for r in cmp.rows if r.kind == "timing"]

@@ -26,17 +26,18 @@ import warnings
 from typing import Any
 
 
-def _bf16_rest(model: Any) -> None:
+def _bf16_rest(model: Any, head_too: bool = True) -> None:
     """Mirror of the documented recipe: the tied embedding / LM head kept in bf16, computing in
-    bf16, handing float32 on to the float32 parts."""
+    bf16, handing float32 on to the float32 parts (the head only when it was left unquantized)."""
     import torch
 
     emb = model.get_input_embeddings()
     emb.weight.data = emb.weight.data.to(torch.bfloat16)
     emb.register_forward_hook(lambda m, i, out: out.to(torch.float32))
-    head = model.get_output_embeddings()
-    head.register_forward_pre_hook(lambda m, args: (args[0].to(torch.bfloat16),))
-    head.register_forward_hook(lambda m, i, out: out.to(torch.float32))
+    if head_too:
+        head = model.get_output_embeddings()
+        head.register_forward_pre_hook(lambda m, args: (args[0].to(torch.bfloat16),))
+        head.register_forward_hook(lambda m, i, out: out.to(torch.float32))
 
 
 def _not_head(model: Any) -> Any:
@@ -63,8 +64,9 @@ def load(scheme: str, folder: str) -> Any:
         return model
     model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
     head = model.get_output_embeddings()
-    if scheme == "int8-dynamic":
-        names = {n for n, m in model.named_modules() if isinstance(m, torch.nn.Linear) and m is not head}
+    if scheme.startswith("int8-dynamic"):
+        names = {n for n, m in model.named_modules()
+                 if isinstance(m, torch.nn.Linear) and (m is not head or scheme == "int8-dynamic-head")}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             from torch.ao.quantization import default_dynamic_qconfig, quantize_dynamic
@@ -82,7 +84,7 @@ def load(scheme: str, folder: str) -> Any:
         freeze(model)
     else:
         raise SystemExit(f"unknown scheme {scheme!r}")
-    _bf16_rest(model)
+    _bf16_rest(model, head_too=scheme != "int8-dynamic-head")
     return model
 
 

@@ -1,84 +1,51 @@
-"""Harness overhead: the harness's measured generation against a bare `model.generate` loop.
+"""Harness overhead: decode tokens/s measured by the harness *through its worker process* against
+a bare loop in a fresh process of its own.
 
-Same model (embedded Gemma 3 270M, fp32, CPU), same prompt, same fixed token count (greedy,
-min_new_tokens == max_new_tokens), in one process, alternating A-B / B-A over several rounds.
-The harness path is exactly what the runner does per sample: token-clock streamer inside
-`generate`, background RSS sampler, EOS trimming and timing maths.
+The harness side is a real `evalharness run` (the embedded Gemma 3 270M, fp32, CPU, its variant
+in a worker process, N tokens forced, the samples' median decode tokens/s); the bare side is
+`benchmarks/independent.py` (plain transformers, (N-1)/(t(N)-t(1)), importing nothing from
+evalharness). The two alternate A-B / B-A over several rounds on the same prompt.
 
-Prints per-round figures and, last, `ratio: X` = median bare wall time / median harness wall
-time for identical work, i.e. harness throughput as a fraction of bare throughput (1.0 = free).
+Prints per-round figures and, last, `ratio: X` = median harness decode tok/s / median bare
+decode tok/s (1.0 = the harness costs nothing; target >= 0.97).
 
-    .venv/bin/python benchmarks/overhead.py [--rounds 8] [--tokens 32]
+    .venv/bin/python benchmarks/overhead.py [--rounds 4] [--tokens 32]
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import time
+import sys
+import tempfile
+from pathlib import Path
 
-import torch
-from transformers import GenerationConfig
-
-from evalharness.measure.sample import measure_generation
-from evalharness.runtimes import GenParams
-from evalharness.runtimes.transformers import load_backend
-from evalharness.suite.schema import Case
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from agreement import harness, independent  # noqa: E402
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=8)
+    ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--tokens", type=int, default=32)
-    ap.add_argument("--source", default="embedded")
-    ap.add_argument("--model-id", default="gemma3-270m")
+    ap.add_argument("--repeats", type=int, default=4)
+    ap.add_argument("--scheme", default="fp32")
     args = ap.parse_args()
-
-    backend = load_backend(args.source, args.model_id, None, "fp32", "cpu")
-    ids = backend.encode(Case(id="bench", prompt="The capital of France is"))
-    params = GenParams(max_new_tokens=args.tokens, min_new_tokens=args.tokens, do_sample=False,
-                       temperature=1.0, top_p=1.0, seed=0)
-    bare_config = GenerationConfig(max_new_tokens=args.tokens, min_new_tokens=args.tokens,
-                                   do_sample=False, temperature=None, top_p=None, top_k=None,
-                                   eos_token_id=sorted(backend.eos_ids), pad_token_id=backend.pad_id)
-    input_ids = torch.tensor([ids])
-    attention = torch.ones_like(input_ids)
-
-    def bare() -> float:
-        with torch.inference_mode():
-            start = time.perf_counter()
-            out = backend.model.generate(input_ids=input_ids, attention_mask=attention,
-                                         generation_config=bare_config)
-            wall = time.perf_counter() - start
-        assert out.shape[1] - len(ids) == args.tokens
-        return wall
-
-    decode_rates: list[float] = []
-
-    def harness() -> float:
-        start = time.perf_counter()
-        m = measure_generation(lambda: backend.timed_generate(ids, params), backend.eos_ids)
-        wall = time.perf_counter() - start
-        if m.timing.decode_tokens_per_s is not None:
-            decode_rates.append(m.timing.decode_tokens_per_s)
-        return wall
-
-    bare()  # warm-up, unmeasured
-    harness()
-    decode_rates.clear()
-    bare_s: list[float] = []
-    harness_s: list[float] = []
-    for r in range(args.rounds):
-        order = (bare, harness) if r % 2 == 0 else (harness, bare)
-        for fn in order:
-            (bare_s if fn is bare else harness_s).append(fn())
-        print(f"round {r + 1}: bare {args.tokens / bare_s[-1]:.2f} tok/s, "
-              f"harness {args.tokens / harness_s[-1]:.2f} tok/s (wall, {args.tokens} tokens)")
-    b, h = statistics.median(bare_s), statistics.median(harness_s)
-    print(f"bare median wall {b:.3f} s ({args.tokens / b:.2f} tok/s end to end)")
-    print(f"harness median wall {h:.3f} s ({args.tokens / h:.2f} tok/s end to end); "
-          f"harness-reported decode tok/s median {statistics.median(decode_rates):.2f}")
-    print(f"ratio: {b / h:.3f}")
+    through_worker: list[float] = []
+    bare: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="evalharness-overhead-") as tmp:
+        for r in range(args.rounds):
+            for side in (("harness", "bare") if r % 2 == 0 else ("bare", "harness")):
+                if side == "harness":
+                    through_worker.append(harness(args.scheme, args.tokens, args.repeats, Path(tmp), None)[1])
+                else:
+                    bare.append(independent(args.scheme, args.tokens, args.repeats, None)[1])
+            print(f"round {r + 1}: harness (worker) {through_worker[-1]:.2f} tok/s, bare {bare[-1]:.2f} tok/s",
+                  flush=True)
+    h, b = statistics.median(through_worker), statistics.median(bare)
+    print(f"{args.scheme}, {args.tokens} tokens forced, {args.repeats} repeats per side and round: "
+          f"harness median {h:.2f} tok/s, bare median {b:.2f} tok/s")
+    print(f"ratio: {h / b:.3f}")
 
 
 if __name__ == "__main__":

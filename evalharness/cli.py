@@ -46,6 +46,9 @@ def _run_args(sub: Any) -> None:
                      help="read case files outside the suite's folder (default: only inside it)")
     run.add_argument("--baseline", type=Path, metavar="REPORT",
                      help="after the run, gate against this report with the suite's gate policy")
+    run.add_argument("--gate-variants", action="append", default=[], metavar="BASE_ID=CAND_ID",
+                     help="after the run, gate variant CAND_ID against variant BASE_ID of the same run "
+                     "(repeatable; best with --schedule interleaved)")
     _compare_outputs(run)
 
 
@@ -61,8 +64,10 @@ def _compare_args(sub: Any) -> None:
     _compare_outputs(cmp)
     base = sub.add_parser("baseline", help="pin or show the baseline report of a suite")
     base_sub = base.add_subparsers(dest="baseline_command", required=True)
-    bset = base_sub.add_parser("set", help="copy a run's report to results/baselines/<suite>.json")
-    bset.add_argument("run", help="a report path, or a run id under --results-dir")
+    bset = base_sub.add_parser("set", help="pin one run, or several runs of one suite as a set, as "
+                               "results/baselines/<suite>.json")
+    bset.add_argument("run", nargs="+", help="report paths or run ids under --results-dir; several runs make "
+                      "timing verdicts include the noise between runs")
     bset.add_argument("--results-dir", type=Path, default=Path("results"))
     bshow = base_sub.add_parser("show", help="print the pinned baseline of a suite")
     bshow.add_argument("suite_name")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from evalharness.reports import ReportError, load_report
+from evalharness.reports import ReportError, load_baseline, load_report
 from evalharness.reports.schema import Report
 from evalharness.suite import SuiteError, load_suite
 from evalharness.suite.loader import LoadedSuite
@@ -18,6 +18,15 @@ def suite_or_none(path: Path, case_files_anywhere: bool = False) -> LoadedSuite 
     except SuiteError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
+        return None
+
+
+def baseline_or_none(path: Path, what: str = "") -> list[Report] | None:
+    """The baseline's runs (one report, or a pinned set of several), or None after saying why."""
+    try:
+        return load_baseline(path)
+    except ReportError as exc:
+        print(f"evalharness: {what + ': ' if what else ''}{exc}", file=sys.stderr)
         return None
 
 

@@ -6,29 +6,36 @@ import argparse
 import math
 import shutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from rich.markup import escape
 
-from evalharness.cli_common import report_or_none, suite_or_none
-from evalharness.compare.engine import compare_reports, compare_within
+from evalharness.cli_common import baseline_or_none, report_or_none, suite_or_none
+from evalharness.compare.engine import SINGLE_RUN_NOTE, compare_reports, compare_within
 from evalharness.compare.output import notes, terminal_table, write_outputs
 from evalharness.console import console
 from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_GATE, EXIT_OK, SAFE_NAME
-from evalharness.reports.reader import find_run_file
+from evalharness.reports import ReportError, load_report
+from evalharness.reports.reader import baseline_set_json, find_run_file
 from evalharness.reports.schema import Report
+from evalharness.reports.writer import atomic_write_text
 from evalharness.suite.gate import GatePolicy
 
 
-def gate(baseline: Report, candidate: Report, policy: GatePolicy, args: argparse.Namespace,
-         variants: tuple[str, str] | None = None) -> bool:
-    """Print and write the comparison; True when a gating regression was found. With `variants`,
-    the two variants (baseline id, candidate id) of the one report `baseline` is are compared."""
-    cmp = (compare_reports(baseline, candidate, policy) if variants is None
-           else compare_within(baseline, *variants, policy))
+def gate(baseline: Report | Sequence[Report], candidate: Report, policy: GatePolicy, args: argparse.Namespace,
+         variants: Sequence[tuple[str, str]] = ()) -> bool:
+    """Print and write the comparison; True when a gating regression was found. `baseline` may be
+    several runs. With `variants`, pairs of variants (baseline id, candidate id) of the one report
+    `candidate` are compared."""
+    cmp = compare_within(candidate, variants, policy) if variants else compare_reports(baseline, candidate, policy)
     console.print(terminal_table(cmp))
     for line in notes(cmp):
         console.print(f"[yellow]note[/yellow] {line}")
+    capped = [r for r in cmp.rows if r.verdict == "regression" and SINGLE_RUN_NOTE in r.notes]
+    if capped:
+        console.print(f"[yellow]note[/yellow] {len(capped)} timing regression(s) only warn: "
+                      + escape(SINGLE_RUN_NOTE))
     write_outputs(cmp, args.markdown, args.junit, args.json)
     failures = cmp.gating_failures(args.gate_on)
     for problem in cmp.problems:
@@ -41,7 +48,7 @@ def gate(baseline: Report, candidate: Report, policy: GatePolicy, args: argparse
     return bool(failures or cmp.problems)
 
 
-def _compare_inputs(args: argparse.Namespace) -> tuple[Report, Report, tuple[str, str] | None] | None:
+def _compare_inputs(args: argparse.Namespace) -> tuple[list[Report], Report, list[tuple[str, str]]] | None:
     within = (args.baseline_variant, args.candidate_variant)
     if any(within) and not all(within):
         print("evalharness: give both --baseline-variant and --candidate-variant", file=sys.stderr)
@@ -50,11 +57,13 @@ def _compare_inputs(args: argparse.Namespace) -> tuple[Report, Report, tuple[str
         print("evalharness: compare two reports (BASELINE CANDIDATE), or two variants of one report "
               "(REPORT --baseline-variant ID --candidate-variant ID)", file=sys.stderr)
         return None
-    baseline = report_or_none(args.baseline)
-    candidate = baseline if args.candidate is None else report_or_none(args.candidate)
+    if args.candidate is None:
+        report = report_or_none(args.baseline)
+        return None if report is None else ([report], report, [within])  # type: ignore[list-item]
+    baseline, candidate = baseline_or_none(args.baseline), report_or_none(args.candidate)
     if baseline is None or candidate is None:
         return None
-    return baseline, candidate, (within if all(within) else None)
+    return baseline, candidate, []
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -80,40 +89,66 @@ def baseline_path(results_dir: Path, suite_name: str) -> Path:
     return results_dir / "baselines" / f"{suite_name}.json"
 
 
-def cmd_baseline(args: argparse.Namespace) -> int:
-    if args.baseline_command == "show":
-        if not SAFE_NAME.fullmatch(args.suite_name):
-            print(f"evalharness: {args.suite_name!r} is not a suite name", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        path = baseline_path(args.results_dir, args.suite_name)
-        if not path.is_file():
-            print(f"evalharness: no baseline pinned for {args.suite_name!r} ({path})", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        r = report_or_none(path)
-        if r is None:
-            return EXIT_BAD_INPUT
-        console.print(f"{path}: run {r.run_id} of {r.started_at}, status {r.status}, "
+def _fail(message: str) -> int:
+    print(f"evalharness: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _show_baseline(args: argparse.Namespace) -> int:
+    if not SAFE_NAME.fullmatch(args.suite_name):
+        return _fail(f"{args.suite_name!r} is not a suite name")
+    path = baseline_path(args.results_dir, args.suite_name)
+    if not path.is_file():
+        return _fail(f"no baseline pinned for {args.suite_name!r} ({path})")
+    runs = baseline_or_none(path)
+    if runs is None:
+        return EXIT_BAD_INPUT
+    console.print(f"{path}: {len(runs)} run(s)")
+    for r in runs:
+        console.print(f"  run {r.run_id} of {r.started_at}, status {r.status}, "
                       f"{len(r.variants)} variants, {len(r.samples)} samples")
-        return EXIT_OK
-    source = find_run_file(args.results_dir, args.run)
+    return EXIT_OK
+
+
+def _pinnable(results_dir: Path, run: str) -> tuple[Path, Report] | str:
+    source = find_run_file(results_dir, run)
     if source is None:
-        print(f"evalharness: no report {args.run!r} (a path, or a run id under {args.results_dir})",
-              file=sys.stderr)
-        return EXIT_BAD_INPUT
-    report = report_or_none(source)
-    if report is None:
-        return EXIT_BAD_INPUT
+        return f"no report {run!r} (a path, or a run id under {results_dir})"
+    try:
+        report = load_report(source)
+    except ReportError as exc:
+        return str(exc)
     if report.status != "complete":
-        print(f"evalharness: run {report.run_id} is {report.status}; pin a complete run", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return f"run {report.run_id} is {report.status}; pin a complete run"
     if not SAFE_NAME.fullmatch(report.suite.name):
-        print(f"evalharness: {source}: suite name {report.suite.name!r} cannot name a baseline file "
-              "(letters, digits, '.', '_' and '-' only)", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    target = baseline_path(args.results_dir, report.suite.name)
+        return (f"{source}: suite name {report.suite.name!r} cannot name a baseline file "
+                "(letters, digits, '.', '_' and '-' only)")
+    return source, report
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    """`baseline set RUN [RUN ...]`: one run is copied; several, of one suite, are pinned as a set
+    (timing verdicts against it include the noise between runs)."""
+    if args.baseline_command == "show":
+        return _show_baseline(args)
+    found = [_pinnable(args.results_dir, run) for run in args.run]
+    for item in found:
+        if isinstance(item, str):
+            return _fail(item)
+    pinned = [item for item in found if not isinstance(item, str)]
+    suites = sorted({r.suite.name for _, r in pinned})
+    if len(suites) > 1:
+        return _fail(f"a baseline set holds runs of one suite, not of {', '.join(suites)}")
+    if len({r.run_id for _, r in pinned}) < len(pinned):
+        return _fail("a run is listed twice")
+    target = baseline_path(args.results_dir, suites[0])
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
-    console.print(f"pinned run {report.run_id} as the baseline of {report.suite.name!r}: {target}")
+    if len(pinned) == 1:
+        shutil.copyfile(pinned[0][0], target)
+    else:
+        atomic_write_text(target, baseline_set_json([r for _, r in pinned]))
+    ids = ", ".join(r.run_id for _, r in pinned)
+    console.print(f"pinned run(s) {ids} as the baseline of {suites[0]!r}: {target}")
     return EXIT_OK
 
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from evalharness.cli import DEFAULT_SUITE
-from evalharness.cli_common import report_or_none, suite_or_none
+from evalharness.cli_common import baseline_or_none, suite_or_none
 from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_GATE, EXIT_INTERRUPTED, EXIT_OK
 from evalharness.reports.reader import find_run_file, read_samples_log
 from evalharness.reports.schema import Report
@@ -67,25 +67,44 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail(problem)
     baseline = None
     if args.baseline is not None:
-        baseline = report_or_none(args.baseline, "--baseline")
+        baseline = baseline_or_none(args.baseline, "--baseline")
         if baseline is None:
             return EXIT_BAD_INPUT
     options = RunOptions(output_dir=args.output_dir, repeats=args.repeats,
                          variant_patterns=tuple(args.variant), threads=args.threads,
                          isolation=args.isolation, schedule=args.schedule,
                          variant_timeout_s=args.variant_timeout, memory_budget_mb=args.memory_budget_mb)
-    if samples_path is None and not plan_variants(
-            loaded.suite, resolve_device(loaded.suite.device), options.variant_patterns):
+    planned = plan_variants(loaded.suite, resolve_device(loaded.suite.device), options.variant_patterns)
+    if samples_path is None and not planned:
         return _fail(f"no variant matches {args.variant}")
+    pairs, problem = _gate_pairs(args.gate_variants, {p.id for p in planned})
+    if problem:
+        return _fail(problem)
     runner = Runner(loaded, options, progress=NullProgress() if args.quiet else RichProgress())
     try:
         outcome = runner.resume(samples_path) if samples_path is not None else runner.run()
     except RunInUse as exc:
         return _fail(str(exc))
-    return _finish(args, loaded, outcome, baseline)
+    return _finish(args, loaded, outcome, baseline, pairs)
 
 
-def _finish(args: argparse.Namespace, loaded: LoadedSuite, outcome, baseline: Report | None) -> int:
+def _gate_pairs(items: list[str], planned: set[str]) -> tuple[list[tuple[str, str]], str | None]:
+    """`--gate-variants BASE=CAND` pairs, each id one this run plans."""
+    pairs = []
+    for item in items:
+        base, sep, cand = item.partition("=")
+        if not sep or not base or not cand:
+            return [], f"--gate-variants {item!r}: use BASE_ID=CAND_ID, e.g. m/fp32/cpu=m/bf16/cpu"
+        unknown = [v for v in (base, cand) if v not in planned]
+        if unknown:
+            return [], (f"--gate-variants {item!r}: {unknown[0]!r} is not a variant of this run "
+                        f"(planned: {', '.join(sorted(planned))})")
+        pairs.append((base, cand))
+    return pairs, None
+
+
+def _finish(args: argparse.Namespace, loaded: LoadedSuite, outcome, baseline: list[Report] | None,
+            pairs: list[tuple[str, str]]) -> int:
     from evalharness.alerts import at_or_above
     from evalharness.console import console, print_summary
 
@@ -106,4 +125,8 @@ def _finish(args: argparse.Namespace, loaded: LoadedSuite, outcome, baseline: Re
         from evalharness.cli_compare import gate
 
         gate_failed = gate(baseline, outcome.report, loaded.suite.gate, args)
+    if pairs:
+        from evalharness.cli_compare import gate
+
+        gate_failed = gate(outcome.report, outcome.report, loaded.suite.gate, args, pairs) or gate_failed
     return EXIT_GATE if failed or gating or gate_failed else EXIT_OK

@@ -14,6 +14,7 @@ from evalharness import metrics
 from evalharness.alerts import SEVERITY_RANK, Severity
 from evalharness.compare.stats import (
     Interval,
+    between_runs_bootstrap_relative,
     mcnemar_exact,
     paired_bootstrap_difference,
     paired_bootstrap_relative,
@@ -132,7 +133,10 @@ def _units(
 
 
 def compare_variant(vid: str, bv: Variant, cv: Variant, bs: list[Sample], cs: list[Sample],
-                    policy: GatePolicy, env_diff: list[str]) -> list[MetricComparison]:
+                    policy: GatePolicy, env_diff: list[str], runs: Sequence[list[Sample]] = (),
+                    across_runs: bool = False) -> list[MetricComparison]:
+    """One variant's rows. `runs`: the samples of every baseline run (when the baseline holds
+    several); `across_runs`: baseline and candidate are different runs (not two variants of one)."""
     rows: list[MetricComparison] = []
     score_names = sorted(set(bv.scores) | set(cv.scores))
     for spec in compared_metrics():
@@ -141,7 +145,11 @@ def compare_variant(vid: str, bv: Variant, cv: Variant, bs: list[Sample], cs: li
             rows.append(_rate_row(vid, spec, bs, cs, policy, severity))
         elif spec.scope == "sample" and spec.kind != "memory":
             # per-sample figures: paired bootstrap over cases (timing tolerance)
-            rows.append(_timing_row(vid, spec, bs, cs, policy, severity, env_diff))
+            if len(runs) >= 2:
+                rows.append(_timing_row_between_runs(vid, spec, runs, cs, policy, severity, env_diff))
+            else:
+                rows.append(_single_run(_timing_row(vid, spec, bs, cs, policy, severity, env_diff), policy)
+                            if across_runs else _timing_row(vid, spec, bs, cs, policy, severity, env_diff))
         else:
             # one figure per variant (load, footprint) or a peak: relative tolerance
             b, c = bv.figure(spec), cv.figure(spec)
@@ -182,6 +190,46 @@ def _timing_row(vid, spec, bs, cs, policy, severity, env_diff) -> MetricComparis
                 candidate=pooled_value(c_units, spec.stat),
                 change=iv.estimate, relative=True, ci_low=iv.low, ci_high=iv.high, p_value=None,
                 verdict=judge(bad, policy.timing_tolerance), severity=severity, notes=notes)
+
+
+SINGLE_RUN_NOTE = ("one baseline run: the noise between runs is unknown, so a timing regression only warns; "
+                   "pin several runs (evalharness baseline set RUN RUN RUN ...) or gate two variants "
+                   "of one interleaved run (--gate-variants)")
+
+
+def _single_run(row: MetricComparison, policy: GatePolicy) -> MetricComparison:
+    """Across two single runs a timing verdict cannot see run-to-run noise: it warns, unless the
+    policy says `single_run_timing: gate`."""
+    if policy.single_run_timing == "gate" or row.severity is None:
+        return row
+    severity: Severity = "warning" if SEVERITY_RANK[row.severity] > SEVERITY_RANK["warning"] else row.severity
+    return MetricComparison(**{**asdict(row), "severity": severity, "notes": [*row.notes, SINGLE_RUN_NOTE]})
+
+
+def _timing_row_between_runs(vid, spec, runs, cs, policy, severity, env_diff) -> MetricComparison:
+    per_run = [_by_case(r, spec.field) for r in runs]
+    cand = _by_case(cs, spec.field)
+    cases = sorted(set(cand).intersection(*per_run))
+    if not cases:
+        return _row(vid, spec, baseline=None, candidate=None, change=None, relative=True, ci_low=None,
+                    ci_high=None, p_value=None, verdict="inconclusive", severity=severity,
+                    notes=["no case with successful samples in every baseline run and the candidate"])
+    base_groups = [[r[c] for c in cases] for r in per_run]
+    cand_groups = [cand[c] for c in cases]
+    try:
+        iv = between_runs_bootstrap_relative(base_groups, cand_groups, spec.stat, policy.resamples,
+                                             policy.confidence, policy.seed)
+    except ValueError as exc:
+        return _row(vid, spec, baseline=None, candidate=None, change=None, relative=True, ci_low=None,
+                    ci_high=None, p_value=None, verdict="inconclusive", severity=severity,
+                    notes=[f"cannot compare: {exc}"])
+    bad = _flip(iv) if spec.higher_is_better else iv
+    notes = [f"environment differs: {d}" for d in env_diff]
+    notes.append(f"baseline of {len(runs)} runs: the interval includes the noise between runs")
+    return _row(vid, spec, baseline=pooled_value([x for g in base_groups for x in g], spec.stat),
+                candidate=pooled_value(cand_groups, spec.stat), change=iv.estimate, relative=True,
+                ci_low=iv.low, ci_high=iv.high, p_value=None, verdict=judge(bad, policy.timing_tolerance),
+                severity=severity, notes=notes)
 
 
 def _tolerance_row(vid, spec, b, c, tol, severity) -> MetricComparison:
@@ -247,8 +295,13 @@ def _score_row(vid, name, bs, cs, policy, severity) -> MetricComparison:
                 notes=[] if len(cases) >= MIN_UNITS else [f"only {len(cases)} scored cases"])
 
 
-def compare_reports(base: Report, cand: Report, policy: GatePolicy | None = None) -> Comparison:
+def compare_reports(baseline: Report | Sequence[Report], cand: Report,
+                    policy: GatePolicy | None = None) -> Comparison:
+    """A candidate run against a baseline of one run or several (timing verdicts then include the
+    noise between runs); memory, success and scores are judged against the first baseline run."""
     policy = policy or GatePolicy()
+    runs = [baseline] if isinstance(baseline, Report) else list(baseline)
+    base = runs[0]
     b_by = {v.identity: v for v in base.variants if v.status == "ok"}
     c_by = {v.identity: v for v in cand.variants if v.status == "ok"}
     env_diff = environment_differences(base, cand)
@@ -264,7 +317,8 @@ def compare_reports(base: Report, cand: Report, policy: GatePolicy | None = None
             cases_b[cv.id] = sorted(b_cases - c_cases)
         if c_cases - b_cases:
             cases_c[cv.id] = sorted(c_cases - b_cases)
-        rows.extend(compare_variant(cv.id, bv, cv, bs, cs, policy, env_diff))
+        per_run = [found for r in runs if (found := _samples_of(r, key))] if len(runs) > 1 else []
+        rows.extend(compare_variant(cv.id, bv, cv, bs, cs, policy, env_diff, per_run, across_runs=True))
     missing = sorted(v.id for k, v in b_by.items() if k not in c_by)
     problems = [f"{r.variant_id} {r.metric}: {n}" for r in rows for n in r.notes if n.startswith("cannot compare")]
     if not c_by:
@@ -272,7 +326,7 @@ def compare_reports(base: Report, cand: Report, policy: GatePolicy | None = None
     elif missing:
         problems.insert(0, f"the candidate lacks (or failed) baseline variants: {', '.join(missing)}")
     return Comparison(
-        baseline_run=base.run_id, candidate_run=cand.run_id, rows=rows, problems=problems,
+        baseline_run=", ".join(r.run_id for r in runs), candidate_run=cand.run_id, rows=rows, problems=problems,
         variants_only_in_baseline=missing,
         variants_only_in_candidate=sorted(v.id for k, v in c_by.items() if k not in b_by),
         cases_only_in_baseline=cases_b, cases_only_in_candidate=cases_c,
@@ -280,23 +334,36 @@ def compare_reports(base: Report, cand: Report, policy: GatePolicy | None = None
     )
 
 
-def compare_within(report: Report, baseline_id: str, candidate_id: str,
+def _samples_of(report: Report, identity: object) -> list[Sample]:
+    """A baseline run's samples of the variant with this identity (none when it did not run)."""
+    ids = {v.id for v in report.variants if v.identity == identity and v.status == "ok"}
+    return [s for s in report.samples if s.variant_id in ids]
+
+
+def compare_within(report: Report, pairs: Sequence[tuple[str, str]],
                    policy: GatePolicy | None = None) -> Comparison:
-    """Two variants of one run (an interleaved run pairs their units): the same statistics."""
+    """Pairs of variants (baseline id, candidate id) of one run, with the same statistics; an
+    interleaved run pairs their (case, repeat) units in time as well."""
     policy = policy or GatePolicy()
     by_id = {v.id: v for v in report.variants}
-    problems = [f"no variant {vid!r} in run {report.run_id} ({len(by_id)} variants)" if vid not in by_id
-                else f"variant {vid} {by_id[vid].status}: {by_id[vid].error or 'no error given'}"
-                for vid in (baseline_id, candidate_id) if vid not in by_id or by_id[vid].status != "ok"]
+    problems: list[str] = []
     rows: list[MetricComparison] = []
-    if not problems:
+    for baseline_id, candidate_id in pairs:
+        wrong = [f"no variant {vid!r} in run {report.run_id} ({len(by_id)} variants)" if vid not in by_id
+                 else f"variant {vid} {by_id[vid].status}: {by_id[vid].error or 'no error given'}"
+                 for vid in (baseline_id, candidate_id) if vid not in by_id or by_id[vid].status != "ok"]
+        problems += wrong
+        if wrong:
+            continue
         bs = [s for s in report.samples if s.variant_id == baseline_id]
         cs = [s for s in report.samples if s.variant_id == candidate_id]
-        rows = compare_variant(candidate_id, by_id[baseline_id], by_id[candidate_id], bs, cs, policy, [])
-        problems = [f"{r.variant_id} {r.metric}: {n}" for r in rows for n in r.notes
-                    if n.startswith("cannot compare")]
+        found = compare_variant(candidate_id, by_id[baseline_id], by_id[candidate_id], bs, cs, policy, [])
+        problems += [f"{r.variant_id} {r.metric}: {n}" for r in found for n in r.notes
+                     if n.startswith("cannot compare")]
+        rows += found
+    names = [f"{report.run_id}:{b}" for b, _ in pairs], [f"{report.run_id}:{c}" for _, c in pairs]
     return Comparison(
-        baseline_run=f"{report.run_id}:{baseline_id}", candidate_run=f"{report.run_id}:{candidate_id}",
+        baseline_run=", ".join(names[0]), candidate_run=", ".join(names[1]),
         rows=rows, problems=problems, variants_only_in_baseline=[], variants_only_in_candidate=[],
         cases_only_in_baseline={}, cases_only_in_candidate={}, environment_differences=[], policy=policy,
     )

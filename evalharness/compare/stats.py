@@ -98,3 +98,52 @@ def mcnemar_exact(b: int, c: int) -> float:
     k = min(b, c)
     tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n
     return min(1.0, 2 * tail)
+
+
+def between_runs_bootstrap_relative(
+    baseline_runs: Sequence[Sequence[Sequence[float]]],
+    candidate: Sequence[Sequence[float]],
+    stat: str = "p50",
+    resamples: int = 2000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> Interval:
+    """Relative change of a pooled statistic of one candidate run against several baseline runs,
+    with the noise *between runs* in the interval, not only the noise inside one.
+
+    `baseline_runs[k][i]` holds baseline run k's repeats of case i; `candidate[i]` the candidate's.
+    Each case is scaled by its median over all baseline runs. A resample draws cases (the same
+    ones on both sides), draws baseline runs with replacement (the baseline's run-to-run noise),
+    and shifts the candidate by one run-level deviation seen among the baseline runs (a single
+    candidate run has a run-level shift of its own that nothing inside it can reveal).
+    """
+    runs = len(baseline_runs)
+    if runs < 2:
+        raise ValueError("need at least two baseline runs")
+    n = len(candidate)
+    if n == 0 or any(len(r) != n for r in baseline_runs):
+        raise ValueError("need the same, non-zero number of cases in every run")
+    if stat not in STATS:
+        raise ValueError(f"unknown statistic {stat!r}")
+    width = max(len(x) for x in (*candidate, *(c for r in baseline_runs for c in r)))
+    base = np.full((runs, n, width), np.nan)
+    cand = np.full((n, width), np.nan)
+    for i in range(n):
+        scale = float(np.median([x for r in baseline_runs for x in r[i]]))
+        if scale == 0:
+            raise ValueError(f"case {i} has a zero baseline median")
+        for k, r in enumerate(baseline_runs):
+            base[k, i, : len(r[i])] = np.asarray(r[i], dtype=float) / scale
+        cand[i, : len(candidate[i])] = np.asarray(candidate[i], dtype=float) / scale
+    per_run = np.log(pooled(base.reshape(runs, -1), stat))
+    shifts = (per_run - per_run.mean()) * math.sqrt(runs / (runs - 1))  # unbiased spread
+    estimate = float(pooled(cand.reshape(1, -1), stat)[0] / pooled(base.reshape(1, -1), stat)[0] - 1)
+    rng = np.random.default_rng(seed)
+    cases = rng.integers(0, n, (resamples, n))
+    picked = rng.integers(0, runs, (resamples, runs))
+    shift = shifts[rng.integers(0, runs, resamples)]
+    b = base[picked[:, :, None], cases[:, None, :]].reshape(resamples, -1)
+    c = cand[cases].reshape(resamples, -1)
+    draws = pooled(c, stat) * np.exp(shift) / pooled(b, stat) - 1
+    alpha = (1 - confidence) / 2
+    return Interval(estimate, float(np.quantile(draws, alpha)), float(np.quantile(draws, 1 - alpha)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -16,26 +17,55 @@ class ReportError(Exception):
     """A file that is not a readable report; the message names the file."""
 
 
-def load_report(path: str | Path) -> Report:
-    p = Path(path)
+def _read_json(p: Path) -> Any:
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        return json.loads(p.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ReportError(f"{p}: cannot read: {exc.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ReportError(f"{p}: not valid JSON ({exc}); the file may be truncated") from None
+
+
+def _report_from(data: Any, p: Path, where: str = "") -> Report:
     if not isinstance(data, dict) or "schema_version" not in data:
-        raise ReportError(f"{p}: not an evalharness report (no schema_version)")
+        raise ReportError(f"{p}{where}: not an evalharness report (no schema_version)")
     if data["schema_version"] != SCHEMA_VERSION:
         raise ReportError(
-            f"{p}: schema_version {data['schema_version']} is not supported (this reader: {SCHEMA_VERSION})"
+            f"{p}{where}: schema_version {data['schema_version']} is not supported (this reader: {SCHEMA_VERSION})"
         )
     try:
         return Report.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(x) for x in first["loc"])
-        raise ReportError(f"{p}: not a valid report: {where}: {first['msg']}") from None
+        loc = ".".join(str(x) for x in first["loc"])
+        raise ReportError(f"{p}{where}: not a valid report: {loc}: {first['msg']}") from None
+
+
+def load_report(path: str | Path) -> Report:
+    p = Path(path)
+    return _report_from(_read_json(p), p)
+
+
+BASELINE_SET = "baseline-set"
+
+
+def load_baseline(path: str | Path) -> list[Report]:
+    """A baseline: one report, or a baseline set (`evalharness baseline set RUN RUN ...`) of
+    several runs of one suite, oldest first."""
+    p = Path(path)
+    data = _read_json(p)
+    if not (isinstance(data, dict) and data.get("kind") == BASELINE_SET):
+        return [_report_from(data, p)]
+    runs = data.get("runs")
+    if not isinstance(runs, list) or not runs:
+        raise ReportError(f"{p}: a baseline set with no runs")
+    return [_report_from(r, p, f" (run {i + 1} of the set)") for i, r in enumerate(runs)]
+
+
+def baseline_set_json(reports: list[Report]) -> str:
+    """The file `load_baseline` reads back: several runs of one suite."""
+    return json.dumps({"schema_version": SCHEMA_VERSION, "kind": BASELINE_SET, "suite": reports[0].suite.name,
+                       "runs": [json.loads(r.model_dump_json()) for r in reports]}, allow_nan=False)
 
 
 @dataclass

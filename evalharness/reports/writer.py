@@ -13,8 +13,12 @@ from pydantic import BaseModel
 
 def atomic_write_json(path: Path, obj: BaseModel | dict[str, Any]) -> None:
     """Write to a temporary file beside `path`, fsync, then rename over it: never half a file."""
+    atomic_write_text(path, obj.model_dump_json(indent=2) if isinstance(obj, BaseModel) else json.dumps(obj, indent=2))
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """`atomic_write_json` for text already made."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = obj.model_dump_json(indent=2) if isinstance(obj, BaseModel) else json.dumps(obj, indent=2)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.fchmod(fd, 0o666 & ~_umask())  # readable like any other file the user writes (not mkstemp's 0600)
     try:

@@ -113,7 +113,7 @@ class Group:
         self.ctx.progress.message(f"{plan.id}: loading")
         try:
             session = self.ctx.open_session(plan)
-        except TypeError as exc:
+        except (TypeError, OSError) as exc:  # an unpicklable factory; no process to be had
             self._finish(plan, "failed", f"could not start: {error_text(exc)}", steps_left)
             return
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -25,6 +26,8 @@ class GatePolicy(BaseModel):
     confidence: float = Field(default=0.95, gt=0.5, lt=1, description="confidence of intervals and tests")
     resamples: int = Field(default=2000, ge=100, le=100_000, description="bootstrap resamples")
     seed: int = Field(default=0, ge=0, description="bootstrap seed (reproducible verdicts)")
+    single_run_timing: Literal["warning", "gate"] = Field(
+        default="warning", description="a one-run baseline: timing regressions only warn (warning) or gate")
     metrics: dict[str, Severity] = Field(
         default_factory=lambda: {"*": "critical"},
         description="metric name or glob (e.g. scores.*) -> severity of a regression; others do not gate",

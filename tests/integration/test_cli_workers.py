@@ -73,3 +73,24 @@ def test_sigterm_to_the_run_ends_its_workers(tiny_suite, tmp_path):
     while psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie" and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie"
+
+
+def test_interleaved_run_gates_one_variant_against_another(tiny_suite, tmp_path):
+    from tests.integration.conftest import cli
+
+    out = tmp_path / "out"
+    suite = str(tiny_suite(tokens=8, repeats=3))
+    fp32, bf16 = "tiny-random-gemma3/fp32/cpu", "tiny-random-gemma3/bf16/cpu"
+    bad = cli("run", suite, "--output-dir", str(out), "--quiet", "--gate-variants", f"{fp32}=nope")
+    assert bad.returncode == 2 and "'nope' is not a variant of this run" in bad.stderr
+    assert not out.exists()  # refused before anything ran
+    done = cli("run", suite, "--output-dir", str(out), "--quiet", "--schedule", "interleaved",
+               "--variant", "*/fp32/*", "--variant", "*/bf16/*", "--gate-variants", f"{fp32}={fp32}",
+               "--json", str(tmp_path / "gate.json"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "gate: no regression" in done.stdout
+    report = load_report(Path(done.stdout.split("report: ")[1].split()[0]))
+    assert report.config.schedule == "interleaved" and {v.status for v in report.variants} == {"ok"}
+    gate = json.loads((tmp_path / "gate.json").read_text())
+    assert gate["baseline_run"] == f"{report.run_id}:{fp32}" and gate["rows"]
+    assert bf16 in {v.id for v in report.variants}
