@@ -10,7 +10,7 @@ from typing import Any
 from evalharness.lifecycle import error_text
 from evalharness.measure import gpu
 from evalharness.measure.clock import Timer
-from evalharness.measure.memory import PeakRSSSampler
+from evalharness.measure.memory import PeakRSSSampler, release_free_memory
 from evalharness.models.chat import render_prompt
 from evalharness.reports.schema import LoadFigures, Measurement, Sample
 from evalharness.runner.plan import VariantPlan, gen_params
@@ -43,6 +43,7 @@ def load_variant(factory: BackendFactory, plan: VariantPlan) -> Loaded:
     with Timer() as timer, PeakRSSSampler(interval_s=0.05) as rss:
         backend = factory(plan)
     footprint = backend.footprint_mb()  # accounting, not loading: outside the timer
+    release_free_memory()  # the load's freed heap is not the variant's memory
     if not backend.capabilities.local_memory:
         return backend, LoadFigures()  # the server's figures are not ours to report
     weights, kv = backend.read_per_token()
