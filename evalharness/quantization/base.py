@@ -82,10 +82,15 @@ def _embeddings(model: Any) -> list[Any]:
     return [m for m in (g() if callable(g) else None for g in getters) if m is not None]
 
 
+def output_head(model: Any) -> Any | None:
+    """The LM head module of a transformers model (None for other modules)."""
+    getter = getattr(model, "get_output_embeddings", None)
+    return getter() if callable(getter) else None
+
+
 def output_head_name(model: Any) -> str | None:
     """The module name of the LM head (left to `keep_rest_in_bf16`: it shares the embedding)."""
-    getter = getattr(model, "get_output_embeddings", None)
-    head = getter() if callable(getter) else None
+    head = output_head(model)
     if head is None:
         return None
     return next((name for name, module in model.named_modules() if module is head), None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evalharness.quantization.base import QuantScheme, keep_rest_in_bf16, register
+from evalharness.quantization.base import QuantScheme, keep_rest_in_bf16, output_head, register
 
 
 class _TorchAO(QuantScheme):
@@ -18,8 +18,7 @@ class _TorchAO(QuantScheme):
         import torchao.quantization as tq
 
         # config objects, not strings: string names were removed from torchao
-        getter = getattr(model, "get_output_embeddings", None)
-        head = getter() if callable(getter) else None
+        head = output_head(model)
         tq.quantize_(model, getattr(tq, self.config_name)(),
                      filter_fn=lambda m, fqn: isinstance(m, torch.nn.Linear) and m is not head)
         return keep_rest_in_bf16(model)
