@@ -74,6 +74,8 @@ METRICS: tuple[Metric, ...] = (
        "dashboard", "compare", "cost"),
     _m("footprint_mb", "load.footprint_mb", "value", "MB", False, "footprint (MB)", "%.0f", "memory",
        "console", "dashboard", "trend", "compare", "cost"),
+    _m("resident_mb", "load.resident_mb", "value", "MB", False, "resident after load (MB)", "%.0f", "memory",
+       "console", "dashboard", "compare"),
     _m("load_s", "load.seconds", "value", "s", False, "load (s)", "%.2f", "timing",
        "console", "dashboard", "trend", "compare"),
     _m("cold_ttft_s", "load.cold_ttft_s", "value", "s", False, "cold TTFT (s)", "%.3f", "info", "dashboard"),

@@ -80,11 +80,53 @@ def _hf_load(path_or_id: str, dtype: Any, revision: str | None, local_only: bool
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(path_or_id, revision=revision, local_files_only=local_only)
-    model = AutoModelForCausalLM.from_pretrained(
-        path_or_id, dtype=dtype, revision=revision, local_files_only=local_only, **load_kwargs
-    )
+    model = _read_into_memory(path_or_id, dtype, **load_kwargs)
+    if model is None:
+        model = AutoModelForCausalLM.from_pretrained(
+            path_or_id, dtype=dtype, revision=revision, local_files_only=local_only, **load_kwargs
+        )
     model.eval()
     return LoadedModel(model=model, tokenizer=tokenizer)
+
+
+class _LazyStateDict(dict):
+    """Safetensors slices handed to `from_pretrained`, which deep-copies its arguments."""
+
+    def __deepcopy__(self, memo: dict) -> _LazyStateDict:
+        return self
+
+
+def _read_into_memory(folder: str, dtype: Any, **load_kwargs: Any) -> Any | None:
+    """Load a local safetensors folder with each tensor read (pread) into the process's own
+    memory, as transformers materializes it, instead of memory-mapped from the file.
+
+    With transformers' memory map a float32 model that a scheme quantizes in place keeps the
+    whole file's pages resident (RssFile) for as long as any small tensor (a norm) still views
+    the mapping: a 416 MB int8 model then holds ~2 GB. Read this way, each float32 weight is
+    freed as its quantized replacement takes its place, and the load time includes reading the
+    weights (a mapped load defers the page faults to the first forward pass). None when the
+    folder has no safetensors or transformers has no causal-LM class for its config: the caller
+    then loads the usual way."""
+    import contextlib
+
+    from safetensors import safe_open
+    from transformers import AutoConfig
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING
+
+    files = sorted(Path(folder).glob("*.safetensors")) if Path(folder).is_dir() else []
+    if not files:
+        return None
+    config = AutoConfig.from_pretrained(folder, local_files_only=True)
+    try:
+        model_class = MODEL_FOR_CAUSAL_LM_MAPPING[type(config)]
+    except KeyError:
+        return None
+    with contextlib.ExitStack() as stack:
+        state = _LazyStateDict()
+        for file in files:
+            handle = stack.enter_context(safe_open(str(file), framework="pt", device="cpu", backend="pread"))
+            state.update({key: handle.get_slice(key) for key in handle.keys()})
+        return model_class.from_pretrained(None, config=config, state_dict=state, dtype=dtype, **load_kwargs)
 
 
 @register

@@ -40,7 +40,7 @@ class DynamicInt8(QuantScheme):
             head = None if self.quantize_head else output_head_name(model)
             layers = {name: default_dynamic_qconfig for name, m in model.named_modules()
                       if isinstance(m, torch.nn.Linear) and name != head}
-            return keep_rest_in_bf16(quantize_dynamic(model, layers, dtype=torch.qint8, inplace=False))
+            return keep_rest_in_bf16(quantize_dynamic(model, layers, dtype=torch.qint8, inplace=True))
 
 
 @register

@@ -91,6 +91,7 @@ class LoadFigures(Record):
     seconds: Finite = None  # the load alone (footprint accounting is outside the timer)
     peak_rss_mb: Finite = None  # sampled during the load
     footprint_mb: Finite = None
+    resident_mb: Finite = None  # RSS after the load (its garbage freed) minus RSS before it
     gpu_peak_mb: Finite = None
     cold_ttft_s: Finite = None  # the first call after loading (the first warm-up), kept out of samples
     cold_latency_s: Finite = None

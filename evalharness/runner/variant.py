@@ -10,7 +10,7 @@ from typing import Any
 from evalharness.lifecycle import error_text
 from evalharness.measure import gpu
 from evalharness.measure.clock import Timer
-from evalharness.measure.memory import PeakRSSSampler, release_free_memory
+from evalharness.measure.memory import MB, PeakRSSSampler, current_rss_bytes, release_free_memory
 from evalharness.models.chat import render_prompt
 from evalharness.reports.schema import LoadFigures, Measurement, Sample
 from evalharness.runner.plan import VariantPlan, gen_params
@@ -40,14 +40,18 @@ def torch_threads(n: int | None) -> Iterator[None]:
 def load_variant(factory: BackendFactory, plan: VariantPlan) -> Loaded:
     """The loaded backend and its load figures (null where the model is not in this process)."""
     gpu.reset_peak(plan.device)
+    release_free_memory()
+    before = current_rss_bytes()
     with Timer() as timer, PeakRSSSampler(interval_s=0.05) as rss:
         backend = factory(plan)
     footprint = backend.footprint_mb()  # accounting, not loading: outside the timer
     release_free_memory()  # the load's freed heap is not the variant's memory
+    resident = (current_rss_bytes() - before) / MB  # weights, tokenizer, runtime state as mapped
     if not backend.capabilities.local_memory:
         return backend, LoadFigures()  # the server's figures are not ours to report
     weights, kv = backend.read_per_token()
     return backend, LoadFigures(seconds=timer.seconds, peak_rss_mb=rss.peak_mb, footprint_mb=footprint,
+                                resident_mb=resident,
                                 gpu_peak_mb=gpu.torch_peak_allocated_mb(plan.device),
                                 weights_per_token_mb=None if weights is None else weights / (1024 * 1024),
                                 kv_per_position_kb=None if kv is None else kv / 1024)

@@ -90,7 +90,7 @@ def test_int8_keeps_the_tied_embedding_and_head_once_in_bf16():
     reference = TiedLM()
     reference.load_state_dict({k: v.float() for k, v in q.state_dict().items() if k in reference.state_dict()},
                               strict=False)
-    assert torch.allclose(out, reference(torch.tensor([[1, 2, 3]])), atol=0.05)
+    assert torch.allclose(out, reference(torch.tensor([[1, 2, 3]])), rtol=0.02, atol=0.05)  # bf16 rounding
 
 
 def test_int8_dynamic_head_quantizes_the_head_into_its_own_copy():
