@@ -20,18 +20,17 @@ import argparse
 import contextlib
 import json
 import multiprocessing
-import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+from harness_run import run_suite
+
 from evalharness.compare.engine import compare_within
 from evalharness.reports import load_report
 
-ROOT = Path(__file__).resolve().parents[1]
 MODELS = {"tiny": "{source: tiny-random, id: tiny-random-gemma3}", "embedded": "{source: embedded, id: gemma3-270m}"}
 SUITE = """
 name: aa-{model}
@@ -82,12 +81,7 @@ def trial(model: str, schedule: str, tokens: int, repeats: int, work: Path) -> C
     suite = work / f"{model}.yaml"
     suite.write_text(SUITE.format(model=model, spec=MODELS[model], label=LABELS[model], tokens=tokens,
                                   repeats=repeats))
-    proc = subprocess.run([sys.executable, "-m", "evalharness", "run", str(suite), "--output-dir",
-                           str(work / "results"), "--quiet", "--schedule", schedule],
-                          capture_output=True, text=True, cwd=ROOT)
-    if "report: " not in proc.stdout:
-        raise SystemExit(proc.stdout + proc.stderr)
-    report = load_report(Path(proc.stdout.split("report: ")[1].split()[0]))
+    report = load_report(run_suite(suite, work / "results", "--schedule", schedule))
     a, b = (v.id for v in report.variants)
     cmp = compare_within(report, [(a, b)])
     if cmp.problems:

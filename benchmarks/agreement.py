@@ -24,7 +24,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from harness_run import ROOT, run_suite
+
 # ~110 tokens: long enough that TTFT is mostly prefill, not call overhead
 PROMPT = ("The history of the printing press begins in the fifteenth century, when Johannes Gutenberg "
           "combined movable metal type, oil-based ink and a wooden screw press into a system that could "
@@ -60,11 +61,7 @@ def harness(scheme: str, tokens: int, repeats: int, work: Path, threads: int | N
     suite = work / f"{scheme}.yaml"
     suite.write_text(SUITE.format(scheme=scheme, tokens=tokens, repeats=repeats, prompt=json.dumps(PROMPT)))
     extra = ["--threads", str(threads)] if threads else []
-    proc = subprocess.run([sys.executable, "-m", "evalharness", "run", str(suite), "--output-dir",
-                           str(work / "results"), "--quiet", *extra], capture_output=True, text=True, cwd=ROOT)
-    if "report: " not in proc.stdout:
-        raise SystemExit(f"harness run of {scheme} failed:\n{proc.stdout}\n{proc.stderr}")
-    report = json.loads(Path(proc.stdout.split("report: ")[1].split()[0]).read_text())
+    report = json.loads(run_suite(suite, work / "results", *extra).read_text())
     samples = [s for s in report["samples"] if s["success"]]
     if not samples:
         raise SystemExit(f"{scheme}: no successful sample: {report['variants'][0].get('error')}")
