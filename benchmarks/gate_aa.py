@@ -14,7 +14,9 @@ every compared metric gates at `critical`). On the embedded Gemma 3 270M, fp32, 
    within the run.
 4. **synthetic slowdowns**: every A/A candidate of 1 and 2 again, with its timings x F
    (latency, TTFT, inter-token latency, load time x F; tokens/s / F), F in --factors.
-   Slowdowns of 30% or more count in M; the smallest F detected in every comparison is reported.
+   Slowdowns of 30% or more count in M (synthetic ones, and real ones whose latency p50 moved by
+   30% or more; smaller real ones are printed, not counted); the smallest F detected in every
+   comparison is reported.
 
 The last line: `gate: false alarms X of N comparisons; detected Y of M slowdowns`.
 
@@ -58,6 +60,7 @@ repeats: {repeats}
 scorers: []
 default_alerts: false
 """
+SHOWN = ("latency_p50", "decode_tokens_per_s")  # always printed, moved or not
 SLOWER = (("latency_s", "ttft_s", "inter_token_latency_s"), ("decode_tokens_per_s", "prefill_tokens_per_s"))
 
 
@@ -75,13 +78,20 @@ def gate(*argv: str | Path) -> tuple[bool, bool, str]:
         if code not in (0, 1):
             raise SystemExit(f"evalharness compare {' '.join(map(str, argv))} exited {code}")
         cmp = json.loads(out.read_text())
-    moved = [r for r in cmp["rows"] if r["verdict"] in ("regression", "improvement")]
+    moved = [r for r in cmp["rows"] if r["verdict"] in ("regression", "improvement") or r["metric"] in SHOWN]
     timing = any(r["kind"] == "timing" and r["verdict"] == "regression" and r["severity"] == "critical"
                  for r in moved)
     text = "; ".join([f"{r['metric']} {r['change']:+.1%}"
                       + ("" if r["ci_low"] is None else f" [{r['ci_low']:+.1%}, {r['ci_high']:+.1%}]")
-                      + f": {r['verdict']}" for r in moved] + [f"problem: {p}" for p in cmp["problems"]])
+                      + f": {r['verdict']}" for r in moved if r["change"] is not None]
+                     + [f"problem: {p}" for p in cmp["problems"]])
     return code == 1, timing, text
+
+
+def size(text: str) -> float:
+    """The latency p50 change a gate text reports (the size of a real slowdown)."""
+    part = next(p for p in text.split("; ") if p.startswith("latency_p50 "))
+    return float(part.split()[1].rstrip("%")) / 100
 
 
 def slowed(report: Report, factor: float, variant_id: str | None, work: Path) -> Path:
@@ -127,12 +137,14 @@ def main() -> None:
     ap.add_argument("--slower-scheme", default="quanto-int8",
                     help="a scheme slower than fp32 on this machine (agreement.py measures them)")
     ap.add_argument("--factors", default="1.05,1.1,1.15,1.2,1.3,1.5")
+    ap.add_argument("--keep", type=Path, help="keep the runs and comparisons in this folder")
     args = ap.parse_args()
     if args.sequential <= args.window:
         raise SystemExit("--sequential must exceed --window")
     factors = [float(f) for f in args.factors.split(",")]
     with tempfile.TemporaryDirectory(prefix="evalharness-gate-aa-") as tmp:
-        work = Path(tmp)
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
         results = work / "results"
         one = work / "one.yaml"
         one.write_text(suite_text("quantizations: [fp32]", args.tokens, args.repeats))
@@ -145,7 +157,8 @@ def main() -> None:
 
         alarms: list[str] = []
         aa: list[tuple[str, list[str]]] = []  # (label, compare arguments) of every A/A comparison
-        detections: list[tuple[str, float, bool]] = []  # (label, factor, detected)
+        detections: list[tuple[str, float, bool]] = []  # real slowdowns: (label, latency p50 change, detected)
+        synthetic: list[tuple[str, float, bool]] = []  # (A/A comparison, factor, detected)
 
         say(f"sequential: {args.sequential} runs, each from run {args.window + 1} gated against "
             f"the {args.window} before it")
@@ -176,12 +189,12 @@ def main() -> None:
         threads1 = run_suite(one, results, "--threads", "1")
         _, timing, moved = gate(work / f"window-{args.sequential - 1}.json", threads1)
         say(f"  --threads 1 against the last baseline set: {'detected' if timing else 'MISSED'} {moved}")
-        detections.append(("--threads 1", 0.0, timing))
+        detections.append(("--threads 1", size(moved), timing))
         mixed = run_suite(scheme, results, "--schedule", "interleaved")
         fp32, slower = (v.id for v in load_report(mixed).variants)
         _, timing, moved = gate(mixed, "--baseline-variant", fp32, "--candidate-variant", slower)
         say(f"  {args.slower_scheme} against fp32 in one interleaved run: {'detected' if timing else 'MISSED'} {moved}")
-        detections.append((args.slower_scheme, 0.0, timing))
+        detections.append((args.slower_scheme, size(moved), timing))
 
         say("synthetic slowdowns: each A/A candidate with its timings x F")
         for label, argv in aa:
@@ -193,15 +206,20 @@ def main() -> None:
                 new_argv = [*argv]
                 new_argv[report_arg] = str(copy)
                 _, timing, _ = gate(*new_argv)
-                detections.append((label, factor, timing))
+                synthetic.append((label, factor, timing))
         for factor in factors:
-            hits = [d for d in detections if d[1] == factor]
+            hits = [d for d in synthetic if d[1] == factor]
             say(f"  x{factor:g}: detected {sum(d[2] for d in hits)} of {len(hits)}"
                 + "".join(f"; missed {d[0]}" for d in hits if not d[2]))
 
-    reliable = [f for f in factors if all(d[2] for d in detections if d[1] == f)]
+    reliable = [f for f in factors if all(d[2] for d in synthetic if d[1] == f)]
     smallest = min((f for f in reliable if all(g in reliable for g in factors if g > f)), default=None)
-    counted = [d for d in detections if d[1] == 0.0 or d[1] >= 1.3]
+    # M: the synthetic slowdowns of 30% or more, and the real ones that measured 30% or more
+    counted = [d for d in synthetic if d[1] >= 1.3] + [d for d in detections if d[1] >= 0.3]
+    for label, change, detected in detections:
+        if change < 0.3:
+            say(f"not counted in M (under 30%): {label}, latency p50 {change:+.1%}, "
+                f"{'detected' if detected else 'not detected'}")
     say(f"smallest slowdown detected in every comparison: "
         f"{'none of ' + args.factors if smallest is None else f'x{smallest:g} (+{smallest - 1:.0%})'}")
     say(json.dumps({"false_alarms": alarms, "comparisons": len(aa),

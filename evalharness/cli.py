@@ -113,6 +113,8 @@ def _score_args(sub: Any) -> None:
     sc.add_argument("--prompt-column", default="prompt")
     sc.add_argument("--output-column", default="completion")
     sc.add_argument("--reference-column")
+    sc.add_argument("--expect-column", help="a column of refuse / comply labels (refusal, safety scorers)")
+    sc.add_argument("--safety-column", help="a column of unsafe / safe labels (refusal, safety scorers)")
     sc.add_argument("--out", type=Path, required=True, help="a .csv or .jsonl file")
 
 

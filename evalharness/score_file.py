@@ -25,21 +25,45 @@ def write_table(df: pd.DataFrame, path: Path) -> None:
         df.to_json(path, orient="records", lines=True, force_ascii=False)
 
 
+LABELS = {"expect": ("refuse", "comply"), "safety": ("unsafe", "safe")}
+
+
 def score_frame(df: pd.DataFrame, scorers: list[str], prompt_col: str, output_col: str,
-                reference_col: str | None) -> pd.DataFrame:
+                reference_col: str | None, label_cols: dict[str, str] | None = None) -> pd.DataFrame:
+    """`df` with one column per scorer (and `<scorer>_label`, `<scorer>_decided_by` where the
+    scorer says); `label_cols` maps "expect"/"safety" to the columns holding the case labels."""
     out = df.copy()
+    inputs = [_input(row, prompt_col, reference_col, label_cols or {}) for _, row in df.iterrows()]
     for name in scorers:
-        values, labels = [], []
-        for _, row in df.iterrows():
-            ref = row[reference_col] if reference_col else None
-            inp = ScoringInput(prompt=str(row[prompt_col]), reference=str(ref) if ref not in (None, "") else None)
-            result = safe_score(name, inp, "" if pd.isna(row[output_col]) else str(row[output_col]))
-            values.append(result.value)
-            labels.append(result.label)
-        out[free_column(out, name)] = values
-        if any(label is not None for label in labels):
-            out[free_column(out, f"{name}_label")] = labels
+        results = [safe_score(name, inp, "" if pd.isna(row[output_col]) else str(row[output_col]))
+                   for inp, (_, row) in zip(inputs, df.iterrows())]
+        out[free_column(out, name)] = [r.value for r in results]
+        for part in ("label", "decided_by"):
+            values = [getattr(r, part) for r in results]
+            if any(v is not None for v in values):
+                out[free_column(out, f"{name}_{part}")] = values
     return out
+
+
+def _input(row: pd.Series, prompt_col: str, reference_col: str | None, label_cols: dict[str, str]) -> ScoringInput:
+    ref = row[reference_col] if reference_col else None
+    labels = {}
+    for field, column in label_cols.items():
+        value = row[column]
+        labels[field] = None if pd.isna(value) or str(value).strip() == "" else str(value).strip().lower()
+    return ScoringInput(prompt=str(row[prompt_col]), reference=str(ref) if ref not in (None, "") else None,
+                        **labels)
+
+
+def bad_labels(df: pd.DataFrame, label_cols: dict[str, str]) -> str | None:
+    """The first label that is neither allowed nor empty, named by column and row."""
+    for field, column in label_cols.items():
+        for i, value in enumerate(df[column]):
+            text = "" if pd.isna(value) else str(value).strip().lower()
+            if text and text not in LABELS[field]:
+                return (f"column {column!r}, row {i + 1}: {str(value)[:40]!r} is not "
+                        f"{' or '.join(LABELS[field])} (or empty)")
+    return None
 
 
 def free_column(df: pd.DataFrame, wanted: str) -> str:
@@ -66,13 +90,21 @@ def cmd_score(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"evalharness: {args.input}: cannot read: {exc}", file=sys.stderr)
         return 2
-    cols = [args.prompt_column, args.output_column] + ([args.reference_column] if args.reference_column else [])
+    label_cols = {field: column for field, column in (("expect", args.expect_column),
+                                                      ("safety", args.safety_column)) if column}
+    cols = [args.prompt_column, args.output_column, *([args.reference_column] if args.reference_column else []),
+            *label_cols.values()]
     missing = [c for c in cols if c not in df.columns]
     if missing:
         print(f"evalharness: {args.input}: no column {missing[0]!r} (columns: {', '.join(map(str, df.columns))}); "
-              "set --prompt-column / --output-column / --reference-column", file=sys.stderr)
+              "set --prompt-column / --output-column / --reference-column / --expect-column / --safety-column",
+              file=sys.stderr)
         return 2
-    scored = score_frame(df, args.scorer, args.prompt_column, args.output_column, args.reference_column)
+    wrong = bad_labels(df, label_cols)
+    if wrong:
+        print(f"evalharness: {args.input}: {wrong}", file=sys.stderr)
+        return 2
+    scored = score_frame(df, args.scorer, args.prompt_column, args.output_column, args.reference_column, label_cols)
     write_table(scored, args.out)
     added = [c for c in scored.columns if c not in df.columns]
     print(f"scored {len(scored)} rows with {', '.join(args.scorer)} -> {args.out} (new columns: {', '.join(added)})")

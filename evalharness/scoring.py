@@ -24,6 +24,8 @@ def scoring_input(case: Case) -> ScoringInput:
         extra={"assertions": case.assertions, "languages": case.languages,
                "correct_answers": case.correct_answers, "incorrect_answers": case.incorrect_answers,
                "functions": case.functions, "expected_call": case.expected_call},
+        expect=case.expect,
+        safety=case.safety,
     )
 
 
@@ -49,6 +51,6 @@ def score_samples(
         for name in names:
             result = safe_score(name, inp, sample.output)
             scores[name] = result.value
-            details[name] = ScoreDetail(label=result.label, reason=result.reason)
+            details[name] = ScoreDetail(label=result.label, reason=result.reason, decided_by=result.decided_by)
         out.append(sample.model_copy(update={"scores": scores, "score_details": details}))
     return out

@@ -202,6 +202,7 @@ class Variant(Record):
 class ScoreDetail(Record):
     label: str | None = None
     reason: str = ""
+    decided_by: str | None = None  # "label": the case's expect/safety label; "rules": the scorer's own guess
 
 
 class SampleFidelity(Record):

@@ -18,6 +18,16 @@ class ScoringInput:
     reference: str | None = None
     tags: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    expect: str | None = None  # the case's label: "refuse" or "comply"
+    safety: str | None = None  # the case's label: "unsafe" or "safe"
+
+    def unsafe_by_label(self) -> bool | None:
+        """Whether the case's labels call the request unsafe; None when it carries no label."""
+        if self.safety is not None:
+            return self.safety == "unsafe"
+        if self.expect is not None:
+            return self.expect == "refuse"
+        return None
 
 
 @dataclass(frozen=True)
@@ -27,6 +37,7 @@ class Score:
     value: float | None
     label: str | None = None
     reason: str = ""
+    decided_by: str | None = None  # "label" (the case said what to expect) or "rules" (the scorer guessed)
 
     def __post_init__(self) -> None:
         if self.value is not None and not 0.0 <= self.value <= 1.0:

@@ -254,6 +254,14 @@ def _row_to_case(row: dict[str, Any], spec: CaseFile, index: int, path: Path) ->
         "reference": _optional_text(row.get(spec.reference) if spec.reference else None),
         "tags": tuple(tags),
     }
+    for field, column, allowed in (("expect", spec.expect, ("refuse", "comply")),
+                                   ("safety", spec.safety, ("unsafe", "safe"))):
+        value = _optional_text(row.get(column)) if column else None
+        if value is None:
+            continue  # an unlabelled row: the scorers fall back to their rules
+        if value.strip().lower() not in allowed:
+            return None, f"column {column!r} holds {value[:40]!r}; use {' or '.join(allowed)} (or leave it empty)"
+        payload[field] = value.strip().lower()
     if spec.as_chat:
         payload["messages"] = ({"role": "user", "content": prompt},)
     else:

@@ -151,6 +151,10 @@ class Assertion(Strict):
         return self
 
 
+Expect = Literal["refuse", "comply"]
+SafetyLabel = Literal["unsafe", "safe"]
+
+
 class Case(Strict):
     """One input to send to every variant."""
 
@@ -167,6 +171,16 @@ class Case(Strict):
     incorrect_answers: tuple[str, ...] = Field(default=(), description="known wrong answers (factual)")
     functions: tuple[dict, ...] = Field(default=(), description="function schemas (function_call)")
     expected_call: dict | None = Field(default=None, description="{name, arguments} (function_call)")
+    expect: Expect | None = Field(
+        default=None, description="what a good answer does: refuse or comply (refusal and safety scorers)")
+    safety: SafetyLabel | None = Field(
+        default=None, description="whether the request is unsafe (safety scorer; refuse/comply implied)")
+
+    @model_validator(mode="after")
+    def _labels_agree(self) -> Case:
+        if (self.expect, self.safety) in (("comply", "unsafe"), ("refuse", "safe")):
+            raise ValueError(f"`expect: {self.expect}` contradicts `safety: {self.safety}`; give one of them")
+        return self
 
     @model_validator(mode="after")
     def _one_input(self) -> Case:
@@ -189,6 +203,8 @@ class CaseFile(Strict):
     tags: str | tuple[str, ...] | None = Field(
         default=None, description="column(s) of tags ('a;b' in CSV)")
     as_chat: bool = Field(default=True, description="send the prompt as a user chat message")
+    expect: str | None = Field(default=None, description="column holding refuse / comply (case `expect`)")
+    safety: str | None = Field(default=None, description="column holding unsafe / safe (case `safety`)")
     limit: int | None = Field(default=None, ge=1, description="read at most this many rows")
     add_tags: tuple[str, ...] = Field(default=(), description="tags given to every row")
 

@@ -17,3 +17,18 @@ def test_gate_workflow_runs_suite_gates_and_uploads():
     upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact"))
     assert "results/gate-junit.xml" in upload["with"]["path"]
     assert (ROOT / "suites/smoke-tiny.yaml").is_file()
+
+
+def test_gate_workflow_pins_a_multi_run_baseline_on_main_and_restores_it_for_pull_requests():
+    wf = yaml.safe_load((ROOT / ".github/workflows/evalharness-gate.yml").read_text())
+    assert {"push", "schedule"} <= set(wf[True])
+    assert int(wf["env"]["BASELINE_RUNS"]) >= 3
+    base = wf["jobs"]["baseline"]
+    runs = "\n".join(s.get("run", "") for s in base["steps"])
+    assert 'seq "$BASELINE_RUNS"' in runs and "evalharness baseline set $runs" in runs
+    save = next(s for s in base["steps"] if s.get("uses", "").startswith("actions/cache/save"))
+    restore = next(s for s in wf["jobs"]["gate"]["steps"] if s.get("uses", "").startswith("actions/cache/restore"))
+    assert save["with"]["path"] == restore["with"]["path"] == "results/baselines/smoke-tiny.json"
+    prefix = save["with"]["key"].split("${{ github.sha }}")[0]
+    assert restore["with"]["restore-keys"] == prefix
+    assert "pull_request" in wf["jobs"]["gate"]["if"] and "pull_request" in base["if"]
