@@ -26,32 +26,12 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from harness_run import run_suite
+from harness_run import run_suite, timing_suite
 
 from evalharness.compare.engine import compare_within
 from evalharness.reports import load_report
 
 MODELS = {"tiny": "{source: tiny-random, id: tiny-random-gemma3}", "embedded": "{source: embedded, id: gemma3-270m}"}
-SUITE = """
-name: aa-{model}
-models: [{spec}]
-matrix:
-  - {{model: {label}, quantization: fp32}}
-  - {{model: {label}, quantization: fp32, replica: 1}}
-device: cpu
-generation: {{max_new_tokens: {tokens}, min_new_tokens: {tokens}}}
-warmup: 1
-repeats: {repeats}
-scorers: []
-default_alerts: false
-cases:
-  - {{id: france, prompt: "The capital of France is"}}
-  - {{id: water, prompt: "Water boils at a temperature of"}}
-  - {{id: planets, prompt: "The largest planet in the solar system is"}}
-  - {{id: ocean, prompt: "The largest ocean on Earth is the"}}
-  - {{id: author, prompt: "Romeo and Juliet was written by"}}
-  - {{id: speed, prompt: "The speed of light in vacuum is about"}}
-"""
 LABELS = {"tiny": "tiny-random-gemma3", "embedded": "gemma3-270m"}
 
 
@@ -79,8 +59,10 @@ def neighbour(on: bool) -> Iterator[None]:
 
 def trial(model: str, schedule: str, tokens: int, repeats: int, work: Path) -> Counter:
     suite = work / f"{model}.yaml"
-    suite.write_text(SUITE.format(model=model, spec=MODELS[model], label=LABELS[model], tokens=tokens,
-                                  repeats=repeats))
+    label = LABELS[model]
+    suite.write_text(timing_suite(f"aa-{model}", f"matrix:\n  - {{model: {label}, quantization: fp32}}\n"
+                                  f"  - {{model: {label}, quantization: fp32, replica: 1}}", tokens, repeats,
+                                  model=MODELS[model]))
     report = load_report(run_suite(suite, work / "results", "--schedule", schedule))
     a, b = (v.id for v in report.variants)
     cmp = compare_within(report, [(a, b)])

@@ -24,7 +24,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness_run import ROOT, run_suite
+from harness_run import ROOT, run_suite, timing_suite
 
 # ~110 tokens: long enough that TTFT is mostly prefill, not call overhead
 PROMPT = ("The history of the printing press begins in the fifteenth century, when Johannes Gutenberg "
@@ -34,20 +34,6 @@ PROMPT = ("The history of the printing press begins in the fifteenth century, wh
           "about how much the press changed religion, science and politics, but most agree that it "
           "made the rapid exchange of ideas possible for the first time. In a few sentences, the main "
           "consequence of the printing press was")
-SUITE = """
-name: agreement
-models: [{{source: embedded, id: gemma3-270m}}]
-quantizations: [{scheme}]
-device: cpu
-generation: {{max_new_tokens: {tokens}, min_new_tokens: {tokens}}}
-warmup: 1
-repeats: {repeats}
-scorers: []
-default_alerts: false
-cases:
-  - id: press
-    prompt: {prompt}
-"""
 
 
 @dataclass
@@ -59,7 +45,8 @@ class Side:
 
 def harness(scheme: str, tokens: int, repeats: int, work: Path, threads: int | None) -> tuple[float, float, int]:
     suite = work / f"{scheme}.yaml"
-    suite.write_text(SUITE.format(scheme=scheme, tokens=tokens, repeats=repeats, prompt=json.dumps(PROMPT)))
+    suite.write_text(timing_suite("agreement", f"quantizations: [{scheme}]", tokens, repeats,
+                                  cases=f"  - id: press\n    prompt: {json.dumps(PROMPT)}\n"))
     extra = ["--threads", str(threads)] if threads else []
     report = json.loads(run_suite(suite, work / "results", *extra).read_text())
     samples = [s for s in report["samples"] if s["success"]]

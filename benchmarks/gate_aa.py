@@ -33,39 +33,15 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from harness_run import run_suite
+from harness_run import run_suite, timing_suite
 
 from evalharness.cli import main as cli
 from evalharness.reports import load_report
 from evalharness.reports.schema import Report
 from evalharness.reports.writer import atomic_write_json
 
-CASES = """
-cases:
-  - {id: france, prompt: "The capital of France is"}
-  - {id: water, prompt: "Water boils at a temperature of"}
-  - {id: planets, prompt: "The largest planet in the solar system is"}
-  - {id: ocean, prompt: "The largest ocean on Earth is the"}
-  - {id: author, prompt: "Romeo and Juliet was written by"}
-  - {id: speed, prompt: "The speed of light in vacuum is about"}
-"""
-HEAD = """
-name: gate-aa
-models: [{{source: embedded, id: gemma3-270m}}]
-{variants}
-device: cpu
-generation: {{max_new_tokens: {tokens}, min_new_tokens: {tokens}}}
-warmup: 1
-repeats: {repeats}
-scorers: []
-default_alerts: false
-"""
 SHOWN = ("latency_p50", "decode_tokens_per_s")  # always printed, moved or not
 SLOWER = (("latency_s", "ttft_s", "inter_token_latency_s"), ("decode_tokens_per_s", "prefill_tokens_per_s"))
-
-
-def suite_text(variants: str, tokens: int, repeats: int) -> str:
-    return HEAD.format(variants=variants, tokens=tokens, repeats=repeats) + CASES
 
 
 def gate(*argv: str | Path) -> tuple[bool, bool, str]:
@@ -147,13 +123,14 @@ def main() -> None:
         work.mkdir(parents=True, exist_ok=True)
         results = work / "results"
         one = work / "one.yaml"
-        one.write_text(suite_text("quantizations: [fp32]", args.tokens, args.repeats))
+        one.write_text(timing_suite("gate-aa", "quantizations: [fp32]", args.tokens, args.repeats))
         pair = work / "pair.yaml"
-        pair.write_text(suite_text("matrix:\n  - {model: gemma3-270m, quantization: fp32}\n"
-                                   "  - {model: gemma3-270m, quantization: fp32, replica: 1}",
-                                   args.tokens, args.repeats))
+        pair.write_text(timing_suite("gate-aa", "matrix:\n  - {model: gemma3-270m, quantization: fp32}\n"
+                                     "  - {model: gemma3-270m, quantization: fp32, replica: 1}",
+                                     args.tokens, args.repeats))
         scheme = work / "scheme.yaml"
-        scheme.write_text(suite_text(f"quantizations: [fp32, {args.slower_scheme}]", args.tokens, args.repeats))
+        scheme.write_text(timing_suite("gate-aa", f"quantizations: [fp32, {args.slower_scheme}]", args.tokens,
+                                       args.repeats))
 
         alarms: list[str] = []
         aa: list[tuple[str, list[str]]] = []  # (label, compare arguments) of every A/A comparison
