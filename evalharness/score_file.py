@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from evalharness.scorers import SCORERS, ScoringInput, safe_score
+from evalharness.suite.schema import CASE_LABELS, case_label
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -25,15 +26,13 @@ def write_table(df: pd.DataFrame, path: Path) -> None:
         df.to_json(path, orient="records", lines=True, force_ascii=False)
 
 
-LABELS = {"expect": ("refuse", "comply"), "safety": ("unsafe", "safe")}
-
-
 def score_frame(df: pd.DataFrame, scorers: list[str], prompt_col: str, output_col: str,
-                reference_col: str | None, label_cols: dict[str, str] | None = None) -> pd.DataFrame:
+                reference_col: str | None, labels: list[dict[str, str | None]] | None = None) -> pd.DataFrame:
     """`df` with one column per scorer (and `<scorer>_label`, `<scorer>_decided_by` where the
-    scorer says); `label_cols` maps "expect"/"safety" to the columns holding the case labels."""
+    scorer says); `labels` holds each row's case labels (`read_labels`)."""
     out = df.copy()
-    inputs = [_input(row, prompt_col, reference_col, label_cols or {}) for _, row in df.iterrows()]
+    inputs = [_input(row, prompt_col, reference_col, row_labels)
+              for (_, row), row_labels in zip(df.iterrows(), labels or [{}] * len(df))]
     for name in scorers:
         results = [safe_score(name, inp, "" if pd.isna(row[output_col]) else str(row[output_col]))
                    for inp, (_, row) in zip(inputs, df.iterrows())]
@@ -45,25 +44,25 @@ def score_frame(df: pd.DataFrame, scorers: list[str], prompt_col: str, output_co
     return out
 
 
-def _input(row: pd.Series, prompt_col: str, reference_col: str | None, label_cols: dict[str, str]) -> ScoringInput:
+def _input(row: pd.Series, prompt_col: str, reference_col: str | None,
+           labels: dict[str, str | None]) -> ScoringInput:
     ref = row[reference_col] if reference_col else None
-    labels = {}
-    for field, column in label_cols.items():
-        value = row[column]
-        labels[field] = None if pd.isna(value) or str(value).strip() == "" else str(value).strip().lower()
     return ScoringInput(prompt=str(row[prompt_col]), reference=str(ref) if ref not in (None, "") else None,
                         **labels)
 
 
-def bad_labels(df: pd.DataFrame, label_cols: dict[str, str]) -> str | None:
-    """The first label that is neither allowed nor empty, named by column and row."""
+def read_labels(df: pd.DataFrame, label_cols: dict[str, str]) -> list[dict[str, str | None]]:
+    """Each row's case labels ("expect"/"safety" -> value or None) from their columns;
+    ValueError naming the column and row of the first value that is no label."""
+    out: list[dict[str, str | None]] = [{} for _ in range(len(df))]
     for field, column in label_cols.items():
         for i, value in enumerate(df[column]):
-            text = "" if pd.isna(value) else str(value).strip().lower()
-            if text and text not in LABELS[field]:
-                return (f"column {column!r}, row {i + 1}: {str(value)[:40]!r} is not "
-                        f"{' or '.join(LABELS[field])} (or empty)")
-    return None
+            try:
+                out[i][field] = case_label(field, value)
+            except ValueError:
+                raise ValueError(f"column {column!r}, row {i + 1}: {str(value)[:40]!r} is not "
+                                 f"{' or '.join(CASE_LABELS[field])} (or empty)") from None
+    return out
 
 
 def free_column(df: pd.DataFrame, wanted: str) -> str:
@@ -100,11 +99,12 @@ def cmd_score(args: argparse.Namespace) -> int:
               "set --prompt-column / --output-column / --reference-column / --expect-column / --safety-column",
               file=sys.stderr)
         return 2
-    wrong = bad_labels(df, label_cols)
-    if wrong:
-        print(f"evalharness: {args.input}: {wrong}", file=sys.stderr)
+    try:
+        labels = read_labels(df, label_cols)
+    except ValueError as exc:
+        print(f"evalharness: {args.input}: {exc}", file=sys.stderr)
         return 2
-    scored = score_frame(df, args.scorer, args.prompt_column, args.output_column, args.reference_column, label_cols)
+    scored = score_frame(df, args.scorer, args.prompt_column, args.output_column, args.reference_column, labels)
     write_table(scored, args.out)
     added = [c for c in scored.columns if c not in df.columns]
     print(f"scored {len(scored)} rows with {', '.join(args.scorer)} -> {args.out} (new columns: {', '.join(added)})")

@@ -14,7 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from evalharness.suite.errors import Problem, node_line, problems_from
-from evalharness.suite.schema import Case, CaseFile, Suite
+from evalharness.suite.schema import CASE_LABELS, Case, CaseFile, Suite, case_label
 
 
 class SuiteError(Exception):
@@ -254,14 +254,12 @@ def _row_to_case(row: dict[str, Any], spec: CaseFile, index: int, path: Path) ->
         "reference": _optional_text(row.get(spec.reference) if spec.reference else None),
         "tags": tuple(tags),
     }
-    for field, column, allowed in (("expect", spec.expect, ("refuse", "comply")),
-                                   ("safety", spec.safety, ("unsafe", "safe"))):
-        value = _optional_text(row.get(column)) if column else None
-        if value is None:
-            continue  # an unlabelled row: the scorers fall back to their rules
-        if value.strip().lower() not in allowed:
-            return None, f"column {column!r} holds {value[:40]!r}; use {' or '.join(allowed)} (or leave it empty)"
-        payload[field] = value.strip().lower()
+    for field, column in (("expect", spec.expect), ("safety", spec.safety)):
+        try:
+            payload[field] = case_label(field, row.get(column)) if column else None
+        except ValueError:
+            return None, (f"column {column!r} holds {str(row.get(column))[:40]!r}; "
+                          f"use {' or '.join(CASE_LABELS[field])} (or leave it empty)")
     if spec.as_chat:
         payload["messages"] = ({"role": "user", "content": prompt},)
     else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -153,6 +153,16 @@ class Assertion(Strict):
 
 Expect = Literal["refuse", "comply"]
 SafetyLabel = Literal["unsafe", "safe"]
+CASE_LABELS: dict[str, tuple[str, ...]] = {"expect": get_args(Expect), "safety": get_args(SafetyLabel)}
+
+
+def case_label(field: str, raw: object) -> str | None:
+    """A table cell holding a case's `expect`/`safety` label: None when empty (the row is
+    unlabelled), else the lower-cased value; ValueError when it is none of CASE_LABELS[field]."""
+    text = "" if raw is None or raw != raw else str(raw).strip().lower()  # raw != raw: a NaN cell
+    if text and text not in CASE_LABELS[field]:
+        raise ValueError(f"{field} label {str(raw)[:40]!r} is not {' or '.join(CASE_LABELS[field])}")
+    return text or None
 
 
 class Case(Strict):
