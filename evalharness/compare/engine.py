@@ -148,8 +148,8 @@ def compare_variant(vid: str, bv: Variant, cv: Variant, bs: list[Sample], cs: li
             if len(runs) >= 2:
                 rows.append(_timing_row_between_runs(vid, spec, runs, cs, policy, severity, env_diff))
             else:
-                rows.append(_single_run(_timing_row(vid, spec, bs, cs, policy, severity, env_diff), policy)
-                            if across_runs else _timing_row(vid, spec, bs, cs, policy, severity, env_diff))
+                row = _timing_row(vid, spec, bs, cs, policy, severity, env_diff)
+                rows.append(_single_run(row, policy) if across_runs else row)
         else:
             # one figure per variant (load, footprint) or a peak: relative tolerance
             b, c = bv.figure(spec), cv.figure(spec)
@@ -167,21 +167,25 @@ def _row(vid: str, spec: Metric, **kw) -> MetricComparison:
                             higher_is_better=spec.higher_is_better, **kw)
 
 
+def _no_verdict(vid: str, spec: Metric, severity: Severity | None, relative: bool, notes: list[str],
+                baseline: float | None = None, candidate: float | None = None) -> MetricComparison:
+    """An `inconclusive` row with no change stated (nothing to compare, or it cannot be compared)."""
+    return _row(vid, spec, baseline=baseline, candidate=candidate, change=None, relative=relative, ci_low=None,
+                ci_high=None, p_value=None, verdict="inconclusive", severity=severity, notes=notes)
+
+
 def _timing_row(vid, spec, bs, cs, policy, severity, env_diff) -> MetricComparison:
     base, cand = _by_case(bs, spec.field), _by_case(cs, spec.field)
     cases = sorted(set(base) & set(cand))
     if not cases:
-        return _row(vid, spec, baseline=None, candidate=None, change=None, relative=True,
-                    ci_low=None, ci_high=None, p_value=None, verdict="inconclusive",
-                    severity=severity, notes=["no successful samples on both sides"])
+        return _no_verdict(vid, spec, severity, True, ["no successful samples on both sides"])
     b_units, c_units = _units(base, cand, cases)
     try:
         iv = paired_bootstrap_relative(b_units, c_units, spec.stat, policy.resamples, policy.confidence,
                                        policy.seed)
     except ValueError as exc:  # a zero baseline: no relative change can be stated
-        return _row(vid, spec, baseline=pooled_value(b_units, spec.stat), candidate=pooled_value(c_units, spec.stat),
-                    change=None, relative=True, ci_low=None, ci_high=None, p_value=None, verdict="inconclusive",
-                    severity=severity, notes=[f"cannot compare: {exc}"])
+        return _no_verdict(vid, spec, severity, True, [f"cannot compare: {exc}"],
+                           pooled_value(b_units, spec.stat), pooled_value(c_units, spec.stat))
     bad = _flip(iv) if spec.higher_is_better else iv
     notes = [f"environment differs: {d}" for d in env_diff]
     if len(b_units) < 3:
@@ -211,18 +215,15 @@ def _timing_row_between_runs(vid, spec, runs, cs, policy, severity, env_diff) ->
     cand = _by_case(cs, spec.field)
     cases = sorted(set(cand).intersection(*per_run))
     if not cases:
-        return _row(vid, spec, baseline=None, candidate=None, change=None, relative=True, ci_low=None,
-                    ci_high=None, p_value=None, verdict="inconclusive", severity=severity,
-                    notes=["no case with successful samples in every baseline run and the candidate"])
+        return _no_verdict(vid, spec, severity, True,
+                           ["no case with successful samples in every baseline run and the candidate"])
     base_groups = [[r[c] for c in cases] for r in per_run]
     cand_groups = [cand[c] for c in cases]
     try:
         iv = between_runs_bootstrap_relative(base_groups, cand_groups, spec.stat, policy.resamples,
                                              policy.confidence, policy.seed)
     except ValueError as exc:
-        return _row(vid, spec, baseline=None, candidate=None, change=None, relative=True, ci_low=None,
-                    ci_high=None, p_value=None, verdict="inconclusive", severity=severity,
-                    notes=[f"cannot compare: {exc}"])
+        return _no_verdict(vid, spec, severity, True, [f"cannot compare: {exc}"])
     bad = _flip(iv) if spec.higher_is_better else iv
     notes = [f"environment differs: {d}" for d in env_diff]
     notes.append(f"baseline of {len(runs)} runs: the interval includes the noise between runs")
@@ -234,9 +235,7 @@ def _timing_row_between_runs(vid, spec, runs, cs, policy, severity, env_diff) ->
 
 def _tolerance_row(vid, spec, b, c, tol, severity) -> MetricComparison:
     if b is None or c is None or b == 0:
-        return _row(vid, spec, baseline=b, candidate=c, change=None, relative=True, ci_low=None,
-                    ci_high=None, p_value=None, verdict="inconclusive", severity=severity,
-                    notes=["measured on one side only"])
+        return _no_verdict(vid, spec, severity, True, ["measured on one side only"], b, c)
     change = c / b - 1
     bad = -change if spec.higher_is_better else change
     verdict = judge(Interval(bad, bad, bad), tol)
@@ -249,8 +248,7 @@ def _rate_row(vid, spec, bs, cs, policy, severity) -> MetricComparison:
     c_ok = {(s.case_id, s.repeat): s.success for s in cs}
     keys = sorted(set(b_ok) & set(c_ok))
     if not keys:
-        return _row(vid, spec, baseline=None, candidate=None, change=None, relative=False,
-                    ci_low=None, ci_high=None, p_value=None, verdict="inconclusive", severity=severity)
+        return _no_verdict(vid, spec, severity, False, [])
     b_rate = sum(b_ok[k] for k in keys) / len(keys)
     c_rate = sum(c_ok[k] for k in keys) / len(keys)
     lost = sum(1 for k in keys if b_ok[k] and not c_ok[k])
@@ -283,9 +281,7 @@ def _score_row(vid, name, bs, cs, policy, severity) -> MetricComparison:
     b, c = per_case(bs), per_case(cs)
     cases = sorted(set(b) & set(c))
     if not cases:
-        return _row(vid, spec, baseline=None, candidate=None, change=None, relative=False,
-                    ci_low=None, ci_high=None, p_value=None, verdict="inconclusive", severity=severity,
-                    notes=["no case scored on both sides"])
+        return _no_verdict(vid, spec, severity, False, ["no case scored on both sides"])
     iv = paired_bootstrap_difference([b[k] for k in cases], [c[k] for k in cases],
                                      policy.resamples, policy.confidence, policy.seed)
     return _row(vid, spec, baseline=float(np.mean([b[k] for k in cases])),
