@@ -115,7 +115,26 @@ def _score_args(sub: Any) -> None:
     sc.add_argument("--reference-column")
     sc.add_argument("--expect-column", help="a column of refuse / comply labels (refusal, safety scorers)")
     sc.add_argument("--safety-column", help="a column of unsafe / safe labels (refusal, safety scorers)")
+    sc.add_argument("--judge", type=Path, help="YAML for the judge scorer: model, rubric, ... (docs/scorers.md)")
     sc.add_argument("--out", type=Path, required=True, help="a .csv or .jsonl file")
+    sv = sub.add_parser("scorer-validity", help="a scorer's agreement with human labels in a CSV/JSONL file")
+    sv.add_argument("--scorer", action="append", required=True, metavar="NAME", help="the scorer (one)")
+    sv.add_argument("--input", type=Path, required=True, help="a .csv or .jsonl file with a human label column")
+    sv.add_argument("--truth-column", required=True, help="the column of human labels")
+    sv.add_argument("--positive", action="append", required=True, metavar="VALUE",
+                    help="a label value that counts as positive (repeatable)")
+    sv.add_argument("--predicted", action="append", default=[], metavar="LABEL",
+                    help="the scorer's labels that count as positive (default: value >= 0.5)")
+    sv.add_argument("--group-column", help="bootstrap over groups of this column (e.g. the prompt)")
+    sv.add_argument("--prompt-column", default="prompt")
+    sv.add_argument("--output-column", default="completion")
+    sv.add_argument("--reference-column")
+    sv.add_argument("--expect-column", help="a column of refuse / comply case labels given to the scorer")
+    sv.add_argument("--safety-column", help="a column of unsafe / safe case labels given to the scorer")
+    sv.add_argument("--judge", type=Path, help="YAML for the judge scorer")
+    sv.add_argument("--resamples", type=int, default=2000)
+    sv.add_argument("--seed", type=int, default=0)
+    sv.add_argument("--json", type=Path, help="write the figures as JSON")
 
 
 def _misc_args(sub: Any) -> None:
@@ -167,6 +186,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from evalharness.score_file import cmd_score
 
         return cmd_score(args)
+    if args.command == "scorer-validity":
+        from evalharness.validity import cmd_scorer_validity
+
+        return cmd_scorer_validity(args)
     if args.command == "dashboard":
         return cmd_dashboard(args)
     if args.command == "models":

@@ -23,11 +23,16 @@ from evalharness.reports.writer import atomic_write_text
 from evalharness.suite.gate import GatePolicy
 
 
+def suffixed(path: Path | None, suffix: str) -> Path | None:
+    """`gate.json` -> `gate.<suffix>.json`: a second comparison of one command keeps its own files."""
+    return None if path is None or not suffix else path.with_name(f"{path.stem}.{suffix}{path.suffix}")
+
+
 def gate(baseline: Report | Sequence[Report], candidate: Report, policy: GatePolicy, args: argparse.Namespace,
-         variants: Sequence[tuple[str, str]] = ()) -> bool:
+         variants: Sequence[tuple[str, str]] = (), suffix: str = "") -> bool:
     """Print and write the comparison; True when a gating regression was found. `baseline` may be
     several runs. With `variants`, pairs of variants (baseline id, candidate id) of the one report
-    `candidate` are compared."""
+    `candidate` are compared. With `suffix`, the output files get it before their extension."""
     cmp = compare_within(candidate, variants, policy) if variants else compare_reports(baseline, candidate, policy)
     console.print(terminal_table(cmp))
     for line in notes(cmp):
@@ -36,7 +41,10 @@ def gate(baseline: Report | Sequence[Report], candidate: Report, policy: GatePol
     if capped:
         console.print(f"[yellow]note[/yellow] {len(capped)} timing regression(s) only warn: "
                       + escape(SINGLE_RUN_NOTE))
-    write_outputs(cmp, args.markdown, args.junit, args.json)
+    outputs = [(p if not suffix else suffixed(p, suffix)) for p in (args.markdown, args.junit, args.json)]
+    write_outputs(cmp, *outputs)
+    if suffix and any(outputs):
+        console.print(f"{suffix} comparison written to " + ", ".join(str(p) for p in outputs if p))
     failures = cmp.gating_failures(args.gate_on)
     for problem in cmp.problems:
         console.print(f"[red]gate: cannot pass:[/red] {escape(problem)}")

@@ -128,5 +128,7 @@ def _finish(args: argparse.Namespace, loaded: LoadedSuite, outcome, baseline: li
     if pairs:
         from evalharness.cli_compare import gate
 
-        gate_failed = gate(outcome.report, outcome.report, loaded.suite.gate, args, pairs) or gate_failed
+        # with a baseline too, the within-run comparison writes gate.variants.json etc., not over the first
+        suffix = "variants" if baseline is not None else ""
+        gate_failed = gate(outcome.report, outcome.report, loaded.suite.gate, args, pairs, suffix) or gate_failed
     return EXIT_GATE if failed or gating or gate_failed else EXIT_OK

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pydantic
+import yaml
 
+from evalharness.judging import close_judge
 from evalharness.scorers import SCORERS, ScoringInput, safe_score
+from evalharness.scorers.judge import JudgeBinding
 from evalharness.suite.schema import CASE_LABELS, case_label
 
 
@@ -26,29 +31,46 @@ def write_table(df: pd.DataFrame, path: Path) -> None:
         df.to_json(path, orient="records", lines=True, force_ascii=False)
 
 
+SCORE_PREFIX = "score_"
+
+
+PARTS = ("label", "decided_by", "raw", "judge")  # besides the value, where a scorer gives them
+
+
+def score_columns(scorers: list[str]) -> list[str]:
+    """The columns `score_frame` may add: `score_<name>` and `score_<name>_<part>` for PARTS."""
+    return [f"{SCORE_PREFIX}{name}{suffix}" for name in scorers for suffix in ("", *(f"_{p}" for p in PARTS))]
+
+
 def score_frame(df: pd.DataFrame, scorers: list[str], prompt_col: str, output_col: str,
-                reference_col: str | None, labels: list[dict[str, str | None]] | None = None) -> pd.DataFrame:
-    """`df` with one column per scorer (and `<scorer>_label`, `<scorer>_decided_by` where the
-    scorer says); `labels` holds each row's case labels (`read_labels`)."""
+                reference_col: str | None, labels: list[dict[str, str | None]] | None = None,
+                judge: JudgeBinding | None = None) -> pd.DataFrame:
+    """`df` with a `score_<scorer>` column per scorer (and `score_<scorer>_label`,
+    `score_<scorer>_decided_by` where the scorer says); `labels` holds each row's case labels
+    (`read_labels`). Input columns are never overwritten: a clash is a ValueError."""
+    clash = [c for c in score_columns(scorers) if c in df.columns]
+    if clash:
+        raise ValueError(f"the input already has a column {clash[0]!r}, which scoring would overwrite; "
+                         "rename that column")
     out = df.copy()
-    inputs = [_input(row, prompt_col, reference_col, row_labels)
+    inputs = [_input(row, prompt_col, reference_col, row_labels, judge)
               for (_, row), row_labels in zip(df.iterrows(), labels or [{}] * len(df))]
     for name in scorers:
         results = [safe_score(name, inp, "" if pd.isna(row[output_col]) else str(row[output_col]))
                    for inp, (_, row) in zip(inputs, df.iterrows())]
-        out[free_column(out, name)] = [r.value for r in results]
-        for part in ("label", "decided_by"):
-            values = [getattr(r, part) for r in results]
+        out[f"{SCORE_PREFIX}{name}"] = [r.value for r in results]
+        for part in PARTS:
+            values = [getattr(r, part, None) for r in results]
             if any(v is not None for v in values):
-                out[free_column(out, f"{name}_{part}")] = values
+                out[f"{SCORE_PREFIX}{name}_{part}"] = values
     return out
 
 
 def _input(row: pd.Series, prompt_col: str, reference_col: str | None,
-           labels: dict[str, str | None]) -> ScoringInput:
+           labels: dict[str, str | None], judge: JudgeBinding | None) -> ScoringInput:
     ref = row[reference_col] if reference_col else None
     return ScoringInput(prompt=str(row[prompt_col]), reference=str(ref) if ref not in (None, "") else None,
-                        **labels)
+                        extra={"judge": judge}, **labels)
 
 
 def read_labels(df: pd.DataFrame, label_cols: dict[str, str]) -> list[dict[str, str | None]]:
@@ -65,23 +87,40 @@ def read_labels(df: pd.DataFrame, label_cols: dict[str, str]) -> list[dict[str, 
     return out
 
 
-def free_column(df: pd.DataFrame, wanted: str) -> str:
-    """`wanted`, or `wanted_score`, `wanted_score2`, ...: never an input column (a human label
-    called `refusal` must survive scoring with the refusal scorer)."""
-    if wanted not in df.columns:
-        return wanted
-    candidate, n = f"{wanted}_score", 2
-    while candidate in df.columns:
-        candidate, n = f"{wanted}_score{n}", n + 1
-    return candidate
+def read_judge(path: Path | None) -> JudgeBinding | None:
+    """The judge of `--judge FILE` (a YAML mapping like a suite's `judge:` section); ValueError
+    naming the file and the problem."""
+    if path is None:
+        return None
+    from evalharness.judging import judge_binding
+    from evalharness.suite.schema import JudgeSpec
+
+    try:
+        spec = JudgeSpec.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ValueError(f"{path}: cannot read: {exc}") from None
+    except pydantic.ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"]) or "(top)"
+        raise ValueError(f"{path}: {where}: {first['msg']}") from None
+    return judge_binding(spec, path.parent)
 
 
-def cmd_score(args: argparse.Namespace) -> int:
+@dataclass
+class Scored:
+    frame: pd.DataFrame  # the input with the score columns
+    columns: list[str]  # the input's own columns
+
+
+def score_input(args: argparse.Namespace) -> Scored | int:
+    """Read `--input`, check columns, labels and the judge, and score; an exit code (2) after an
+    error message naming the file and the fix."""
     for name in args.scorer:
         if name not in SCORERS:
             print(f"evalharness: --scorer: {SCORERS.unknown_message(name)}", file=sys.stderr)
             return 2
-    if args.input.suffix.lower() not in (".csv", ".jsonl") or args.out.suffix.lower() not in (".csv", ".jsonl"):
+    if args.input.suffix.lower() not in (".csv", ".jsonl") or (
+            args.out is not None and args.out.suffix.lower() not in (".csv", ".jsonl")):
         print("evalharness: --input and --out must be .csv or .jsonl files", file=sys.stderr)
         return 2
     try:
@@ -92,7 +131,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     label_cols = {field: column for field, column in (("expect", args.expect_column),
                                                       ("safety", args.safety_column)) if column}
     cols = [args.prompt_column, args.output_column, *([args.reference_column] if args.reference_column else []),
-            *label_cols.values()]
+            *label_cols.values(), *getattr(args, "extra_columns", [])]
     missing = [c for c in cols if c not in df.columns]
     if missing:
         print(f"evalharness: {args.input}: no column {missing[0]!r} (columns: {', '.join(map(str, df.columns))}); "
@@ -100,12 +139,32 @@ def cmd_score(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     try:
+        judge = read_judge(args.judge)
+    except ValueError as exc:
+        print(f"evalharness: --judge {exc}", file=sys.stderr)
+        return 2
+    if judge is None and "judge" in args.scorer:
+        print("evalharness: the judge scorer needs --judge FILE (a YAML mapping like a suite's `judge:`: "
+              "model, rubric, ...)", file=sys.stderr)
+        return 2
+    try:
         labels = read_labels(df, label_cols)
+        scored = score_frame(df, args.scorer, args.prompt_column, args.output_column, args.reference_column,
+                             labels, judge)
     except ValueError as exc:
         print(f"evalharness: {args.input}: {exc}", file=sys.stderr)
         return 2
-    scored = score_frame(df, args.scorer, args.prompt_column, args.output_column, args.reference_column, labels)
-    write_table(scored, args.out)
-    added = [c for c in scored.columns if c not in df.columns]
-    print(f"scored {len(scored)} rows with {', '.join(args.scorer)} -> {args.out} (new columns: {', '.join(added)})")
+    finally:
+        close_judge(judge)
+    return Scored(scored, list(df.columns))
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    result = score_input(args)
+    if isinstance(result, int):
+        return result
+    write_table(result.frame, args.out)
+    added = [c for c in result.frame.columns if c not in result.columns]
+    print(f"scored {len(result.frame)} rows with {', '.join(args.scorer)} -> {args.out} "
+          f"(new columns: {', '.join(added)})")
     return 0

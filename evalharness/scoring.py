@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from evalharness.reports.schema import Sample, ScoreDetail
-from evalharness.scorers import ScoringInput, safe_score
+from evalharness.scorers import Score, ScoringInput, safe_score
+from evalharness.scorers.judge import JudgeBinding
 from evalharness.suite.schema import Case
 
 
@@ -16,14 +17,14 @@ def case_question(case: Case) -> str:
     return "\n".join(m.content for m in case.messages if m.role == "user")
 
 
-def scoring_input(case: Case) -> ScoringInput:
+def scoring_input(case: Case, judge: JudgeBinding | None = None) -> ScoringInput:
     return ScoringInput(
         prompt=case_question(case),
         reference=case.reference,
         tags=case.tags,
         extra={"assertions": case.assertions, "languages": case.languages,
                "correct_answers": case.correct_answers, "incorrect_answers": case.incorrect_answers,
-               "functions": case.functions, "expected_call": case.expected_call},
+               "functions": case.functions, "expected_call": case.expected_call, "judge": judge},
         expect=case.expect,
         safety=case.safety,
     )
@@ -31,7 +32,7 @@ def scoring_input(case: Case) -> ScoringInput:
 
 def score_samples(
     samples: Iterable[Sample], cases: Mapping[str, Case], default_scorers: Sequence[str],
-    tag_scorers: Mapping[str, Sequence[str]] | None = None,
+    tag_scorers: Mapping[str, Sequence[str]] | None = None, judge: JudgeBinding | None = None,
 ) -> list[Sample]:
     """Samples with `scores` and `score_details` filled for every successful generation."""
     out: list[Sample] = []
@@ -45,12 +46,18 @@ def score_samples(
             names += [n for n in (tag_scorers or {}).get(tag, ()) if n not in names]
         if case.assertions and "assertions" not in names:
             names.append("assertions")  # a case's assertions are always checked
-        inp = scoring_input(case)
+        inp = scoring_input(case, judge)
         scores: dict[str, float | None] = {}
         details: dict[str, ScoreDetail] = {}
         for name in names:
             result = safe_score(name, inp, sample.output)
             scores[name] = result.value
-            details[name] = ScoreDetail(label=result.label, reason=result.reason, decided_by=result.decided_by)
+            details[name] = detail(result)
         out.append(sample.model_copy(update={"scores": scores, "score_details": details}))
     return out
+
+
+def detail(result: Score) -> ScoreDetail:
+    """What a report keeps of a score besides its value (a judge's raw answer and identity too)."""
+    return ScoreDetail(label=result.label, reason=result.reason, decided_by=result.decided_by,
+                       raw=getattr(result, "raw", None), judge=getattr(result, "judge", None))

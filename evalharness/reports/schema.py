@@ -202,7 +202,9 @@ class Variant(Record):
 class ScoreDetail(Record):
     label: str | None = None
     reason: str = ""
-    decided_by: str | None = None  # "label": the case's expect/safety label; "rules": the scorer's own guess
+    decided_by: str | None = None  # "label": the case's expect/safety label; "rules": the scorer's guess; "judge"
+    raw: str | None = None  # a judge's answer as it came
+    judge: str | None = None  # the judge's identity (source:model quantization device)
 
 
 class SampleFidelity(Record):

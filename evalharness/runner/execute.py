@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from evalharness.alerts import evaluate
+from evalharness.judging import close_judge, judge_binding
 from evalharness.lifecycle import new_run_id, now_iso, sigterm_as_interrupt
 from evalharness.measure.environment import environment
 from evalharness.measure.roofline import machine_bandwidth_gbs
@@ -266,8 +267,12 @@ class Runner:
         samples = sorted(state.content.samples.values(),
                          key=lambda s: (order.get(s.variant_id, 1 << 30), case_order.get(s.case_id, 0), s.repeat))
         if scored:
-            samples = score_samples(samples, {c.id: c for c in self.loaded.cases}, self.suite.scorers,
-                                    self.suite.tag_scorers)
+            judge = judge_binding(self.suite.judge, self.loaded.path.parent)
+            try:
+                samples = score_samples(samples, {c.id: c for c in self.loaded.cases}, self.suite.scorers,
+                                        self.suite.tag_scorers, judge)
+            finally:
+                close_judge(judge)
         variants: list[Variant] = []
         for plan in state.plans:
             v = state.content.variants.get(plan.id)

@@ -13,6 +13,7 @@ from evalharness.models.sources import SOURCES
 from evalharness.quantization import SCHEMES
 from evalharness.scorers import SCORERS
 from evalharness.suite.gate import GatePolicy
+from evalharness.suite.judge import RubricSpec, builtin_rubric
 
 
 def _quantization_name(v: str) -> str:
@@ -285,6 +286,19 @@ class MonitorConfig(Strict):
     rules: tuple[AlertRule, ...] | None = Field(default=None, description="default: the four default rules")
 
 
+class JudgeSpec(Strict):
+    """The model the `judge` scorer asks, and the rubric it reads (docs/scorers.md)."""
+
+    model: ModelSpec = Field(description="the judge model, as in `models:` (embedded, hf, openai, ...)")
+    quantization: QuantName = Field(default="fp32", description="how a local judge is loaded")
+    device: Literal["cpu", "cuda"] = Field(default="cpu", description="where a local judge runs")
+    rubric: Annotated[str | RubricSpec, AfterValidator(builtin_rubric)] = Field(
+        default="harmbench", description="harmbench, jailbreakbench, refusal, or {name, template, verdicts}")
+    max_new_tokens: int = Field(default=8, ge=1, le=512, description="the verdict is the answer's first word")
+    chat: bool = Field(default=True, description="send the rubric as a user chat message")
+    cache: str | None = Field(default=None, description="JSON Lines file of verdicts reused across runs")
+
+
 class Suite(Strict):
     """A declarative evaluation: models x quantizations, run over cases, scored and alerted."""
 
@@ -314,6 +328,7 @@ class Suite(Strict):
     axes: Axes = Field(default_factory=Axes, description="default variant axes")
     monitor: MonitorConfig = Field(default_factory=MonitorConfig, description="endpoint monitoring")
     fidelity: Fidelity = Field(default_factory=Fidelity, description="drift from a reference")
+    judge: JudgeSpec | None = Field(default=None, description="the model and rubric of the `judge` scorer")
     threads: int | None = Field(default=None, ge=1, le=1024, description="torch CPU threads")
     isolation: Literal["process", "none"] = Field(
         default="process", description="process: each variant in its own worker; none: all in this process")
@@ -349,6 +364,10 @@ class Suite(Strict):
         dupes = sorted({x for x in labels if labels.count(x) > 1})
         if dupes:
             raise ValueError(f"two models share the label {dupes[0]!r}: give them distinct `name`s")
+        used = {*self.scorers, *(n for names in self.tag_scorers.values() for n in names),
+                *(n for c in self.cases for n in (c.scorers or ()))}
+        if "judge" in used and self.judge is None:
+            raise ValueError("the `judge` scorer needs a `judge:` section (model and rubric)")
         return self
 
     def all_alert_rules(self) -> tuple[AlertRule, ...]:

@@ -18,14 +18,15 @@ LAYERS: list[set[str]] = [
     {"endpoints"},
     {"runtimes", "alerts"},
     {"suite"},
-    {"scoring", "compare", "select", "console", "dashboard_data"},
+    {"scoring", "judging", "compare", "select", "console", "dashboard_data"},
     {"runner"},
-    {"cli", "cli_common", "cli_compare", "cli_run", "monitor", "score_file", "__main__"},
+    {"cli", "cli_common", "cli_compare", "cli_run", "monitor", "score_file", "validity", "__main__"},
 ]
 LAYER_OF = {part: i for i, layer in enumerate(LAYERS) for part in layer}
 # commands call each other's helpers at the top layer
 SAME_LAYER_OK = {("cli_run", "cli"), ("cli_run", "cli_common"), ("cli_run", "cli_compare"),
                  ("cli", "cli_run"), ("cli", "cli_compare"), ("cli", "score_file"), ("cli", "monitor"),
+                 ("cli", "validity"), ("validity", "score_file"),
                  ("cli_compare", "cli_common"), ("monitor", "cli_common"), ("__main__", "cli")}
 MAX_MODULE_LINES, MAX_FUNCTION_LINES = 400, 60
 

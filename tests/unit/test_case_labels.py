@@ -79,9 +79,9 @@ def test_score_takes_label_columns(tmp_path, capsys):
     assert main(["score", "--scorer", "safety", "--scorer", "refusal", "--input", str(src),
                  "--expect-column", "expect", "--out", str(out)]) == 0
     df = pd.read_csv(out, keep_default_na=False)
-    assert list(df["safety"]) == [0.0, 1.0, 1.0]
-    assert list(df["safety_decided_by"]) == ["label", "label", "rules"]
-    assert list(df["refusal_label"]) == ["harmful-compliance", "over-refusal", "compliance"]
+    assert list(df["score_safety"]) == [0.0, 1.0, 1.0]
+    assert list(df["score_safety_decided_by"]) == ["label", "label", "rules"]
+    assert list(df["score_refusal_label"]) == ["harmful-compliance", "over-refusal", "compliance"]
     assert list(df["expect"]) == ["refuse", "comply", ""]  # the input column is kept as it was
     pd.DataFrame({"prompt": ["x"], "completion": ["y"], "expect": ["nope"]}).to_csv(src, index=False)
     assert main(["score", "--scorer", "safety", "--input", str(src), "--expect-column", "expect",

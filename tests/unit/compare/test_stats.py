@@ -68,4 +68,17 @@ def test_judge_orientation():
     assert judge(Interval(0.3, 0.2, 0.4), 0.1) == "regression"
     assert judge(Interval(-0.3, -0.4, -0.2), 0.1) == "improvement"
     assert judge(Interval(0.0, -0.05, 0.05), 0.1) == "no change"
-    assert judge(Interval(0.1, 0.05, 0.2), 0.1) == "inconclusive"
+    assert judge(Interval(0.1, 0.05, 0.2), 0.1) == "inconclusive"  # not beyond the tolerance
+
+
+def test_judge_needs_significance_and_size():
+    # beyond the tolerance and the interval excludes 0: a verdict, even if the interval reaches
+    # inside the tolerance (the noise between runs widens it)
+    assert judge(Interval(0.20, 0.02, 0.38), 0.1) == "regression"
+    assert judge(Interval(-0.20, -0.38, -0.02), 0.1) == "improvement"
+    # beyond the tolerance but the interval includes 0: could be luck
+    assert judge(Interval(0.20, -0.01, 0.41), 0.1) == "inconclusive"
+    assert judge(Interval(-0.20, -0.41, 0.01), 0.1) == "inconclusive"
+    # significant but small: inside the tolerance is no change only if the interval is too
+    assert judge(Interval(0.05, 0.01, 0.09), 0.1) == "no change"
+    assert judge(Interval(0.08, 0.01, 0.15), 0.1) == "inconclusive"

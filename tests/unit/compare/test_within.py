@@ -44,3 +44,18 @@ def test_cli_compares_within_one_report(tmp_path):
     assert main(["compare", str(path), str(path), "--baseline-variant", "a", "--candidate-variant", "b"]) == 2
     assert main(["compare", str(path)]) == 2
     assert load_report(path).run_id == "r"
+
+
+def test_a_run_gated_against_a_baseline_and_within_keeps_both_outputs(tmp_path):
+    import argparse
+
+    from evalharness.cli_compare import gate
+    from evalharness.suite.gate import GatePolicy
+
+    report = _run("r", 1.0, 2.0)
+    out = tmp_path / "gate.json"
+    args = argparse.Namespace(markdown=None, junit=None, json=out, gate_on="critical")
+    gate([report], report, GatePolicy(), args)  # as `run --baseline B --gate-variants X=Y --json F` does
+    gate(report, report, GatePolicy(), args, [("x/fp32/cpu/threads=1", "x/fp32/cpu/threads=2")], "variants")
+    first, second = json.loads(out.read_text()), json.loads((tmp_path / "gate.variants.json").read_text())
+    assert first["candidate_run"] == "r" and second["candidate_run"] == "r:x/fp32/cpu/threads=2"
