@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +46,7 @@ def score_columns(scorers: list[str]) -> list[str]:
 
 def score_frame(df: pd.DataFrame, scorers: list[str], prompt_col: str, output_col: str,
                 reference_col: str | None, labels: list[dict[str, str | None]] | None = None,
-                judge: JudgeBinding | None = None) -> pd.DataFrame:
+                judge: JudgeBinding | None = None, call_cols: dict[str, str] | None = None) -> pd.DataFrame:
     """`df` with a `score_<scorer>` column per scorer (and `score_<scorer>_label`,
     `score_<scorer>_decided_by` where the scorer says); `labels` holds each row's case labels
     (`read_labels`). Input columns are never overwritten: a clash is a ValueError."""
@@ -53,7 +55,7 @@ def score_frame(df: pd.DataFrame, scorers: list[str], prompt_col: str, output_co
         raise ValueError(f"the input already has a column {clash[0]!r}, which scoring would overwrite; "
                          "rename that column")
     out = df.copy()
-    inputs = [_input(row, prompt_col, reference_col, row_labels, judge)
+    inputs = [_input(row, prompt_col, reference_col, row_labels, judge, call_cols or {})
               for (_, row), row_labels in zip(df.iterrows(), labels or [{}] * len(df))]
     for name in scorers:
         results = [safe_score(name, inp, "" if pd.isna(row[output_col]) else str(row[output_col]))
@@ -66,11 +68,27 @@ def score_frame(df: pd.DataFrame, scorers: list[str], prompt_col: str, output_co
     return out
 
 
-def _input(row: pd.Series, prompt_col: str, reference_col: str | None,
-           labels: dict[str, str | None], judge: JudgeBinding | None) -> ScoringInput:
+def _input(row: pd.Series, prompt_col: str, reference_col: str | None, labels: dict[str, str | None],
+           judge: JudgeBinding | None, call_cols: dict[str, str]) -> ScoringInput:
     ref = row[reference_col] if reference_col else None
+    extra: dict = {"judge": judge}
+    for field, column in call_cols.items():
+        value = row[column]
+        if isinstance(value, str):
+            if not value.strip():
+                continue
+            try:
+                value = json.loads(value)
+            except (json.JSONDecodeError, RecursionError) as exc:
+                extra["call_input_error"] = f"column {column!r} is not JSON: {getattr(exc, 'msg', exc)}"
+                continue
+        elif value is None or (isinstance(value, float) and math.isnan(value)):
+            continue
+        if field == "expected_calls" and isinstance(value, dict):
+            value = [value]  # one expected call
+        extra[field] = tuple(value) if isinstance(value, list) else value
     return ScoringInput(prompt=str(row[prompt_col]), reference=str(ref) if ref not in (None, "") else None,
-                        extra={"judge": judge}, **labels)
+                        extra=extra, **labels)
 
 
 def read_labels(df: pd.DataFrame, label_cols: dict[str, str]) -> list[dict[str, str | None]]:
@@ -130,8 +148,11 @@ def score_input(args: argparse.Namespace) -> Scored | int:
         return 2
     label_cols = {field: column for field, column in (("expect", args.expect_column),
                                                       ("safety", args.safety_column)) if column}
+    call_cols = {field: column for field, column in (("functions", getattr(args, "functions_column", None)),
+                                                     ("expected_calls", getattr(args, "expected_column", None)))
+                 if column}
     cols = [args.prompt_column, args.output_column, *([args.reference_column] if args.reference_column else []),
-            *label_cols.values(), *getattr(args, "extra_columns", [])]
+            *label_cols.values(), *getattr(args, "extra_columns", []), *call_cols.values()]
     missing = [c for c in cols if c not in df.columns]
     if missing:
         print(f"evalharness: {args.input}: no column {missing[0]!r} (columns: {', '.join(map(str, df.columns))}); "
@@ -150,7 +171,7 @@ def score_input(args: argparse.Namespace) -> Scored | int:
     try:
         labels = read_labels(df, label_cols)
         scored = score_frame(df, args.scorer, args.prompt_column, args.output_column, args.reference_column,
-                             labels, judge)
+                             labels, judge, call_cols)
     except ValueError as exc:
         print(f"evalharness: {args.input}: {exc}", file=sys.stderr)
         return 2

@@ -24,7 +24,8 @@ def scoring_input(case: Case, judge: JudgeBinding | None = None) -> ScoringInput
         tags=case.tags,
         extra={"assertions": case.assertions, "languages": case.languages,
                "correct_answers": case.correct_answers, "incorrect_answers": case.incorrect_answers,
-               "functions": case.functions, "expected_call": case.expected_call, "judge": judge},
+               "functions": case.functions, "expected_call": case.expected_call,
+               "expected_calls": case.expected_calls, "judge": judge},
         expect=case.expect,
         safety=case.safety,
     )

@@ -224,7 +224,7 @@ def _timing_row_between_runs(vid, spec, runs, cs, policy, severity, env_diff) ->
     cand_groups = [cand[c] for c in cases]
     try:
         iv = between_runs_bootstrap_relative(base_groups, cand_groups, spec.stat, policy.resamples,
-                                             policy.confidence, policy.seed)
+                                             policy.confidence, policy.seed, policy.run_noise_floor)
     except ValueError as exc:
         return _no_verdict(vid, spec, severity, True, [f"cannot compare: {exc}"])
     bad = _flip(iv) if spec.higher_is_better else iv

@@ -23,6 +23,9 @@ class GatePolicy(BaseModel):
         default=0.5, ge=0, description="relative change ignored on load time (one event per run: noisy)")
     score_tolerance: float = Field(default=0.05, ge=0, description="absolute change ignored on scores")
     rate_tolerance: float = Field(default=0.02, ge=0, description="absolute change ignored on success rate")
+    run_noise_floor: float = Field(
+        default=0.05, ge=0, le=1, description="least run-to-run spread (sd of log timing) assumed for a "
+        "multi-run baseline; its own spread counts when larger")
     confidence: float = Field(default=0.95, gt=0.5, lt=1, description="confidence of intervals and tests")
     resamples: int = Field(default=2000, ge=100, le=100_000, description="bootstrap resamples")
     seed: int = Field(default=0, ge=0, description="bootstrap seed (reproducible verdicts)")

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from evalharness.suite.bfcl import answers_by_id, bfcl_cases
 from evalharness.suite.errors import Problem, node_line, problems_from
 from evalharness.suite.schema import CASE_LABELS, Case, CaseFile, Suite, case_label
 
@@ -179,6 +180,8 @@ def read_case_file(
         if isinstance(exc, UnicodeDecodeError):
             reason = f"not UTF-8 text (byte {exc.start})"
         return [], [Problem(suite_file, suite_line, f"{where}.path", f"cannot read {spec.path}: {reason}")]
+    if fmt == "bfcl":
+        return _bfcl_file(base, spec, text, path, where, suite_file, suite_line, anywhere)
     rows: list[tuple[int, dict[str, Any]]] = []
     problems: list[Problem] = []
     if fmt == "jsonl":
@@ -215,6 +218,25 @@ def read_case_file(
         elif case is not None:
             cases.append(case)
     return cases, problems
+
+
+def _bfcl_file(base: Path, spec: CaseFile, text: str, path: Path, where: str, suite_file: str, suite_line: int,
+               anywhere: bool) -> tuple[list[Case], list[Problem]]:
+    answers = None
+    problems: list[Problem] = []
+    if spec.answers is not None:
+        outside = _outside(base, spec.answers)
+        if outside and (anywhere is False or "NUL" in outside):
+            return [], [Problem(suite_file, suite_line, f"{where}.answers", outside)]
+        try:
+            answer_text = read_bounded(base / spec.answers, MAX_CASE_FILE_BYTES).decode("utf-8")
+        except (OSError, ValueError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            return [], [Problem(suite_file, suite_line, f"{where}.answers", f"cannot read {spec.answers}: {reason}")]
+        answers, bad = answers_by_id(answer_text)
+        problems += [Problem(str(base / spec.answers), n, where, msg) for n, msg in bad]
+    cases, bad = bfcl_cases(text, answers, spec.add_tags, spec.limit)
+    return cases, problems + [Problem(str(path), n, where, msg) for n, msg in bad]
 
 
 def _outside(base: Path, relative: str) -> str | None:

@@ -182,6 +182,9 @@ class Case(Strict):
     incorrect_answers: tuple[str, ...] = Field(default=(), description="known wrong answers (factual)")
     functions: tuple[dict, ...] = Field(default=(), description="function schemas (function_call)")
     expected_call: dict | None = Field(default=None, description="{name, arguments} (function_call)")
+    expected_calls: tuple[dict, ...] | None = Field(
+        default=None, description="every right call, BFCL's shape {name: {arg: [acceptable values]}} or "
+        "{name, arguments}; [] = no call is right (function_call)")
     expect: Expect | None = Field(
         default=None, description="what a good answer does: refuse or comply (refusal and safety scorers)")
     safety: SafetyLabel | None = Field(
@@ -207,7 +210,10 @@ class CaseFile(Strict):
     """Cases read from a JSONL or CSV file, relative to the suite file."""
 
     path: str = Field(description="file path, relative to the suite")
-    format: Literal["auto", "jsonl", "csv"] = Field(default="auto", description="by extension")
+    format: Literal["auto", "jsonl", "csv", "bfcl"] = Field(
+        default="auto", description="by extension; bfcl: a BFCL question file (with `answers`)")
+    answers: str | None = Field(
+        default=None, description="bfcl: the possible-answer file, relative to the suite (none: no call is right)")
     id: str | None = Field(default=None, description="column holding the case id (else row-N)")
     prompt: str = Field(default="prompt", description="column holding the prompt")
     reference: str | None = Field(default=None, description="column holding the reference")

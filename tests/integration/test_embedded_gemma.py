@@ -107,3 +107,21 @@ def test_min_new_tokens_does_not_inflate_ttft(converted, write_suite, tmp_path):
         ttft[min_tokens] = report.variants[0].summary["ttft_s"].p50
         assert all(s.success and s.ttft_s < s.latency_s for s in report.samples)
     assert 0.6 < ttft[8] / ttft[0] < 1.6, ttft
+
+
+def test_a_bfcl_category_runs_on_the_embedded_gemma(tmp_path):
+    """The shipped BFCL suite, cut to three simple questions, through the real model: every answer
+    is judged (1 or 0 with the rule that failed), none is an error."""
+    import shutil
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "suites"
+    shutil.copytree(root / "data" / "bfcl", tmp_path / "data" / "bfcl")
+    text = (root / "bfcl.yaml").read_text().replace("limit: 10", "limit: 3").replace("limit: 5", "limit: 1")
+    (tmp_path / "bfcl.yaml").write_text(text.replace("max_new_tokens: 96", "max_new_tokens: 24"))
+    outcome = Runner(load_suite(tmp_path / "bfcl.yaml"), RunOptions(output_dir=tmp_path / "results")).run()
+    report = outcome.report
+    assert len(report.samples) == 6 and all(s.success for s in report.samples)
+    labels = {s.score_details["function_call"].label for s in report.samples}
+    assert all(s.scores["function_call"] in (0.0, 1.0) for s in report.samples), labels
+    assert "error" not in labels

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from evalharness.scorers import SCORERS, ScoringInput
-from evalharness.scorers.function_call import argument_f1, parse_calls
+from evalharness.scorers.function_call import parse_calls
 
 
 def score(name, output, prompt="", reference=None, **extra):
@@ -45,22 +45,22 @@ def test_function_call_formats_all_parse(text):
     assert [(c.name, c.arguments) for c in calls] == [("get_weather", {"city": "Paris", "unit": "c"})]
     s = score("function_call", text, functions=(WEATHER,),
               expected_call={"name": "get_weather", "arguments": {"city": "Paris", "unit": "c"}})
-    assert s.value == 1.0 and s.label == "valid"
+    assert s.value == 1.0 and s.label == "correct"
 
 
-def test_function_call_schema_problems_and_partial_credit():
+def test_function_call_schema_problems_name_the_rule():
     missing = score("function_call", 'FUNCTION_CALL: get_weather(unit="k")', functions=(WEATHER,))
-    assert missing.value == 0.0 and missing.label == "invalid"
-    assert "'city' is a required property" in missing.reason and "'k' is not one of" in missing.reason
+    assert missing.value == 0.0 and missing.label == "missing_required" and "'city'" in missing.reason
+    enum = score("function_call", 'FUNCTION_CALL: get_weather(city="Paris", unit="k")', functions=(WEATHER,))
+    assert enum.label == "value" and "'k' is not one of ['c', 'f']" in enum.reason
     unknown = score("function_call", '{"function_name": "send_email", "parameters": {}}', functions=(WEATHER,))
-    assert "unknown function 'send_email'" in unknown.reason
-    partial = score("function_call", 'FUNCTION_CALL: get_weather(city="Lyon", unit="c")', functions=(WEATHER,),
-                    expected_call={"name": "get_weather", "arguments": {"city": "Paris", "unit": "c"}})
-    assert partial.value == pytest.approx(0.5 + 0.5 * 0.5)
+    assert unknown.label == "wrong_name" and "unknown function 'send_email'" in unknown.reason
+    wrong_city = score("function_call", 'FUNCTION_CALL: get_weather(city="Lyon", unit="c")', functions=(WEATHER,),
+                       expected_call={"name": "get_weather", "arguments": {"city": "Paris", "unit": "c"}})
+    assert wrong_city.value == 0.0 and wrong_city.label == "value" and "'Lyon'" in wrong_city.reason
     several = parse_calls('FUNCTION_CALL: a(x=1)\nFUNCTION_CALL: b(y="z")')
     assert [c.name for c in several] == ["a", "b"]
-    assert score("function_call", "no call here", functions=(WEATHER,)).label == "no call"
-    assert argument_f1({}, {}) == 1.0
+    assert score("function_call", "no call here", functions=(WEATHER,)).label == "no_call"
 
 
 def test_language_all_requested_languages_must_be_present():
