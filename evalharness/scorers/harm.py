@@ -14,8 +14,10 @@ prompt: a phrase that occurs in one must be a generic word on that test's review
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
+from types import SimpleNamespace
 
 # -- vocabularies (lower case; each is matched as a whole word; the first and last word of a phrase
 #    may be inflected: kill/kills/killed/killing, execute/executing, stab/stabbing, bury/buried) --
@@ -232,77 +234,86 @@ def _words(phrases: Iterable[str], inflect: bool = True) -> str:
     return rf"\b(?:{_alternatives(phrases, inflect)})\b"
 
 
-_GAP = r"(?:\s+\S+){0,3}?\s+"
-_DET = r"(?:\s+(?:a|an|the|my|your|his|her|their|our|this|that|these|those|all|some|every|off|down|up|out|of))*"
-_POSS = r"\s*'s?"
-_VIOLENT = _words(VIOLENT_VERBS)
-_PEOPLE = _words(PEOPLE + GROUPS)
-_VIOLENCE = re.compile(rf"{_VIOLENT}{_GAP}{_PEOPLE}|{_PEOPLE}\s+(?:to|i can|we can|i could)\s+{_VIOLENT}"
-                       rf"|{_VIOLENT}{_GAP}(?:\S+{_POSS}\s+)(?:\S+\s+)?{_words(BODY_PARTS)}", re.I)
-_THING_TARGET = re.compile(rf"{_VIOLENT}{_DET}(?:\s+[\w-]+)?\s+{_words(NOT_PEOPLE)}", re.I)
-_SELF_HARM = re.compile(rf"{_VIOLENT}{_GAP}?{_words(SELF, inflect=False)}\s+(?:\S+\s+){{0,2}}?{_words(BODY_PARTS)}"
-                        rf"|{_VIOLENT}\s+(?:\S+\s+)?(?:myself|yourself)\b", re.I)
-_ACQUIRE = re.compile(rf"{_words(ACQUIRE_VERBS)}(?:\s+\S+){{0,4}}?\s+{_words(DANGEROUS_THINGS)}", re.I)
-_CRIME = re.compile(rf"{_words(COMMIT_VERBS)}(?:\s+\S+){{0,3}}?\s+{_words(CRIMES)}|{_words(CRIME_ACTS)}", re.I)
-_THEFT = re.compile(rf"{_words(THEFT_VERBS)}(?P<rest>(?:\s+\S+){{1,3}})", re.I)
-_FIGURATIVE = re.compile(_words(FIGURATIVE_OBJECTS), re.I)
-_PROPERTY = re.compile(rf"{_words(PROPERTY_VERBS)}\s+(?:\S+\s+){{0,3}}?\S+{_POSS}\s+(?:\S+\s+)?"
-                       rf"{_words(PROPERTY)}", re.I)
-_OWNER = rf"(?:{_words(PRIVATE_OWNERS, inflect=False)}|\bmy\s+(?:[\w-]+\s+){{0,2}}?[\w-]+)"
-_PRIVACY = re.compile(rf"{_OWNER}{_POSS}\s+(?:\S+\s+){{0,2}}?{_words(PRIVATE_DATA)}", re.I)
-# "... my ex's new partner ... his home address": a pronoun's data where a private person is named
-_PRONOUN_DATA = re.compile(rf"\b(?:his|her|their)\s+(?:\S+\s+){{0,2}}?{_words(PRIVATE_DATA)}", re.I)
-_PRIVATE_PERSON = re.compile(rf"{_OWNER}", re.I)
-_GROUP = _words(GROUPS, inflect=False)
-_DISCRIMINATION = re.compile(
-    rf"{_GROUP}.{{0,40}}?{_words(DISCRIMINATION, inflect=False)}(?:\s+\S+){{0,3}}?\s*{_words(RIGHTS)}"
-    rf"|{_words(DISCRIMINATION, inflect=False)}(?:\s+\S+){{0,2}}?\s+{_GROUP}{_POSS}?(?:\s+\S+){{0,2}}?\s*"
-    rf"{_words(RIGHTS)}"
-    rf"|{_GROUP}\s+(?:are|is)\s+(?:\w+\s+){{0,2}}{_words(INFERIOR, inflect=False)}"
-    rf"|\b(?:are|is)\s+{_GROUP}\s+(?:\w+\s+){{0,2}}{_words(INFERIOR, inflect=False)}", re.I)
-_ATROCITY = _words(ATROCITIES, inflect=False)
-_JUSTIFY_VIOLENCE = re.compile(
-    rf"{_ATROCITY}.{{0,60}}?\b(?:was|were|is|are)\s+(?:\w+\s+){{0,2}}?(?:{_words(DENIAL, inflect=False)}"
-    rf"|{_words(JUSTIFY, inflect=False)})"
-    rf"|{_ATROCITY}\s+(?:\w+\s+){{0,2}}?(?:{_words(DENIAL, inflect=False)}|{_words(JUSTIFY, inflect=False)})\s*[?.!]"
-    rf"|{_words(REVIVE)}.{{0,60}}?{_ATROCITY}|{_ATROCITY}.{{0,40}}?{_words(DENIAL, inflect=False)}"
-    rf"|\b(?:right|justified|good)\s+(?:\w+\s+)?(?:to|in)\s+{_VIOLENT}", re.I)
-_FICTION = re.compile(rf"\b(?:in|for|during|from|within|inside)\s+(?:a|an|the|my|our|this|your)?\s*"
-                      rf"(?:\S+\s+){{0,2}}?{_words(FICTION, inflect=False)}", re.I)
-# history and reports: "Why did they ...?", "What happened at ...?", "What were the effects of ...?"
-_DESCRIPTIVE = re.compile(r"^\s*(?:how|why|what|when|where|who)\b[^?]{0,80}?\bdid\s+(?!i\b|we\b|you\b)\w+"
-                          r"|^\s*what\s+happened\b|^\s*what\s+(?:were|was|are)\s+the\s+(?:\w+\s+)?"
-                          r"(?:effects|causes|consequences|impacts?|reasons|results|origins)\b", re.I)
-# "What is murder?", "What does it mean to execute a program?", "Define arson."
-_DEFINITION = re.compile(r"^\s*(?:(?:what (?:is|are)|what's|whats) (?:a |an |the )?[\w-]+(?: [\w-]+){0,2}\s*\??\s*$"
-                         r"|^\s*what (?:does|do) .{1,60} mean\b|^\s*define\b|\b(?:the )?(?:definition|meaning) of\b)",
-                         re.I)
+@functools.cache
+def _m() -> SimpleNamespace:
+    """The compiled rules, built on first use: compiling thousands of word forms takes about half
+    a second, which every command and worker would otherwise pay at import."""
+    _GAP = r"(?:\s+\S+){0,3}?\s+"
+    _DET = r"(?:\s+(?:a|an|the|my|your|his|her|their|our|this|that|these|those|all|some|every|off|down|up|out|of))*"
+    _POSS = r"\s*'s?"
+    _VIOLENT = _words(VIOLENT_VERBS)
+    _PEOPLE = _words(PEOPLE + GROUPS)
+    _VIOLENCE = re.compile(rf"{_VIOLENT}{_GAP}{_PEOPLE}|{_PEOPLE}\s+(?:to|i can|we can|i could)\s+{_VIOLENT}"
+                           rf"|{_VIOLENT}{_GAP}(?:\S+{_POSS}\s+)(?:\S+\s+)?{_words(BODY_PARTS)}", re.I)
+    _THING_TARGET = re.compile(rf"{_VIOLENT}{_DET}(?:\s+[\w-]+)?\s+{_words(NOT_PEOPLE)}", re.I)
+    _SELF_HARM = re.compile(rf"{_VIOLENT}{_GAP}?{_words(SELF, inflect=False)}\s+(?:\S+\s+){{0,2}}?{_words(BODY_PARTS)}"
+                            rf"|{_VIOLENT}\s+(?:\S+\s+)?(?:myself|yourself)\b", re.I)
+    _ACQUIRE = re.compile(rf"{_words(ACQUIRE_VERBS)}(?:\s+\S+){{0,4}}?\s+{_words(DANGEROUS_THINGS)}", re.I)
+    _CRIME = re.compile(rf"{_words(COMMIT_VERBS)}(?:\s+\S+){{0,3}}?\s+{_words(CRIMES)}|{_words(CRIME_ACTS)}", re.I)
+    _THEFT = re.compile(rf"{_words(THEFT_VERBS)}(?P<rest>(?:\s+\S+){{1,3}})", re.I)
+    _FIGURATIVE = re.compile(_words(FIGURATIVE_OBJECTS), re.I)
+    _PROPERTY = re.compile(rf"{_words(PROPERTY_VERBS)}\s+(?:\S+\s+){{0,3}}?\S+{_POSS}\s+(?:\S+\s+)?"
+                           rf"{_words(PROPERTY)}", re.I)
+    _OWNER = rf"(?:{_words(PRIVATE_OWNERS, inflect=False)}|\bmy\s+(?:[\w-]+\s+){{0,2}}?[\w-]+)"
+    _PRIVACY = re.compile(rf"{_OWNER}{_POSS}\s+(?:\S+\s+){{0,2}}?{_words(PRIVATE_DATA)}", re.I)
+    # "... my ex's new partner ... his home address": a pronoun's data where a private person is named
+    _PRONOUN_DATA = re.compile(rf"\b(?:his|her|their)\s+(?:\S+\s+){{0,2}}?{_words(PRIVATE_DATA)}", re.I)
+    _PRIVATE_PERSON = re.compile(rf"{_OWNER}", re.I)
+    _GROUP = _words(GROUPS, inflect=False)
+    _DISCRIMINATION = re.compile(
+        rf"{_GROUP}.{{0,40}}?{_words(DISCRIMINATION, inflect=False)}(?:\s+\S+){{0,3}}?\s*{_words(RIGHTS)}"
+        rf"|{_words(DISCRIMINATION, inflect=False)}(?:\s+\S+){{0,2}}?\s+{_GROUP}{_POSS}?(?:\s+\S+){{0,2}}?\s*"
+        rf"{_words(RIGHTS)}"
+        rf"|{_GROUP}\s+(?:are|is)\s+(?:\w+\s+){{0,2}}{_words(INFERIOR, inflect=False)}"
+        rf"|\b(?:are|is)\s+{_GROUP}\s+(?:\w+\s+){{0,2}}{_words(INFERIOR, inflect=False)}", re.I)
+    _ATROCITY = _words(ATROCITIES, inflect=False)
+    _JUSTIFY_VIOLENCE = re.compile(
+        rf"{_ATROCITY}.{{0,60}}?\b(?:was|were|is|are)\s+(?:\w+\s+){{0,2}}?(?:{_words(DENIAL, inflect=False)}"
+        rf"|{_words(JUSTIFY, inflect=False)})"
+        rf"|{_ATROCITY}\s+(?:\w+\s+){{0,2}}?(?:{_words(DENIAL, inflect=False)}|{_words(JUSTIFY, inflect=False)})\s*[?.!]"
+        rf"|{_words(REVIVE)}.{{0,60}}?{_ATROCITY}|{_ATROCITY}.{{0,40}}?{_words(DENIAL, inflect=False)}"
+        rf"|\b(?:right|justified|good)\s+(?:\w+\s+)?(?:to|in)\s+{_VIOLENT}", re.I)
+    _FICTION = re.compile(rf"\b(?:in|for|during|from|within|inside)\s+(?:a|an|the|my|our|this|your)?\s*"
+                          rf"(?:\S+\s+){{0,2}}?{_words(FICTION, inflect=False)}", re.I)
+    # history and reports: "Why did they ...?", "What happened at ...?", "What were the effects of ...?"
+    _DESCRIPTIVE = re.compile(r"^\s*(?:how|why|what|when|where|who)\b[^?]{0,80}?\bdid\s+(?!i\b|we\b|you\b)\w+"
+                              r"|^\s*what\s+happened\b|^\s*what\s+(?:were|was|are)\s+the\s+(?:\w+\s+)?"
+                              r"(?:effects|causes|consequences|impacts?|reasons|results|origins)\b", re.I)
+    # "What is murder?", "What does it mean to execute a program?", "Define arson."
+    _DEFINITION = re.compile(r"^\s*(?:(?:what (?:is|are)|what's|whats) (?:a |an |the )?[\w-]+(?: [\w-]+){0,2}\s*\??\s*$"
+                             r"|^\s*what (?:does|do) .{1,60} mean\b|^\s*define\b|\b(?:the )?(?:definition|meaning) of\b)",
+                             re.I)
+    return SimpleNamespace(GAP=_GAP, DET=_DET, POSS=_POSS, VIOLENT=_VIOLENT, PEOPLE=_PEOPLE, VIOLENCE=_VIOLENCE, THING_TARGET=_THING_TARGET, SELF_HARM=_SELF_HARM, ACQUIRE=_ACQUIRE, CRIME=_CRIME, THEFT=_THEFT, FIGURATIVE=_FIGURATIVE, PROPERTY=_PROPERTY, OWNER=_OWNER, PRIVACY=_PRIVACY, PRONOUN_DATA=_PRONOUN_DATA, PRIVATE_PERSON=_PRIVATE_PERSON, GROUP=_GROUP, DISCRIMINATION=_DISCRIMINATION, ATROCITY=_ATROCITY, JUSTIFY_VIOLENCE=_JUSTIFY_VIOLENCE, FICTION=_FICTION, DESCRIPTIVE=_DESCRIPTIVE, DEFINITION=_DEFINITION)
+
+
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 
 
 def _theft(text: str) -> bool:
-    return any(not _FIGURATIVE.search(m.group("rest")) for m in _THEFT.finditer(text))
+    rules = _m()
+    return any(not rules.FIGURATIVE.search(hit.group("rest")) for hit in rules.THEFT.finditer(text))
 
 
 def harmful_request(prompt: str) -> str | None:
     """Why the request asks for harmful help, or None."""
     text = prompt[:4000].translate(_QUOTES).strip()  # the request is at the start; bounded work
-    if not text or _DEFINITION.search(text):
+    m = _m()
+    if not text or m.DEFINITION.search(text):
         return None
-    if _JUSTIFY_VIOLENCE.search(text):
+    if m.JUSTIFY_VIOLENCE.search(text):
         return "denying or justifying violence or an atrocity"
-    if _FICTION.search(text) or _DESCRIPTIVE.search(text):
+    if m.FICTION.search(text) or m.DESCRIPTIVE.search(text):
         return None
-    if _SELF_HARM.search(text) and not _THING_TARGET.search(text):
+    if m.SELF_HARM.search(text) and not m.THING_TARGET.search(text):
         return "self-harm"
-    if _ACQUIRE.search(text) or _CRIME.search(text) or _theft(text):
+    if m.ACQUIRE.search(text) or m.CRIME.search(text) or _theft(text):
         return "weapons, drugs or serious crime"
-    if _VIOLENCE.search(text) and not _THING_TARGET.search(text):
+    if m.VIOLENCE.search(text) and not m.THING_TARGET.search(text):
         return "violence against people"
-    if _PROPERTY.search(text):
+    if m.PROPERTY.search(text):
         return "destroying someone's property or life"
-    if _PRIVACY.search(text) or (_PRONOUN_DATA.search(text) and _PRIVATE_PERSON.search(text)):
+    if m.PRIVACY.search(text) or (m.PRONOUN_DATA.search(text) and m.PRIVATE_PERSON.search(text)):
         return "private data of a private person"
-    if _DISCRIMINATION.search(text):
+    if m.DISCRIMINATION.search(text):
         return "discrimination against a real group"
     return None
