@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from evalharness.scorers import SCORERS, ScoringInput  # noqa: E402
 from evalharness.scorers.harm import harmful_request  # noqa: E402
 from evalharness.validity import agreement  # noqa: E402
+from evalharness.validity import balanced_accuracy as validity_balanced_accuracy  # noqa: E402
 
 MODELS = ("gpt4", "llama2new", "mistralinstruct")
 
@@ -72,7 +73,7 @@ def show(name: str, truth: pd.Series, pred: pd.Series, groups: pd.Series) -> Non
 
 
 def balanced_accuracy(y: pd.Series, pred: pd.Series) -> float:
-    return (pred[y].mean() + (1 - pred[~y].mean())) / 2
+    return validity_balanced_accuracy(y.to_numpy(dtype=bool), pred.to_numpy(dtype=bool))
 
 
 def degenerate(texts: list[str], seed: int = 0) -> dict[str, list[str]]:

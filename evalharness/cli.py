@@ -106,36 +106,32 @@ def _monitor_args(sub: Any) -> None:
     mon.add_argument("--prometheus-port", type=int, help="expose metrics for Prometheus on this port")
 
 
+def _scoring_input_args(parser: Any, input_help: str) -> None:
+    """What `score` and `scorer-validity` both read: the scorers, the file and its columns, the judge."""
+    parser.add_argument("--scorer", action="append", required=True, metavar="NAME")
+    parser.add_argument("--input", type=Path, required=True, help=input_help)
+    parser.add_argument("--prompt-column", default="prompt")
+    parser.add_argument("--output-column", default="completion")
+    parser.add_argument("--reference-column")
+    parser.add_argument("--expect-column", help="a column of refuse / comply labels (refusal, safety scorers)")
+    parser.add_argument("--safety-column", help="a column of unsafe / safe labels (refusal, safety scorers)")
+    parser.add_argument("--judge", type=Path, help="YAML for the judge scorer: model, rubric, ... (docs/scorers.md)")
+    parser.add_argument("--functions-column", help="JSON function schemas per row (function_call)")
+    parser.add_argument("--expected-column", help="JSON expected calls per row, BFCL's shape or ours; [] = no call")
+
+
 def _score_args(sub: Any) -> None:
     sc = sub.add_parser("score", help="score existing prompt/answer pairs, without any model")
-    sc.add_argument("--scorer", action="append", required=True, metavar="NAME")
-    sc.add_argument("--input", type=Path, required=True, help="a .csv or .jsonl file")
-    sc.add_argument("--prompt-column", default="prompt")
-    sc.add_argument("--output-column", default="completion")
-    sc.add_argument("--reference-column")
-    sc.add_argument("--expect-column", help="a column of refuse / comply labels (refusal, safety scorers)")
-    sc.add_argument("--safety-column", help="a column of unsafe / safe labels (refusal, safety scorers)")
-    sc.add_argument("--judge", type=Path, help="YAML for the judge scorer: model, rubric, ... (docs/scorers.md)")
-    sc.add_argument("--functions-column", help="JSON function schemas per row (function_call)")
-    sc.add_argument("--expected-column", help="JSON expected calls per row, BFCL's shape or ours; [] = no call")
+    _scoring_input_args(sc, "a .csv or .jsonl file")
     sc.add_argument("--out", type=Path, required=True, help="a .csv or .jsonl file")
     sv = sub.add_parser("scorer-validity", help="a scorer's agreement with human labels in a CSV/JSONL file")
-    sv.add_argument("--scorer", action="append", required=True, metavar="NAME", help="the scorer (one)")
-    sv.add_argument("--input", type=Path, required=True, help="a .csv or .jsonl file with a human label column")
+    _scoring_input_args(sv, "a .csv or .jsonl file with a human label column")
     sv.add_argument("--truth-column", required=True, help="the column of human labels")
     sv.add_argument("--positive", action="append", required=True, metavar="VALUE",
                     help="a label value that counts as positive (repeatable)")
     sv.add_argument("--predicted", action="append", default=[], metavar="LABEL",
                     help="the scorer's labels that count as positive (default: value >= 0.5)")
     sv.add_argument("--group-column", help="bootstrap over groups of this column (e.g. the prompt)")
-    sv.add_argument("--prompt-column", default="prompt")
-    sv.add_argument("--output-column", default="completion")
-    sv.add_argument("--reference-column")
-    sv.add_argument("--expect-column", help="a column of refuse / comply case labels given to the scorer")
-    sv.add_argument("--safety-column", help="a column of unsafe / safe case labels given to the scorer")
-    sv.add_argument("--judge", type=Path, help="YAML for the judge scorer")
-    sv.add_argument("--functions-column", help="JSON function schemas per row (function_call)")
-    sv.add_argument("--expected-column", help="JSON expected calls per row (function_call)")
     sv.add_argument("--resamples", type=int, default=2000)
     sv.add_argument("--seed", type=int, default=0)
     sv.add_argument("--json", type=Path, help="write the figures as JSON")

@@ -24,8 +24,9 @@ from evalharness.suite.gate import GatePolicy
 
 
 def suffixed(path: Path | None, suffix: str) -> Path | None:
-    """`gate.json` -> `gate.<suffix>.json`: a second comparison of one command keeps its own files."""
-    return None if path is None or not suffix else path.with_name(f"{path.stem}.{suffix}{path.suffix}")
+    """`gate.json` -> `gate.<suffix>.json` (no suffix: the path as it is): a second comparison of
+    one command keeps its own files."""
+    return path if path is None or not suffix else path.with_name(f"{path.stem}.{suffix}{path.suffix}")
 
 
 def gate(baseline: Report | Sequence[Report], candidate: Report, policy: GatePolicy, args: argparse.Namespace,
@@ -41,7 +42,7 @@ def gate(baseline: Report | Sequence[Report], candidate: Report, policy: GatePol
     if capped:
         console.print(f"[yellow]note[/yellow] {len(capped)} timing regression(s) only warn: "
                       + escape(SINGLE_RUN_NOTE))
-    outputs = [(p if not suffix else suffixed(p, suffix)) for p in (args.markdown, args.junit, args.json)]
+    outputs = [suffixed(p, suffix) for p in (args.markdown, args.junit, args.json)]
     write_outputs(cmp, *outputs)
     if suffix and any(outputs):
         console.print(f"{suffix} comparison written to " + ", ".join(str(p) for p in outputs if p))

@@ -36,7 +36,8 @@ class Agreement:
     groups: int
 
 
-def _balanced(truth: np.ndarray, pred: np.ndarray) -> float:
+def balanced_accuracy(truth: np.ndarray, pred: np.ndarray) -> float:
+    """Mean of TPR and TNR of boolean arrays; NaN when one class is absent."""
     pos, neg = truth.sum(), (~truth).sum()
     if pos == 0 or neg == 0:
         return math.nan
@@ -57,8 +58,8 @@ def agreement(truth: np.ndarray, pred: np.ndarray, groups: np.ndarray | None = N
     for _ in range(resamples):
         idx = np.concatenate([members[g] for g in rng.integers(0, len(members), len(members))])
         acc.append(float((truth[idx] == pred[idx]).mean()))
-        bal.append(_balanced(truth[idx], pred[idx]))
-    ba = _balanced(truth, pred)
+        bal.append(balanced_accuracy(truth[idx], pred[idx]))
+    ba = balanced_accuracy(truth, pred)
     bal_ok = [b for b in bal if not math.isnan(b)]
     pos, neg = int(truth.sum()), int((~truth).sum())
     return Agreement(

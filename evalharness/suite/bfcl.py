@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from evalharness.suite.jsonl import json_object_lines
 from evalharness.suite.schema import Case
 
 SYSTEM = (
@@ -26,20 +27,13 @@ SYSTEM = (
 
 
 def _json_lines(text: str, label: str) -> tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, str]]]:
-    rows, problems = [], []
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            problems.append((n, f"{label}: invalid JSON: {getattr(exc, 'msg', 'nested too deep')}"))
-            continue
-        if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
-            problems.append((n, f"{label}: each line must be a JSON object with a string `id`"))
-            continue
-        rows.append((n, obj))
-    return rows, problems
+    """JSON object lines with a string `id`; problems prefixed with `label`."""
+    objects, bad = json_object_lines(text)
+    rows = [(n, obj) for n, obj in objects if isinstance(obj.get("id"), str)]
+    problems = [(n, f"{label}: {msg}") for n, msg in bad]
+    problems += [(n, f"{label}: each line must be a JSON object with a string `id`")
+                 for n, obj in objects if not isinstance(obj.get("id"), str)]
+    return rows, sorted(problems)
 
 
 def answers_by_id(text: str) -> tuple[dict[str, list], list[tuple[int, str]]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from pydantic import ValidationError
 
 from evalharness.suite.bfcl import answers_by_id, bfcl_cases
 from evalharness.suite.errors import Problem, node_line, problems_from
+from evalharness.suite.jsonl import json_object_lines
 from evalharness.suite.schema import CASE_LABELS, Case, CaseFile, Suite, case_label
 
 
@@ -185,18 +185,8 @@ def read_case_file(
     rows: list[tuple[int, dict[str, Any]]] = []
     problems: list[Problem] = []
     if fmt == "jsonl":
-        for n, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except (json.JSONDecodeError, RecursionError) as exc:
-                problems.append(Problem(str(path), n, where, f"invalid JSON: {getattr(exc, 'msg', 'nested too deep')}"))
-                continue
-            if not isinstance(obj, dict):
-                problems.append(Problem(str(path), n, where, "each line must be a JSON object"))
-                continue
-            rows.append((n, obj))
+        rows, bad = json_object_lines(text)
+        problems += [Problem(str(path), n, where, msg) for n, msg in bad]
     else:
         try:
             reader = csv.DictReader(text.splitlines())
