@@ -44,12 +44,26 @@ def _run_args(sub: Any) -> None:
                      help="interleaved: most memory the warm workers may hold (overrides the suite)")
     run.add_argument("--case-files-anywhere", action="store_true",
                      help="read case files outside the suite's folder (default: only inside it)")
+    run.add_argument("--shard", metavar="K/N",
+                     help="measure only the K-th of N shares of the (case, repeat) units (CI job matrix); "
+                     "join the shards with `evalharness merge`")
+    run.add_argument("--reuse", action="store_true",
+                     help="take the outputs of unchanged cells (same model file, scheme, parameters, prompt "
+                     "tokens) from earlier runs of the suite under --output-dir; they are scored anew")
+    run.add_argument("--reuse-timings", action="store_true",
+                     help="with --reuse: take the earlier timings too (default: a reused sample has none)")
     run.add_argument("--baseline", type=Path, metavar="REPORT",
                      help="after the run, gate against this report with the suite's gate policy")
     run.add_argument("--gate-variants", action="append", default=[], metavar="BASE_ID=CAND_ID",
                      help="after the run, gate variant CAND_ID against variant BASE_ID of the same run "
                      "(repeatable; best with --schedule interleaved)")
     _compare_outputs(run)
+    merge = sub.add_parser("merge", help="merge reports of one suite's shards (or disjoint runs) into one, "
+                           "statistics recomputed from the raw samples")
+    merge.add_argument("reports", nargs="+", type=Path, help="the shards' report files")
+    merge.add_argument("--out", type=Path, required=True, help="the merged report (JSON)")
+    merge.add_argument("--suite", type=Path, help="the suite file (default: the path the reports name)")
+    merge.add_argument("--case-files-anywhere", action="store_true", help=argparse.SUPPRESS)
 
 
 def _compare_args(sub: Any) -> None:
@@ -190,6 +204,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from evalharness.validity import cmd_scorer_validity
 
         return cmd_scorer_validity(args)
+    if args.command == "merge":
+        from evalharness.cli_run import cmd_merge
+
+        return cmd_merge(args)
     if args.command == "dashboard":
         return cmd_dashboard(args)
     if args.command == "models":

@@ -50,6 +50,15 @@ def _bad_numbers(args: argparse.Namespace) -> str | None:
     for flag, value in (("--variant-timeout", args.variant_timeout), ("--memory-budget-mb", args.memory_budget_mb)):
         if value is not None and not 0 < value < float("inf"):
             return f"{flag} must be a positive number"
+    if args.shard is not None:
+        from evalharness.runner.plan import parse_shard
+
+        try:
+            parse_shard(args.shard)
+        except ValueError as exc:
+            return str(exc)
+        if args.resume is not None:
+            return "--shard with --resume: a resumed run keeps the shard it started with"
     if args.output_dir.exists() and not args.output_dir.is_dir():
         return f"--output-dir {args.output_dir} is a file, not a folder"
     return None
@@ -73,7 +82,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     options = RunOptions(output_dir=args.output_dir, repeats=args.repeats,
                          variant_patterns=tuple(args.variant), threads=args.threads,
                          isolation=args.isolation, schedule=args.schedule,
-                         variant_timeout_s=args.variant_timeout, memory_budget_mb=args.memory_budget_mb)
+                         variant_timeout_s=args.variant_timeout, memory_budget_mb=args.memory_budget_mb,
+                         shard=args.shard, reuse=args.reuse or args.reuse_timings,
+                         reuse_timings=args.reuse_timings)
     planned = plan_variants(loaded.suite, resolve_device(loaded.suite.device), options.variant_patterns)
     if samples_path is None and not planned:
         return _fail(f"no variant matches {args.variant}")
@@ -86,6 +97,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     except RunInUse as exc:
         return _fail(str(exc))
     return _finish(args, loaded, outcome, baseline, pairs)
+
+
+def reuse_line(report: Report) -> str:
+    """What --reuse took and what was generated, in one line."""
+    taken = [s for s in report.samples if s.reused_from]
+    made = len(report.samples) - len(taken)
+    runs = sorted({s.reused_from for s in taken if s.reused_from})
+    where = f" (from {', '.join(runs)})" if runs else ""
+    tail = "nothing new generated" if made == 0 else f"{made} generated"
+    return f"reuse: {len(taken)} of {len(report.samples)} samples reused from earlier runs{where}; {tail}"
 
 
 def _gate_pairs(items: list[str], planned: set[str]) -> tuple[list[tuple[str, str]], str | None]:
@@ -109,6 +130,8 @@ def _finish(args: argparse.Namespace, loaded: LoadedSuite, outcome, baseline: li
     from evalharness.console import console, print_summary
 
     print_summary(outcome.report)
+    if args.reuse or args.reuse_timings:
+        console.print(reuse_line(outcome.report))
     console.print(f"report: {outcome.report_path}")
     console.print(f"samples: {outcome.samples_path}")
     if outcome.interrupted:
@@ -132,3 +155,31 @@ def _finish(args: argparse.Namespace, loaded: LoadedSuite, outcome, baseline: li
         suffix = "variants" if baseline is not None else ""
         gate_failed = gate(outcome.report, outcome.report, loaded.suite.gate, args, pairs, suffix) or gate_failed
     return EXIT_GATE if failed or gating or gate_failed else EXIT_OK
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from evalharness.cli_common import report_or_none
+    from evalharness.console import console, print_summary
+    from evalharness.reports.writer import atomic_write_json
+    from evalharness.runner.merge import MergeError, merge_reports, missing_shards
+
+    reports = [report_or_none(p) for p in args.reports]
+    if any(r is None for r in reports):
+        return EXIT_BAD_INPUT
+    suite_path = args.suite or Path(reports[0].suite.path)
+    if not suite_path.is_file():
+        return _fail(f"the suite {suite_path} the reports ran is not here; pass it with --suite FILE")
+    loaded = suite_or_none(suite_path, args.case_files_anywhere)
+    if loaded is None:
+        return EXIT_BAD_INPUT
+    try:
+        merged = merge_reports(reports, [str(p) for p in args.reports], loaded)
+    except MergeError as exc:
+        return _fail(str(exc))
+    atomic_write_json(args.out, merged)
+    print_summary(merged)
+    missing = missing_shards(reports)
+    if missing:
+        console.print(f"[yellow]shards missing: {', '.join(missing)} (status: partial)[/yellow]")
+    console.print(f"merged {len(reports)} report(s), {len(merged.samples)} samples: {args.out}")
+    return EXIT_OK

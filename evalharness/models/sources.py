@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +53,32 @@ class ModelSource:
 
     def examples(self) -> list[str]:
         return []
+
+    def fingerprint(self, model_id: str, revision: str | None) -> str | None:
+        """What identifies the weights (a file's sha256, a pinned revision); None: unknown, so
+        outputs are never reused across runs."""
+        return None
+
+
+@functools.lru_cache(maxsize=64)
+def _sha256_of(path: str, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes, hashed once per process while its size and mtime stay."""
+    st = path.stat()
+    return _sha256_of(str(path.resolve()), st.st_size, st.st_mtime_ns)
+
+
+def folder_fingerprint(folder: Path) -> str:
+    """A local model folder: every file's name and sha256 (weights included)."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return hashlib.sha256("".join(f"{p.relative_to(folder)}:{file_sha256(p)};" for p in files).encode()).hexdigest()
 
 
 SOURCES: Registry[ModelSource] = Registry("model source")
@@ -163,6 +191,9 @@ class EmbeddedSource(ModelSource):
     def examples(self) -> list[str]:
         return [embedded.EMBEDDED_ID]
 
+    def fingerprint(self, model_id: str, revision: str | None) -> str | None:
+        return f"gguf-sha256:{file_sha256(embedded.gguf_path())}"
+
 
 @register
 class HuggingFaceSource(ModelSource):
@@ -197,6 +228,14 @@ class HuggingFaceSource(ModelSource):
     def examples(self) -> list[str]:
         return ["google/gemma-3-1b-it", "/path/to/hf-folder"]
 
+    def fingerprint(self, model_id: str, revision: str | None) -> str | None:
+        path = Path(model_id)
+        if path.is_file():
+            return f"file-sha256:{file_sha256(path)}"
+        if path.is_dir():
+            return f"folder-sha256:{folder_fingerprint(path)}"
+        return f"hub:{model_id}@{revision}" if revision else None  # an unpinned hub id may change
+
 
 @register
 class TinyRandomSource(ModelSource):
@@ -228,6 +267,13 @@ class TinyRandomSource(ModelSource):
 
     def examples(self) -> list[str]:
         return [self.ID]
+
+    def fingerprint(self, model_id: str, revision: str | None) -> str | None:
+        import torch
+        import transformers
+
+        # seeded random weights: the same for the same seed and library versions
+        return f"tiny-random seed 0 transformers {transformers.__version__} torch {torch.__version__}"
 
 
 @register

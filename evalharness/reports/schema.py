@@ -246,6 +246,9 @@ class Sample(Measurement):
     scores: dict[str, float | None] = Field(default_factory=dict)
     score_details: dict[str, ScoreDetail] = Field(default_factory=dict)
     fidelity: SampleFidelity | None = None
+    node: str | None = None  # Ray: the node the sample was measured on (a key of Report.nodes)
+    reuse_key: str | None = None  # what makes this generation the same as another (see runner/reuse.py)
+    reused_from: str | None = None  # the run whose output this sample took (--reuse)
 
     @property
     def key(self) -> tuple[str, str, int]:
@@ -261,6 +264,8 @@ class RunConfig(Record):
     cases: int
     isolation: str = "none"  # "process": each variant in its own worker; reports before workers: none
     schedule: str = "sequential"  # or "interleaved": (case, repeat) units round-robin over variants
+    shard: str | None = None  # "K/N": this run measured the K-th of N shares of the (case, repeat) units
+    executor: str = "local"  # or "ray": variants ran as Ray actors, possibly on other machines
 
 
 class PlanEntry(Record):
@@ -286,7 +291,23 @@ class RunHeader(Record):
 
     @property
     def planned_samples(self) -> int:
-        return len(self.plan) * self.config.cases * self.config.repeats
+        units = self.config.cases * self.config.repeats
+        if self.config.shard is not None:  # units dealt out in turn: shard K holds every N-th from K-1
+            k, n = (int(x) for x in self.config.shard.split("/"))
+            units = max(0, (units - k + n) // n)
+        return len(self.plan) * units
+
+
+class ShardRecord(Record):
+    """One shard a merged report was made of: its run, its share and the machine it ran on."""
+
+    run_id: str
+    shard: str | None
+    started_at: str
+    finished_at: str | None
+    status: RunStatus
+    environment: Environment
+    load: dict[str, LoadFigures] = Field(default_factory=dict)  # each variant's load in that shard
 
 
 class ResumeRecord(Record):
@@ -309,3 +330,5 @@ class Report(Record):
     samples: list[Sample]
     alerts: list[Alert]
     resumed: list[ResumeRecord] = Field(default_factory=list)  # machines that finished it later
+    shards: list[ShardRecord] = Field(default_factory=list)  # a merged report: the shards it holds
+    nodes: dict[str, Environment] = Field(default_factory=dict)  # Ray: each node's environment by node id

@@ -93,6 +93,17 @@ def with_fidelity(variants: list[Variant], references: Mapping[str, str], sample
     return out
 
 
+def assembled(variants: Sequence[Variant], samples: Sequence[Sample], bandwidth_gbs: float | None,
+              references: Mapping[str, str] | None) -> list[Variant]:
+    """Every figure a report derives from its raw samples: summaries, roofline and (given each
+    variant's reference id) fidelity. A run, a resumed run and a merge of shards all use it."""
+    out = []
+    for v in variants:
+        v = summarize_variant(v, samples)
+        out.append(with_roofline(v, samples, bandwidth_gbs) if v.device == "cpu" else v)
+    return with_fidelity(out, references, samples) if references is not None else out
+
+
 def run_status(interrupted: bool, variants: Sequence[Variant], samples: Sequence[Sample]) -> RunStatus:
     if interrupted:
         return "partial"

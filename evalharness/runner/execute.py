@@ -32,10 +32,11 @@ from evalharness.reports.schema import (
 )
 from evalharness.reports.writer import SamplesLog, atomic_write_json
 from evalharness.runner import variant as steps
-from evalharness.runner.assemble import run_status, summarize_variant, with_fidelity, with_roofline
+from evalharness.runner.assemble import assembled, run_status
 from evalharness.runner.fidelity import ReferenceStore
-from evalharness.runner.plan import VariantPlan, plan_variants, reference_of, resolve_device
+from evalharness.runner.plan import VariantPlan, in_shard, plan_variants, reference_of, resolve_device
 from evalharness.runner.progress import NullProgress, Progress
+from evalharness.runner.reuse import earlier_samples, suite_reports
 from evalharness.runner.schedule import Group, GroupContext
 from evalharness.runner.session import InProcessSession, Session
 from evalharness.runner.worker import WorkerSession, start_early
@@ -55,6 +56,9 @@ class RunOptions:
     schedule: Literal["sequential", "interleaved"] | None = None
     variant_timeout_s: float | None = None
     memory_budget_mb: float | None = None
+    shard: str | None = None  # "K/N": measure only this share of the (case, repeat) units
+    reuse: bool = False  # take outputs of unchanged cells from earlier runs of the suite
+    reuse_timings: bool = False  # ... and their timings
 
 
 @dataclass
@@ -170,7 +174,8 @@ class Runner:
     def _config(self, repeats: int) -> RunConfig:
         return RunConfig(warmup=self.suite.warmup, repeats=repeats, threads=self._threads(),
                          generation=self.suite.generation.model_dump(), scorers=list(self.suite.scorers),
-                         cases=len(self.loaded.cases), isolation=self.isolation, schedule=self.schedule)
+                         cases=len(self.loaded.cases), isolation=self.isolation, schedule=self.schedule,
+                         shard=self.options.shard)
 
     def _execute(self, state: _RunState) -> RunOutcome:
         pending = [p for p in state.plans if self._todo(state, p)]
@@ -203,8 +208,14 @@ class Runner:
 
     def _run_groups(self, state: _RunState, pending: Sequence[VariantPlan]) -> None:
         """Sequential: one group per variant; interleaved: one group of every supported variant."""
+        reuse = None
+        if self.options.reuse:
+            reports = suite_reports(self.options.output_dir, self.suite.name)
+            self.progress.message(f"--reuse: reading {len(reports)} earlier report(s) of {self.suite.name}")
+            reuse = earlier_samples(reports, skip_run=state.header.run_id)
         ctx = GroupContext(self.suite, self.loaded.cases, self.progress, self._open_session, self._variant,
-                           self.options.memory_budget_mb or self.suite.memory_budget_mb)
+                           self.options.memory_budget_mb or self.suite.memory_budget_mb, reuse,
+                           self.options.reuse_timings)
         todo = {p.id: self._units(state, p) for p in pending}
         runnable = [p for p in pending if self._supported(state, p)]
         groups = [runnable] if self.schedule == "interleaved" else [[p] for p in runnable]
@@ -247,8 +258,9 @@ class Runner:
         if prior is not None and prior.status in ("skipped", "failed"):
             return []
         done = state.content.samples
-        return [(c, r) for c in self.loaded.cases for r in range(state.header.config.repeats)
-                if (plan.id, c.id, r) not in done]
+        shard, n = state.header.config.shard, len(self.loaded.cases)
+        return [(c, r) for i, c in enumerate(self.loaded.cases) for r in range(state.header.config.repeats)
+                if (plan.id, c.id, r) not in done and in_shard(shard, i, r, n)]
 
     def _variant(self, plan: VariantPlan, status: VariantStatus, error: str | None = None,
                  load: LoadFigures | None = None) -> Variant:
@@ -281,14 +293,12 @@ class Runner:
                     continue
                 v = self._variant(plan, "skipped", "not run: the run was interrupted first"
                                   if status == "partial" else "not run")
-            v = summarize_variant(v, samples)
-            if v.device == "cpu":
-                v = with_roofline(v, samples, state.header.environment.memory_bandwidth_gbs)
             variants.append(v)
+        refs = None
         if scored and self.suite.fidelity.enabled:
             refs = {p.id: r.id for p in state.plans
                     if (r := reference_of(self.suite, state.plans, p.model.label)) is not None}
-            variants = with_fidelity(variants, refs, samples)
+        variants = assembled(variants, samples, state.header.environment.memory_bandwidth_gbs, refs)
         alerts = evaluate(self.suite.all_alert_rules(), variants, samples) if scored else []
         h = state.header
         report = Report(schema_version=SCHEMA_VERSION, run_id=h.run_id, suite=h.suite, started_at=h.started_at,

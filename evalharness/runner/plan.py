@@ -92,3 +92,25 @@ def gen_params(suite: Suite, case: Case) -> GenParams:
     if case.generation is not None:
         merged.update({k: v for k, v in case.generation.model_dump().items() if v is not None})
     return GenParams(**merged)
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """`K/N` -> (K, N), 1 <= K <= N; a ValueError says what is wrong."""
+    k, sep, n = text.partition("/")
+    try:
+        shard, count = int(k), int(n)
+    except ValueError:
+        raise ValueError(f"--shard {text!r}: use K/N, e.g. 2/4") from None
+    if not sep or count < 1 or not 1 <= shard <= count:
+        raise ValueError(f"--shard {text!r}: use K/N with K in 1..N, e.g. 2/4")
+    return shard, count
+
+
+def in_shard(shard: str | None, case_index: int, repeat: int, cases: int) -> bool:
+    """Whether unit (case, repeat) belongs to shard `K/N`. Units are numbered repeat-major and dealt
+    out in turn, so shards differ by at most one unit and each holds a spread of cases. Every variant
+    measures the same units in a shard: a case's reference answer (fidelity) is in the same job."""
+    if shard is None:
+        return True
+    k, n = parse_shard(shard)
+    return (repeat * cases + case_index) % n == k - 1

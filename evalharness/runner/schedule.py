@@ -9,7 +9,7 @@ of a shared machine lands on all of them alike.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -21,6 +21,7 @@ from evalharness.reports.schema import LoadFigures, Sample, Variant, VariantStat
 from evalharness.reports.writer import SamplesLog
 from evalharness.runner.plan import VariantPlan, reference_of
 from evalharness.runner.progress import Progress
+from evalharness.runner.reuse import ReuseTable
 from evalharness.runner.session import LoadFailed, Session, WorkerDied
 from evalharness.suite.schema import Case, Suite
 
@@ -48,6 +49,8 @@ class GroupContext:
     open_session: Callable[[VariantPlan], Session]
     new_variant: Callable[..., Variant]  # (plan, status, error=None, load=None) -> Variant
     memory_budget_mb: float | None = None
+    reuse: Mapping[str, ReuseTable] | None = None  # --reuse: earlier samples by variant id
+    reuse_timings: bool = False
 
 
 @dataclass
@@ -127,9 +130,29 @@ class Group:
         self.live[plan.id] = _Live(session, list(self.todo[plan.id]))
         self._record(self.ctx.new_variant(plan, "ok", load=load).model_copy(
             update={"worker": session.figures}))
+        if self.ctx.reuse is not None:
+            self._reuse(plan.id)
+
+    def _reuse(self, vid: str) -> None:
+        """--reuse: units an earlier run generated with the same key are taken, not generated."""
+        live = self.live[vid]
+        try:
+            taken = live.session.reuse(live.todo, self.ctx.reuse.get(vid, {}), self.ctx.reuse_timings)
+        except WorkerDied as died:
+            self._died(vid, died)
+            return
+        index = {c.id: i for i, c in enumerate(self.ctx.cases)}
+        for sample in taken:
+            self.state.samples[sample.key] = sample
+            self.state.log.write("sample", sample)
+            live.todo.remove((index[sample.case_id], sample.repeat))
+        self.ctx.progress.advance(len(taken) + (self.ctx.suite.warmup if not live.todo else 0),
+                                  note=f"{vid} reused {len(taken)}")
 
     def _warm(self, vid: str) -> None:
-        live = self.live[vid]
+        live = self.live.get(vid)
+        if live is None or not live.todo:  # nothing left to generate (all reused): no warm-up either
+            return
         try:
             warm = live.session.warm_up()
         except WorkerDied as died:

@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Protocol
 
 from evalharness.lifecycle import error_text
+from evalharness.models.sources import SOURCES
 from evalharness.reports.schema import LoadFigures, Sample, WorkerFigures
 from evalharness.runner import variant as steps
 from evalharness.runner.fidelity import ReferenceStore, measure_fidelity
 from evalharness.runner.plan import VariantPlan
+from evalharness.runner.reuse import ReuseTable, reused
 from evalharness.runtimes import Backend
 from evalharness.suite.schema import Case, Suite
 
@@ -48,6 +50,7 @@ class Session(Protocol):
     def measure(self, case_index: int, repeat: int) -> tuple[Sample, bool]: ...
     def fidelity(self, ref_id: str, samples: Mapping[tuple[str, str, int], Sample],
                  store_dir: Path) -> list[Sample]: ...
+    def reuse(self, units: Sequence[tuple[int, int]], table: ReuseTable, timings: bool) -> list[Sample]: ...
     def close(self) -> WorkerFigures | None: ...
     def kill(self) -> None: ...
 
@@ -64,6 +67,7 @@ class InProcessSession:
         self.backend: Backend | None = None
         self.load_figures = LoadFigures()
         self.figures: WorkerFigures | None = None
+        self.fingerprint: str | None = None
 
     def load(self) -> LoadFigures:
         with steps.torch_threads(self.plan.axes.threads):
@@ -73,6 +77,11 @@ class InProcessSession:
                 raise
             except Exception as exc:  # a variant that cannot load is data, not a crash
                 raise LoadFailed(f"load failed: {error_text(exc)}") from None
+        try:
+            self.fingerprint = SOURCES.get(self.plan.model.source).fingerprint(self.plan.model.id,
+                                                                               self.plan.model.revision)
+        except OSError:
+            self.fingerprint = None  # no key: outputs are generated every time
         return self.load_figures
 
     def warm_up(self) -> WarmUp:
@@ -88,7 +97,19 @@ class InProcessSession:
 
     def measure(self, case_index: int, repeat: int) -> tuple[Sample, bool]:
         with steps.torch_threads(self.plan.axes.threads):
-            return steps.measure_one(self._loaded(), self.suite, self.cases[case_index], repeat, self.plan)
+            return steps.measure_one(self._loaded(), self.suite, self.cases[case_index], repeat, self.plan,
+                                     self.fingerprint)
+
+    def reuse(self, units: Sequence[tuple[int, int]], table: ReuseTable, timings: bool) -> list[Sample]:
+        """Samples for those units whose reuse key an earlier run already generated."""
+        out = []
+        for case_index, repeat in units:
+            base, _ = steps.sample_base(self._loaded(), self.suite, self.cases[case_index], repeat, self.plan,
+                                        self.fingerprint)
+            earlier = table.get(base["reuse_key"]) if base["reuse_key"] else None
+            if earlier is not None:
+                out.append(reused(earlier, base, timings))
+        return out
 
     def fidelity(self, ref_id: str, samples: Mapping[tuple[str, str, int], Sample],
                  store_dir: Path) -> list[Sample]:

@@ -14,6 +14,7 @@ from evalharness.measure.memory import MB, PeakRSSSampler, current_rss_bytes, re
 from evalharness.models.chat import render_prompt
 from evalharness.reports.schema import LoadFigures, Measurement, Sample
 from evalharness.runner.plan import VariantPlan, gen_params
+from evalharness.runner.reuse import reuse_key
 from evalharness.runtimes import Backend, GenerationError
 from evalharness.suite.schema import Case, Suite
 
@@ -73,14 +74,26 @@ def warm_up(backend: Backend, suite: Suite, cases: Sequence[Case], plan: Variant
     return cold
 
 
-def measure_one(backend: Backend, suite: Suite, case: Case, repeat: int, plan: VariantPlan) -> tuple[Sample, bool]:
+def identity(suite: Suite, case: Case, repeat: int, plan: VariantPlan) -> dict[str, Any]:
+    return {"variant_id": plan.id, "case_id": case.id, "repeat": repeat, "tags": list(case.tags),
+            "prompt": render_prompt(case.messages, case.prompt)}
+
+
+def sample_base(backend: Backend, suite: Suite, case: Case, repeat: int, plan: VariantPlan,
+                fingerprint: str | None) -> tuple[dict[str, Any], Any]:
+    """A sample's identity fields (its reuse key included) and the prompt as the runtime encodes it."""
+    prompt = backend.encode(case)
+    key = reuse_key(plan, fingerprint, gen_params(suite, case), prompt, repeat)
+    return {**identity(suite, case, repeat, plan), "reuse_key": key}, prompt
+
+
+def measure_one(backend: Backend, suite: Suite, case: Case, repeat: int, plan: VariantPlan,
+                fingerprint: str | None = None) -> tuple[Sample, bool]:
     """One sample, and whether the variant must stop (out of memory)."""
-    base: dict[str, Any] = {"variant_id": plan.id, "case_id": case.id, "repeat": repeat,
-                            "tags": list(case.tags), "prompt": render_prompt(case.messages, case.prompt)}
+    base = identity(suite, case, repeat, plan)
     try:
-        generation = backend.generate(backend.encode(case), gen_params(suite, case))
-    except KeyboardInterrupt:
-        raise
+        base, prompt = sample_base(backend, suite, case, repeat, plan, fingerprint)
+        generation = backend.generate(prompt, gen_params(suite, case))
     except GenerationError as exc:
         return failed_sample(base, str(exc)), False
     except Exception as exc:

@@ -29,6 +29,7 @@ from evalharness.lifecycle import error_text
 from evalharness.measure.memory import high_water_mark_mb
 from evalharness.reports.schema import LoadFigures, Sample, WorkerFigures
 from evalharness.runner.plan import VariantPlan
+from evalharness.runner.reuse import ReuseTable
 from evalharness.runner.session import InProcessSession, LoadFailed, WarmUp, WorkerDied
 from evalharness.runner.variant import BackendFactory
 from evalharness.suite.schema import Case, Suite
@@ -124,6 +125,9 @@ class WorkerSession:
                  store_dir: Path) -> list[Sample]:
         own = {k: s for k, s in samples.items() if k[0] == self.plan.id}
         return self._call("fidelity", ref_id, own, store_dir)
+
+    def reuse(self, units: Sequence[tuple[int, int]], table: ReuseTable, timings: bool) -> list[Sample]:
+        return self._call("reuse", list(units), table, timings)
 
     def close(self) -> WorkerFigures | None:
         """Ask the worker to close its backend and exit; kill it if it does not."""
