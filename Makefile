@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q $(PIP_EXTRA) "$(TORCH_SPEC)"
-	$(PY) -m pip install -q -e '.[dev,quant]'
+	$(PY) -m pip install -q -e '.[dev,quant,ray]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -44,6 +44,13 @@ def _run_args(sub: Any) -> None:
                      help="interleaved: most memory the warm workers may hold (overrides the suite)")
     run.add_argument("--case-files-anywhere", action="store_true",
                      help="read case files outside the suite's folder (default: only inside it)")
+    run.add_argument("--executor", choices=["local", "ray"], default="local",
+                     help="ray: each variant a Ray actor on any node of a cluster (with its threads as CPUs, "
+                     "a GPU for cuda variants), variants at once; records stream back to this process")
+    run.add_argument("--ray-address", metavar="HOST:PORT",
+                     help="the Ray cluster to join (default: $RAY_ADDRESS, else a local Ray is started)")
+    run.add_argument("--ray-retries", type=int, default=1, metavar="N",
+                     help="start a lost actor again this many times before the variant fails (default 1)")
     run.add_argument("--shard", metavar="K/N",
                      help="measure only the K-th of N shares of the (case, repeat) units (CI job matrix); "
                      "join the shards with `evalharness merge`")

@@ -50,6 +50,10 @@ def _bad_numbers(args: argparse.Namespace) -> str | None:
     for flag, value in (("--variant-timeout", args.variant_timeout), ("--memory-budget-mb", args.memory_budget_mb)):
         if value is not None and not 0 < value < float("inf"):
             return f"{flag} must be a positive number"
+    if not 0 <= args.ray_retries <= 100:
+        return "--ray-retries must be 0..100"
+    if args.ray_address and args.executor != "ray":
+        return "--ray-address needs --executor ray"
     if args.shard is not None:
         from evalharness.runner.plan import parse_shard
 
@@ -84,7 +88,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                          isolation=args.isolation, schedule=args.schedule,
                          variant_timeout_s=args.variant_timeout, memory_budget_mb=args.memory_budget_mb,
                          shard=args.shard, reuse=args.reuse or args.reuse_timings,
-                         reuse_timings=args.reuse_timings)
+                         reuse_timings=args.reuse_timings, executor=args.executor,
+                         ray_address=args.ray_address, ray_retries=args.ray_retries)
     planned = plan_variants(loaded.suite, resolve_device(loaded.suite.device), options.variant_patterns)
     if samples_path is None and not planned:
         return _fail(f"no variant matches {args.variant}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -91,22 +92,29 @@ class WorkerFactory:
     answers: dict[str, str]
     ballast_mb: dict[str, int] = field(default_factory=dict)
     faults: dict[str, tuple[str, int]] = field(default_factory=dict)
+    once_marker: str | None = None  # a file: the fault strikes only while it does not exist (then once)
 
     def __call__(self, plan: Any) -> FakeBackend:
         ballast = bytearray(self.ballast_mb.get(plan.id, 0) * 1024 * 1024)
         for i in range(0, len(ballast), 4096):  # touch every page: resident, not just reserved
             ballast[i] = 1
-        return FaultyBackend(answers=self.answers, fault=self.faults.get(plan.id), ballast=ballast)
+        return FaultyBackend(answers=self.answers, fault=self.faults.get(plan.id), ballast=ballast,
+                             once_marker=self.once_marker)
 
 
 @dataclass
 class FaultyBackend(FakeBackend):
     fault: tuple[str, int] | None = None
     ballast: bytearray = field(default_factory=bytearray)
+    once_marker: str | None = None
 
     def timed_generate(self, ids: list[int], params: GenParams) -> TimedGeneration:
         if self.fault is not None and self.calls + 1 >= self.fault[1]:
-            _fault(self.fault[0])
+            if self.once_marker is None:
+                _fault(self.fault[0])
+            elif not os.path.exists(self.once_marker):
+                open(self.once_marker, "w").close()
+                _fault(self.fault[0])
         return super().timed_generate(ids, params)
 
 

@@ -10,7 +10,16 @@ from typing import Any
 from pydantic import ValidationError
 
 from evalharness.lifecycle import SAFE_NAME
-from evalharness.reports.schema import SCHEMA_VERSION, Report, ResumeRecord, RunHeader, Sample, Variant
+from evalharness.reports.schema import (
+    SCHEMA_VERSION,
+    Environment,
+    NodeRecord,
+    Report,
+    ResumeRecord,
+    RunHeader,
+    Sample,
+    Variant,
+)
 
 
 class ReportError(Exception):
@@ -74,6 +83,7 @@ class SamplesLogContent:
     variants: dict[str, Variant] = field(default_factory=dict)  # last record per id wins
     samples: dict[tuple[str, str, int], Sample] = field(default_factory=dict)
     resumes: list[ResumeRecord] = field(default_factory=list)
+    nodes: dict[str, Environment] = field(default_factory=dict)  # Ray nodes by id
     bad_lines: int = 0
 
 
@@ -89,6 +99,9 @@ def _fold(out: SamplesLogContent, rec: dict) -> None:
         out.samples[s.key] = s
     elif kind == "resume":
         out.resumes.append(ResumeRecord.model_validate(rec))
+    elif kind == "node":
+        node = NodeRecord.model_validate(rec)
+        out.nodes[node.id] = node.environment
     else:
         raise ValueError(f"unknown record kind {kind!r}")
 

@@ -310,6 +310,13 @@ class ShardRecord(Record):
     load: dict[str, LoadFigures] = Field(default_factory=dict)  # each variant's load in that shard
 
 
+class NodeRecord(Record):
+    """A samples-log line for each Ray node a run's variants ran on: its id and environment."""
+
+    id: str
+    environment: Environment
+
+
 class ResumeRecord(Record):
     """A samples-log line written each time a run is resumed: when, and on which machine."""
 

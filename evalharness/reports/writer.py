@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -55,13 +56,16 @@ class SamplesLog:
         self._lock = _exclusive_lock(path.with_name(path.name + ".lock"))
         torn = path.exists() and path.stat().st_size > 0 and not _ends_with_newline(path)
         self._fh = open(path, "a", encoding="utf-8")
+        self._write_lock = threading.Lock()
         if torn:  # a run killed mid-line: close that line so the next record is not glued to it
             self._fh.write("\n")
 
     def write(self, kind: str, record: BaseModel) -> None:
         body = record.model_dump(mode="json")
-        self._fh.write(json.dumps({"kind": kind, **body}, ensure_ascii=False) + "\n")
-        self._fh.flush()
+        line = json.dumps({"kind": kind, **body}, ensure_ascii=False) + "\n"
+        with self._write_lock:  # variants on Ray are driven from threads of their own
+            self._fh.write(line)
+            self._fh.flush()
 
     def close(self) -> None:
         self._fh.close()

@@ -3,6 +3,7 @@ writes the report (running, then complete / partial / failed)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from evalharness.reports.schema import (
     Environment,
     LoadFigures,
     ModelRef,
+    NodeRecord,
     Report,
     ResumeRecord,
     RunConfig,
@@ -36,6 +38,7 @@ from evalharness.runner.assemble import assembled, run_status
 from evalharness.runner.fidelity import ReferenceStore
 from evalharness.runner.plan import VariantPlan, in_shard, plan_variants, reference_of, resolve_device
 from evalharness.runner.progress import NullProgress, Progress
+from evalharness.runner.ray_session import RayContext, RaySession, connect, run_concurrently
 from evalharness.runner.reuse import earlier_samples, suite_reports
 from evalharness.runner.schedule import Group, GroupContext
 from evalharness.runner.session import InProcessSession, Session
@@ -59,6 +62,9 @@ class RunOptions:
     shard: str | None = None  # "K/N": measure only this share of the (case, repeat) units
     reuse: bool = False  # take outputs of unchanged cells from earlier runs of the suite
     reuse_timings: bool = False  # ... and their timings
+    executor: Literal["local", "ray"] = "local"  # ray: each variant a Ray actor, placed by Ray
+    ray_address: str | None = None  # a running cluster (else RAY_ADDRESS, else a local Ray)
+    ray_retries: int = 1  # a lost actor is started again this many times, then the variant fails
 
 
 @dataclass
@@ -112,6 +118,8 @@ class Runner:
         self.options = options
         self.factory = factory
         self.progress = progress or NullProgress()
+        self._ray: RayContext | None = None
+        self._report_lock = threading.Lock()
 
     # -- public -------------------------------------------------------------------------------
     def run(self, run_id: str | None = None) -> RunOutcome:
@@ -175,7 +183,7 @@ class Runner:
         return RunConfig(warmup=self.suite.warmup, repeats=repeats, threads=self._threads(),
                          generation=self.suite.generation.model_dump(), scorers=list(self.suite.scorers),
                          cases=len(self.loaded.cases), isolation=self.isolation, schedule=self.schedule,
-                         shard=self.options.shard)
+                         shard=self.options.shard, executor=self.options.executor)
 
     def _execute(self, state: _RunState) -> RunOutcome:
         pending = [p for p in state.plans if self._todo(state, p)]
@@ -184,7 +192,12 @@ class Runner:
             import torch
 
             torch.set_num_threads(self._threads())
-        if self.isolation == "process" and pending:
+        if self.options.executor == "ray":
+            self.progress.message(connect(self.options.ray_address))
+            self._ray = RayContext(self._threads(), self.options.variant_timeout_s or self.suite.variant_timeout_s,
+                                   self.options.ray_retries, on_node=lambda node, env: self._node(state, node, env),
+                                   nodes=state.content.nodes)
+        elif self.isolation == "process" and pending:
             start_early()
         for runtime in {id(p.runtime): p.runtime for p in pending}.values():
             runtime.prepare([p for p in pending if p.runtime is runtime])  # conversions, once
@@ -219,12 +232,30 @@ class Runner:
         todo = {p.id: self._units(state, p) for p in pending}
         runnable = [p for p in pending if self._supported(state, p)]
         groups = [runnable] if self.schedule == "interleaved" else [[p] for p in runnable]
-        for group in groups:
+
+        def run_one(group: list[VariantPlan]) -> None:
             Group(ctx, state, todo).run(group)
             self._write_report(state, "running")
 
+        if self._ray is None:
+            for group in groups:
+                run_one(group)
+            return
+        # on Ray, variants run at once; each model's reference first, as fidelity needs its answers
+        refs = {r.id for p in runnable if (r := reference_of(self.suite, state.plans, p.model.label))}
+        first = [g for g in groups if any(p.id in refs for p in g)]
+        for phase in (first, [g for g in groups if g not in first]):
+            run_concurrently(phase, run_one, self._ray.cancel)
+
+    def _node(self, state: _RunState, node: str, env: Environment) -> None:
+        """A Ray node seen for the first time: its environment goes into the log (and the report)."""
+        state.log.write("node", NodeRecord(id=node, environment=env))
+        self.progress.message(f"ray: node {node[:12]} ({env.cpu_model or '?'}, {env.cpu_count or '?'} CPUs)")
+
     @property
     def isolation(self) -> str:
+        if self.options.executor == "ray":
+            return "process"  # every Ray actor is a process of its own
         return self.options.isolation or self.suite.isolation
 
     @property
@@ -232,6 +263,8 @@ class Runner:
         return self.options.schedule or self.suite.schedule
 
     def _open_session(self, plan: VariantPlan) -> Session:
+        if self._ray is not None:
+            return RaySession(plan, self.suite, self.loaded.cases, self.factory, self._ray)
         if self.isolation == "none":
             return InProcessSession(plan, self.suite, self.loaded.cases, self.factory)
         return WorkerSession(plan, self.suite, self.loaded.cases, self.factory, self._threads(),
@@ -304,6 +337,7 @@ class Runner:
         report = Report(schema_version=SCHEMA_VERSION, run_id=h.run_id, suite=h.suite, started_at=h.started_at,
                         finished_at=None if status == "running" else now_iso(), status=status,
                         environment=h.environment, config=h.config, variants=variants, samples=samples,
-                        alerts=alerts, resumed=state.content.resumes)
-        atomic_write_json(state.report_path, report)
+                        alerts=alerts, resumed=state.content.resumes, nodes=dict(state.content.nodes))
+        with self._report_lock:
+            atomic_write_json(state.report_path, report)
         return report

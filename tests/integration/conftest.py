@@ -44,8 +44,8 @@ def tiny_suite(tmp_path: Path):
     return make
 
 
-def cli(*args: str, **kw) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+def cli(*args: str, env: dict[str, str] | None = None, **kw) -> subprocess.CompletedProcess:
+    env = {**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"}
     return subprocess.run([sys.executable, "-m", "evalharness", *args], capture_output=True,
                           text=True, cwd=ROOT, env=env, timeout=600, **kw)
 
