@@ -1,8 +1,9 @@
 """evalharness dashboard: runs, comparison, trends, alerts, samples and live runs.
 
 Start with `evalharness dashboard [--results-dir results] [--port N]`. Reads reports only
-through evalharness's report reader and never writes into the results dir. Prompts and
-outputs are untrusted text: they are shown as text (tables, st.text), never as HTML/Markdown.
+through evalharness's report reader and its results index (reports/store.py), and writes nothing
+into the results dir but that index (.index.sqlite). Prompts and outputs are untrusted text:
+they are shown as text (tables, st.text), never as HTML/Markdown.
 """
 
 from __future__ import annotations
@@ -30,25 +31,76 @@ def results_dir() -> Path:
     return Path(args.results_dir)
 
 
-@st.cache_data(show_spinner=False, max_entries=5000)
+@st.cache_data(show_spinner=False, max_entries=64)
 def cached_read(key: dd.FileKey):
     # keyed on path + mtime + size: a rewritten report is read again, an unchanged one never
     return dd.read_one(key)
 
 
-def load_all(root: Path):
-    reports, problems = [], []
-    for key in dd.report_files(root):
-        report, error = cached_read(key)
-        if report is not None:
-            reports.append(report)
-        else:
-            problems.append(error)
-    return reports, problems
+@st.cache_resource(show_spinner=False)
+def results_store(root: str) -> dd.ResultsStore:
+    return dd.ResultsStore(Path(root))
 
 
-def runs_section(reports) -> None:
-    df = dd.runs_frame(reports)
+@st.cache_resource(show_spinner=False, ttl=1.0, max_entries=4)
+def listing(root: str):
+    """The results folder's reports and samples logs: walked once per script run (the index and
+    the live view share it), never reused for more than a second."""
+    return dd.scan_results(root)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _statuses(_store, generation: int) -> dict:
+    return dd.statuses_from(_store)
+
+
+class Index:
+    """The results store, refreshed once per script run; tables cached per index generation."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.store = results_store(str(root))
+        self.store.refresh(listing(str(root))[0])
+        self.generation = self.store.generation()
+
+    def runs(self) -> pd.DataFrame:
+        return _runs(self.store, self.generation)
+
+    def report(self, run_id: str):
+        """One run's whole report, read from its JSON file (samples, selector)."""
+        path = self.store.path_of(run_id)
+        if path is None:
+            return None
+        try:
+            st_ = os.stat(path)
+        except OSError:
+            return None
+        return cached_read(dd.FileKey(path, st_.st_mtime_ns, st_.st_size))[0]
+
+
+# the store is passed by name (`_store`: not hashed); the generation keys the cache
+@st.cache_data(show_spinner=False, max_entries=8)
+def _runs(_store, generation: int) -> pd.DataFrame:
+    return dd.runs_from(_store)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _comparison(_store, generation: int, run_ids: tuple[str, ...]) -> pd.DataFrame:
+    return dd.comparison_from(_store, run_ids)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _trend(_store, generation: int, suite: str, metric: str):
+    return dd.trend_from(_store, suite, metric)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _alerts(_store, generation: int, severities: tuple[str, ...]):
+    return dd.alerts_from(_store, severities)
+
+
+def runs_section(idx: Index) -> None:
+    df = idx.runs()
     suites = sorted(df["suite"].unique())
     chosen = st.multiselect("Filter by suite", suites, key="runs_suites")
     if chosen:
@@ -81,17 +133,17 @@ def column_config() -> dict:
     return out
 
 
-def comparison_section(reports) -> None:
-    if not reports:
+def comparison_section(idx: Index) -> None:
+    ids = list(idx.runs()["run_id"])
+    if not ids:
         st.info("No reports yet.")
         return
-    ids = [r.run_id for r in sorted(reports, key=lambda r: r.started_at, reverse=True)]
     picked = st.multiselect("Runs to compare", ids, default=ids[:1], key="cmp_runs")
-    chosen = [r for r in reports if r.run_id in picked]
-    if not chosen:
+    if not picked:
         st.info("Choose at least one run.")
         return
-    table = dd.comparison_frame(chosen)
+    table = _comparison(idx.store, idx.generation, tuple(picked))
+    chosen = [r for r in (idx.report(run_id) for run_id in picked) if r is not None]
     st.dataframe(table, hide_index=True, width="stretch", column_config=column_config())
     score_cols = [c for c in table.columns if c.startswith("score_")]
     if score_cols:
@@ -120,8 +172,8 @@ def comparison_section(reports) -> None:
     selector(table, chosen)
 
 
-def trends_section(reports) -> None:
-    suites = sorted({r.suite.name for r in reports})
+def trends_section(idx: Index) -> None:
+    suites = sorted(idx.runs()["suite"].unique())
     if not suites:
         st.info("No reports yet.")
         return
@@ -129,10 +181,12 @@ def trends_section(reports) -> None:
     suite = c1.selectbox("Suite", suites, key="trend_suite")
     metric = c2.selectbox("Metric", dd.TREND_METRICS, key="trend_metric",
                           format_func=lambda name: metrics.BY_NAME[name].label)
-    df = dd.trend_frame(reports, suite, metric)
+    df, total = _trend(idx.store, idx.generation, suite, metric)
     if df.empty:
         st.info("Nothing measured for this metric yet.")
         return
+    if total > dd.TREND_RUNS:
+        st.caption(f"The newest {dd.TREND_RUNS:,} of {total:,} runs of {suite}.")
     base = alt.Chart(df).encode(x=alt.X("started_at:T", title="run start"),
                                 y=alt.Y("value:Q", title=metrics.BY_NAME[metric].label), color="variant:N",
                                 tooltip=["run_id", "variant", "value", "alerts"])
@@ -141,21 +195,24 @@ def trends_section(reports) -> None:
     st.altair_chart(lines + marks, width="stretch")
 
 
-def alerts_section(reports) -> None:
-    df = dd.alerts_frame(reports)
+def alerts_section(idx: Index) -> None:
     sev = st.multiselect("Severity", ["critical", "warning", "info"], key="alert_sev")
-    if sev:
-        df = df[df["severity"].isin(sev)]
-    st.dataframe(df.sort_values("started_at", ascending=False), hide_index=True, width="stretch")
+    df, total = _alerts(idx.store, idx.generation, tuple(sev))
+    if total > len(df):
+        st.caption(f"The newest {len(df):,} of {total:,} alerts.")
+    st.dataframe(df, hide_index=True, width="stretch")
 
 
-def samples_section(reports) -> None:
-    if not reports:
+def samples_section(idx: Index) -> None:
+    ids = list(idx.runs()["run_id"])
+    if not ids:
         st.info("No reports yet.")
         return
-    ids = [r.run_id for r in sorted(reports, key=lambda r: r.started_at, reverse=True)]
     run_id = st.selectbox("Run", ids, key="samples_run")
-    report = next(r for r in reports if r.run_id == run_id)
+    report = idx.report(run_id)
+    if report is None:
+        st.warning(dd.plain(f"Run {run_id}: its report can no longer be read."))
+        return
     df = dd.samples_frame(report)
     if df.empty:
         st.info("This run has no samples.")
@@ -217,8 +274,8 @@ def monitor_section(root: Path) -> None:
 
 @st.fragment(run_every=REFRESH_S)
 def live_section(root: Path) -> None:
-    reports, _ = load_all(root)
-    runs = dd.live_runs(root, reports)
+    store = results_store(str(root))
+    runs = dd.live_runs(_statuses(store, store.generation()), listing(str(root))[1])
     st.caption(f"Refreshes every {REFRESH_S} s.")
     monitor_section(root)
     if not runs:
@@ -236,21 +293,21 @@ def main() -> None:
     st.set_page_config(page_title="evalharness", layout="wide")
     st.title("evalharness")
     root = results_dir()
-    reports, problems = load_all(root)
-    for problem in problems:
+    idx = Index(root)
+    for problem in idx.store.problems():
         st.warning(dd.plain(f"Skipped a file that is not a readable report: {problem}"), icon="⚠️")
-    st.text(f"{len(reports)} runs under {root}")
+    st.text(f"{len(idx.runs()):,} runs under {root}")
     tabs = st.tabs(["Runs", "Comparison", "Trends", "Alerts", "Samples", "Live"])
     with tabs[0]:
-        runs_section(reports)
+        runs_section(idx)
     with tabs[1]:
-        comparison_section(reports)
+        comparison_section(idx)
     with tabs[2]:
-        trends_section(reports)
+        trends_section(idx)
     with tabs[3]:
-        alerts_section(reports)
+        alerts_section(idx)
     with tabs[4]:
-        samples_section(reports)
+        samples_section(idx)
     with tabs[5]:
         live_section(root)
 

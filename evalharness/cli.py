@@ -167,6 +167,9 @@ def _misc_args(sub: Any) -> None:
     dash.add_argument("--results-dir", type=Path, default=Path("results"))
     dash.add_argument("--port", type=int, default=8501)
     dash.add_argument("--address", default="127.0.0.1", help="interface to listen on")
+    idx = sub.add_parser("index", help="bring the results store's index up to date with the reports "
+                         "(runs and the dashboard do it as they go)")
+    idx.add_argument("--results-dir", type=Path, default=Path("results"))
     sub.add_parser("models", help="list model sources and whether they work here")
     q = sub.add_parser("quantizations", help="list quantization schemes and whether they work here")
     q.add_argument("--no-probe", action="store_true",
@@ -219,6 +222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_dashboard(args)
     if args.command == "models":
         return cmd_models()
+    if args.command == "index":
+        return cmd_index(args.results_dir)
     if args.command == "quantizations":
         return cmd_quantizations(probe=not args.no_probe)
     from evalharness.cli_run import cmd_run
@@ -318,6 +323,22 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
             child.terminate()
             child.wait(timeout=10)
     return EXIT_OK if code in (0, -signal.SIGTERM, -signal.SIGINT) else code
+
+
+def cmd_index(results_dir: Path) -> int:
+    from evalharness.reports.store import ResultsStore
+
+    if not results_dir.is_dir():
+        print(f"evalharness: results dir {results_dir} does not exist", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    store = ResultsStore(results_dir)
+    done = store.refresh()
+    runs = store.query("SELECT COUNT(*) FROM runs")[0][0]
+    print(f"index: {runs:,} runs; {done.added:,} report(s) read, {done.removed:,} removed, "
+          f"{done.unreadable:,} unreadable, in {done.seconds:.2f} s ({store.path})")
+    for problem in store.problems():
+        print(f"  unreadable: {problem}")
+    return EXIT_OK
 
 
 def cmd_models() -> int:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,15 +12,19 @@ import pandas as pd
 
 from evalharness import metrics
 from evalharness.reports.monitor import MonitorAlert, MonitorStop, ProbeRecord, read_series
-from evalharness.reports.reader import FileKey, ReportError, load_report, read_samples_log, report_files
+from evalharness.reports.reader import FileKey, ReportError, load_report, read_samples_log, report_files, scan_results
 from evalharness.reports.schema import Report
+from evalharness.reports.store import ResultsStore
 
-__all__ = ["COST_COLUMNS", "TREND_METRICS", "FileKey", "comparison_frame", "report_files"]
+__all__ = ["COST_COLUMNS", "TREND_METRICS", "FileKey", "ResultsStore", "comparison_frame", "report_files",
+           "scan_results"]
 
 # cost axes of the Pareto chart: label -> comparison-table column
 COST_COLUMNS = {m.label: m.name for m in metrics.shown_in("cost")}
 DEFAULT_COST = metrics.BY_NAME["latency_p95"].label  # tail latency: what SLOs are written on
 TREND_METRICS = tuple(m.name for m in metrics.shown_in("trend"))
+TREND_RUNS = 500  # a trend chart shows a suite's newest runs, at most this many
+ALERT_ROWS = 1000  # the alerts table shows the newest alerts, at most this many
 
 
 _MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:")
@@ -34,23 +40,6 @@ def read_one(key: FileKey) -> tuple[Report | None, str | None]:
         return load_report(key.path), None
     except ReportError as exc:
         return None, str(exc)
-
-
-def runs_frame(reports: Sequence[Report]) -> pd.DataFrame:
-    rows = []
-    for r in reports:
-        sev = {"info": 0, "warning": 0, "critical": 0}
-        for a in r.alerts:
-            sev[a.severity] += 1
-        rows.append({
-            "run_id": r.run_id, "suite": r.suite.name, "started_at": r.started_at,
-            "status": r.status, "variants": len(r.variants), "samples": len(r.samples),
-            "alerts_critical": sev["critical"], "alerts_warning": sev["warning"],
-            "alerts_info": sev["info"],
-        })
-    df = pd.DataFrame(rows, columns=["run_id", "suite", "started_at", "status", "variants", "samples",
-                                     "alerts_critical", "alerts_warning", "alerts_info"])
-    return df.sort_values(["started_at", "run_id"], ascending=False, kind="stable").reset_index(drop=True)
 
 
 def comparison_frame(reports: Sequence[Report]) -> pd.DataFrame:
@@ -101,31 +90,6 @@ def samples_frame(report: Report) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def alerts_frame(reports: Sequence[Report]) -> pd.DataFrame:
-    rows = [{"run_id": r.run_id, "suite": r.suite.name, "started_at": r.started_at,
-             "severity": a.severity, "rule": a.rule, "variant": a.variant_id, "metric": a.metric,
-             "value": a.value, "threshold": a.threshold, "message": a.message}
-            for r in reports for a in r.alerts]
-    return pd.DataFrame(rows, columns=["run_id", "suite", "started_at", "severity", "rule", "variant",
-                                       "metric", "value", "threshold", "message"])
-
-
-def trend_frame(reports: Sequence[Report], suite: str, metric: str) -> pd.DataFrame:
-    """One point per run x variant for a comparison-table column, with that run's alert count."""
-    rows = []
-    for r in reports:
-        if r.suite.name != suite:
-            continue
-        table = comparison_frame([r])
-        for _, row in table.iterrows():
-            if metric not in row or pd.isna(row[metric]):
-                continue
-            n_alerts = sum(1 for a in r.alerts if a.variant_id == row["variant"])
-            rows.append({"started_at": pd.Timestamp(r.started_at), "run_id": r.run_id,
-                         "variant": row["variant"], "value": row[metric], "alerts": n_alerts})
-    return pd.DataFrame(rows, columns=["started_at", "run_id", "variant", "value", "alerts"])
-
-
 @dataclass(frozen=True)
 class MonitorSeries:
     path: Path
@@ -164,12 +128,12 @@ class LiveRun:
     samples: pd.DataFrame
 
 
-def live_runs(results_dir: Path, reports: Sequence[Report]) -> list[LiveRun]:
-    """Runs still writing: a samples log whose report is missing or says `running`."""
-    status = {r.run_id: r.status for r in reports}
+def live_runs(status: Mapping[str, str], logs: Sequence[str]) -> list[LiveRun]:
+    """Runs still writing: a samples log whose report is missing or says `running` (`status`:
+    run id -> the status its report says; `logs`: the samples logs, from `scan_results`)."""
     out = []
-    for log in sorted(results_dir.rglob("*.samples.jsonl")) if results_dir.is_dir() else []:
-        run_id = log.name.removesuffix(".samples.jsonl")
+    for log in logs:
+        run_id = os.path.basename(log).removesuffix(".samples.jsonl")
         if status.get(run_id, "running") != "running":
             continue
         content = read_samples_log(log)
@@ -184,3 +148,62 @@ def live_runs(results_dir: Path, reports: Sequence[Report]) -> list[LiveRun]:
                            sum(1 for s in samples if not s.success),
                            samples[-1].case_id if samples else None, frame))
     return out
+
+
+# -- the same tables from the results store (no report parsed) ----------------------------------
+RUN_COLUMNS = ["run_id", "suite", "started_at", "status", "variants", "samples",
+               "alerts_critical", "alerts_warning", "alerts_info"]
+
+
+def runs_from(store: ResultsStore) -> pd.DataFrame:
+    rows = store.query(f"SELECT {', '.join(RUN_COLUMNS)} FROM runs ORDER BY started_at DESC, run_id DESC")
+    return pd.DataFrame(rows, columns=RUN_COLUMNS)
+
+
+def comparison_from(store: ResultsStore, run_ids: Sequence[str]) -> pd.DataFrame:
+    """`comparison_frame` of these runs, from the index."""
+    marks = ", ".join("?" * len(run_ids))
+    rows = store.query(f"SELECT run_id, variant_id, status, synthetic, figures, scores FROM variants "
+                       f"WHERE run_id IN ({marks}) ORDER BY started_at DESC, rowid", list(run_ids))
+    many = len(set(run_ids)) > 1
+    out = []
+    for run_id, vid, status, synthetic, figures, scores in rows:
+        row = {"variant": f"{run_id} · {vid}" if many else vid, "run_id": run_id, "status": status}
+        shown = json.loads(figures)
+        row.update({m.name: shown.get(m.name) for m in metrics.shown_in("dashboard")})
+        row["synthetic"] = bool(synthetic)
+        row.update({f"score_{k}": v for k, v in json.loads(scores).items()})
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def trend_from(store: ResultsStore, suite: str, metric: str,
+               last: int = TREND_RUNS) -> tuple[pd.DataFrame, int]:
+    """A metric's trend (a point per run x variant, with its alert count) over the suite's newest
+    `last` runs; and how many runs the suite has."""
+    total = store.query("SELECT COUNT(*) FROM runs WHERE suite = ?", (suite,))[0][0]
+    newest = "SELECT run_id FROM runs WHERE suite = ? ORDER BY started_at DESC LIMIT ?"
+    rows = store.query("SELECT * FROM (SELECT v.started_at, v.run_id, v.variant_id, "
+                       f"json_extract(v.figures, ?) AS value, v.alerts FROM ({newest}) r "
+                       "JOIN variants v ON v.run_id = r.run_id) WHERE value IS NOT NULL ORDER BY started_at",
+                       (f"$.{metric}", suite, last))
+    df = pd.DataFrame(rows, columns=["started_at", "run_id", "variant", "value", "alerts"])
+    df["started_at"] = pd.to_datetime(df["started_at"])
+    return df, total
+
+
+ALERT_COLUMNS = ["run_id", "suite", "started_at", "severity", "rule", "variant", "metric", "value",
+                 "threshold", "message"]
+
+
+def alerts_from(store: ResultsStore, severities: Sequence[str] = (),
+                last: int = ALERT_ROWS) -> tuple[pd.DataFrame, int]:
+    where = f"WHERE severity IN ({', '.join('?' * len(severities))})" if severities else ""
+    total = store.query(f"SELECT COUNT(*) FROM alerts {where}", list(severities))[0][0]
+    rows = store.query(f"SELECT {', '.join(ALERT_COLUMNS)} FROM alerts {where} "
+                       "ORDER BY started_at DESC LIMIT ?", [*severities, last])
+    return pd.DataFrame(rows, columns=ALERT_COLUMNS), total
+
+
+def statuses_from(store: ResultsStore) -> dict[str, str]:
+    return dict(store.query("SELECT run_id, status FROM runs"))

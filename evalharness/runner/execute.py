@@ -3,6 +3,7 @@ writes the report (running, then complete / partial / failed)."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from evalharness.reports.schema import (
     Variant,
     VariantStatus,
 )
+from evalharness.reports.store import ResultsStore
 from evalharness.reports.writer import SamplesLog, atomic_write_json
 from evalharness.runner import variant as steps
 from evalharness.runner.assemble import assembled, run_status
@@ -217,6 +219,7 @@ class Runner:
         status = run_status(interrupted, list(content.variants.values()), list(content.samples.values()))
         report = self._write_report(state, status)
         state.references.close()
+        self._index(state.report_path)
         return RunOutcome(report, state.report_path, state.log.path, interrupted)
 
     def _run_groups(self, state: _RunState, pending: Sequence[VariantPlan]) -> None:
@@ -246,6 +249,13 @@ class Runner:
         first = [g for g in groups if any(p.id in refs for p in g)]
         for phase in (first, [g for g in groups if g not in first]):
             run_concurrently(phase, run_one, self._ray.cancel)
+
+    def _index(self, report_path: Path) -> None:
+        """Add the finished report to the results store's index (the dashboard then need not read it)."""
+        try:
+            ResultsStore(self.options.output_dir).add([report_path])
+        except (OSError, sqlite3.Error) as exc:  # the index is derived: a run never fails over it
+            self.progress.message(f"results index not updated ({exc}); the dashboard will read the report")
 
     def _node(self, state: _RunState, node: str, env: Environment) -> None:
         """A Ray node seen for the first time: its environment goes into the log (and the report)."""
