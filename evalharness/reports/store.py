@@ -131,14 +131,14 @@ class ResultsStore:
             return None
         return st.st_mtime_ns, st.st_size
 
-    def add(self, reports: Iterable[Path]) -> None:
-        """Index these report files now (a run that has just written its report)."""
+    def add(self, path: Path, report: Report | None = None) -> None:
+        """Index this report file now (a run that has just written it passes the report, which is
+        then not read back from disk)."""
+        path = Path(path).resolve()
+        st = path.stat()
         with self._connect() as con:
-            for path in reports:
-                path = Path(path).resolve()
-                st = path.stat()
-                self._forget(con, str(path))
-                self._add(con, FileKey(str(path), st.st_mtime_ns, st.st_size))
+            self._forget(con, str(path))
+            self._add(con, FileKey(str(path), st.st_mtime_ns, st.st_size), report)
             con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
         con.close()
 
@@ -146,9 +146,9 @@ class ResultsStore:
         for table in ("files", "runs", "variants", "alerts"):
             con.execute(f"DELETE FROM {table} WHERE path = ?", (path,))
 
-    def _add(self, con: sqlite3.Connection, key: FileKey) -> bool:
+    def _add(self, con: sqlite3.Connection, key: FileKey, report: Report | None = None) -> bool:
         try:
-            report = load_report(key.path)
+            report = report if report is not None else load_report(key.path)
         except ReportError as exc:
             con.execute("INSERT INTO files VALUES (?, ?, ?, NULL, ?)", (key.path, key.mtime_ns, key.size, str(exc)))
             return False

@@ -219,7 +219,7 @@ class Runner:
         status = run_status(interrupted, list(content.variants.values()), list(content.samples.values()))
         report = self._write_report(state, status)
         state.references.close()
-        self._index(state.report_path)
+        self._index(state.report_path, report)
         return RunOutcome(report, state.report_path, state.log.path, interrupted)
 
     def _run_groups(self, state: _RunState, pending: Sequence[VariantPlan]) -> None:
@@ -250,10 +250,10 @@ class Runner:
         for phase in (first, [g for g in groups if g not in first]):
             run_concurrently(phase, run_one, self._ray.cancel)
 
-    def _index(self, report_path: Path) -> None:
+    def _index(self, report_path: Path, report: Report) -> None:
         """Add the finished report to the results store's index (the dashboard then need not read it)."""
         try:
-            ResultsStore(self.options.output_dir).add([report_path])
+            ResultsStore(self.options.output_dir).add(report_path, report)
         except (OSError, sqlite3.Error) as exc:  # the index is derived: a run never fails over it
             self.progress.message(f"results index not updated ({exc}); the dashboard will read the report")
 

@@ -10,6 +10,7 @@ from evalharness.alerts import evaluate
 from evalharness.lifecycle import new_run_id
 from evalharness.reports.schema import Report, Sample, ShardRecord, Variant
 from evalharness.runner.assemble import assembled, run_status
+from evalharness.runner.plan import parse_shard
 from evalharness.suite.loader import LoadedSuite
 
 # what must agree between parts of one run (the shard itself may differ)
@@ -30,9 +31,9 @@ def _check(reports: Sequence[Report], names: Sequence[str]) -> None:
             if getattr(r.config, field) != getattr(first.config, field):
                 raise MergeError(f"{name} and {name0} differ in {field} ({getattr(r.config, field)!r} vs "
                                  f"{getattr(first.config, field)!r}): they are not parts of one run")
-    counts = {r.config.shard.split("/")[1] for r in reports if r.config.shard}
+    counts = {parse_shard(r.config.shard)[1] for r in reports if r.config.shard}
     if len(counts) > 1:
-        raise MergeError(f"shards of different splits ({', '.join('1/' + c for c in sorted(counts))}...): "
+        raise MergeError(f"shards of different splits ({', '.join(f'1/{c}' for c in sorted(counts))}...): "
                          "merge the shards of one --shard K/N split")
     seen: dict[tuple[str, str, int], str] = {}
     for r, name in zip(reports, names):
@@ -48,7 +49,7 @@ def missing_shards(reports: Sequence[Report]) -> list[str]:
     shards = [r.config.shard for r in reports if r.config.shard]
     if not shards:
         return []
-    n = int(shards[0].split("/")[1])
+    n = parse_shard(shards[0])[1]
     return [f"{k}/{n}" for k in range(1, n + 1) if f"{k}/{n}" not in shards]
 
 

@@ -14,18 +14,14 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from evalharness.lifecycle import error_text
 from evalharness.measure.environment import environment
-from evalharness.measure.memory import high_water_mark_mb
-from evalharness.reports.schema import Environment, LoadFigures, Sample, WorkerFigures
+from evalharness.reports.schema import Environment, Sample, WorkerFigures
 from evalharness.runner.plan import VariantPlan
-from evalharness.runner.reuse import ReuseTable
-from evalharness.runner.session import InProcessSession, LoadFailed, WarmUp, WorkerDied
+from evalharness.runner.session import LoadFailed, RemoteSteps, WorkerDied, answer, remote_body
 from evalharness.runner.variant import BackendFactory
 from evalharness.suite.schema import Case, Suite
 
@@ -61,16 +57,7 @@ class VariantActor:
 
     def __init__(self, plan: VariantPlan, suite: Suite, cases: list[Case], factory: BackendFactory,
                  threads: int | None) -> None:
-        if threads is not None:
-            with contextlib.suppress(ImportError):
-                import torch
-
-                torch.set_num_threads(threads)
-        prepare = getattr(factory, "prepare", None)
-        if prepare is not None:
-            with contextlib.suppress(Exception):  # the load reports what went wrong
-                prepare(plan)
-        self.session = InProcessSession(plan, suite, cases, factory)
+        self.session = remote_body(plan, suite, cases, factory, threads)
 
     def where(self) -> tuple[str, dict[str, Any], int]:
         import ray
@@ -78,13 +65,7 @@ class VariantActor:
         return ray.get_runtime_context().get_node_id(), environment(), os.getpid()
 
     def call(self, name: str, *args: Any) -> tuple[str, Any, float | None]:
-        try:
-            reply: tuple[str, Any] = ("ok", getattr(self.session, name)(*args))
-        except LoadFailed as exc:
-            reply = ("load-failed", str(exc))
-        except Exception as exc:
-            reply = ("error", error_text(exc))
-        return (*reply, high_water_mark_mb())
+        return answer(self.session, name, args)
 
 
 @dataclass
@@ -100,7 +81,7 @@ class RayContext:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-class RaySession:
+class RaySession(RemoteSteps):
     """The driver's handle on one variant's actor: the same steps as `InProcessSession`."""
 
     def __init__(self, plan: VariantPlan, suite: Suite, cases: Sequence[Case], factory: BackendFactory,
@@ -132,24 +113,10 @@ class RaySession:
                 if self.ctx.on_node is not None:
                     self.ctx.on_node(node, self.ctx.nodes[node])
 
-    # -- the steps ------------------------------------------------------------------------------
-    def load(self) -> LoadFigures:
-        return self._call("load")
-
-    def warm_up(self) -> WarmUp:
-        return self._call("warm_up")
-
+    # -- the steps (the rest are RemoteSteps') ---------------------------------------------------
     def measure(self, case_index: int, repeat: int) -> tuple[Sample, bool]:
         sample, fatal = self._call("measure", case_index, repeat)
         return sample.model_copy(update={"node": self.node}), fatal
-
-    def fidelity(self, ref_id: str, samples: Mapping[tuple[str, str, int], Sample],
-                 store_dir: Path) -> list[Sample]:
-        own = {k: s for k, s in samples.items() if k[0] == self.plan.id}
-        return self._call("fidelity", ref_id, own, store_dir)
-
-    def reuse(self, units: Sequence[tuple[int, int]], table: ReuseTable, timings: bool) -> list[Sample]:
-        return self._call("reuse", list(units), table, timings)
 
     def close(self) -> WorkerFigures | None:
         if self.ended is None and self._actor is not None:

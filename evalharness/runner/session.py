@@ -7,12 +7,14 @@ one interface either way: load, warm_up, measure, fidelity, close.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from evalharness.lifecycle import error_text
+from evalharness.measure.memory import high_water_mark_mb
 from evalharness.models.sources import SOURCES
 from evalharness.reports.schema import LoadFigures, Sample, WorkerFigures
 from evalharness.runner import variant as steps
@@ -133,3 +135,58 @@ class InProcessSession:
         if self.backend is None:
             raise RuntimeError(f"{self.plan.id}: not loaded")
         return self.backend
+
+
+def remote_body(plan: VariantPlan, suite: Suite, cases: list[Case], factory: steps.BackendFactory,
+                threads: int | None) -> InProcessSession:
+    """What a worker process or a Ray actor runs: torch threads set, the factory's imports and
+    conversions done (before any load timer), and the variant's `InProcessSession`."""
+    if threads is not None:
+        with contextlib.suppress(ImportError):
+            import torch
+
+            torch.set_num_threads(threads)
+    prepare = getattr(factory, "prepare", None)
+    if prepare is not None:
+        with contextlib.suppress(Exception):  # the load reports what went wrong
+            prepare(plan)
+    return InProcessSession(plan, suite, cases, factory)
+
+
+def answer(session: InProcessSession, name: str, args: tuple[Any, ...]) -> tuple[str, Any, float | None]:
+    """One step run remotely: (outcome, value, the process's RSS high-water mark), where the
+    outcome is "ok", "load-failed" or "error" (the value then says why)."""
+    try:
+        reply: tuple[str, Any] = ("ok", getattr(session, name)(*args))
+    except LoadFailed as exc:
+        reply = ("load-failed", str(exc))
+    except Exception as exc:
+        reply = ("error", error_text(exc))
+    return (*reply, high_water_mark_mb())
+
+
+class RemoteSteps:
+    """The steps of a session that runs elsewhere (a worker process, a Ray actor), each forwarded
+    as one `_call`; a fidelity step sends only the variant's own samples."""
+
+    plan: VariantPlan
+
+    def _call(self, name: str, *args: Any) -> Any:
+        raise NotImplementedError
+
+    def load(self) -> LoadFigures:
+        return self._call("load")
+
+    def warm_up(self) -> WarmUp:
+        return self._call("warm_up")
+
+    def measure(self, case_index: int, repeat: int) -> tuple[Sample, bool]:
+        return self._call("measure", case_index, repeat)
+
+    def fidelity(self, ref_id: str, samples: Mapping[tuple[str, str, int], Sample],
+                 store_dir: Path) -> list[Sample]:
+        own = {k: s for k, s in samples.items() if k[0] == self.plan.id}
+        return self._call("fidelity", ref_id, own, store_dir)
+
+    def reuse(self, units: Sequence[tuple[int, int]], table: ReuseTable, timings: bool) -> list[Sample]:
+        return self._call("reuse", list(units), table, timings)

@@ -19,18 +19,16 @@ import pickle
 import signal
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
 from evalharness.lifecycle import error_text
-from evalharness.measure.memory import high_water_mark_mb
-from evalharness.reports.schema import LoadFigures, Sample, WorkerFigures
+from evalharness.reports.schema import WorkerFigures
 from evalharness.runner.plan import VariantPlan
-from evalharness.runner.reuse import ReuseTable
-from evalharness.runner.session import InProcessSession, LoadFailed, WarmUp, WorkerDied
+from evalharness.runner.session import LoadFailed, RemoteSteps, WorkerDied, answer, remote_body
 from evalharness.runner.variant import BackendFactory
 from evalharness.suite.schema import Case, Suite
 
@@ -87,7 +85,7 @@ def _main_module_importable() -> Iterator[None]:
         main.__file__ = path
 
 
-class WorkerSession:
+class WorkerSession(RemoteSteps):
     """The parent's handle on one variant's worker process; the same steps as `InProcessSession`."""
 
     def __init__(self, plan: VariantPlan, suite: Suite, cases: Sequence[Case], factory: BackendFactory,
@@ -110,24 +108,6 @@ class WorkerSession:
             child.close()
         self.figures = WorkerFigures(pid=self._proc.pid)
         self.ended: str | None = None
-
-    # -- the steps ------------------------------------------------------------------------------
-    def load(self) -> LoadFigures:
-        return self._call("load")
-
-    def warm_up(self) -> WarmUp:
-        return self._call("warm_up")
-
-    def measure(self, case_index: int, repeat: int) -> tuple[Sample, bool]:
-        return self._call("measure", case_index, repeat)
-
-    def fidelity(self, ref_id: str, samples: Mapping[tuple[str, str, int], Sample],
-                 store_dir: Path) -> list[Sample]:
-        own = {k: s for k, s in samples.items() if k[0] == self.plan.id}
-        return self._call("fidelity", ref_id, own, store_dir)
-
-    def reuse(self, units: Sequence[tuple[int, int]], table: ReuseTable, timings: bool) -> list[Sample]:
-        return self._call("reuse", list(units), table, timings)
 
     def close(self) -> WorkerFigures | None:
         """Ask the worker to close its backend and exit; kill it if it does not."""
@@ -204,15 +184,6 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def _set_threads(threads: int | None) -> None:
-    if threads is None:
-        return
-    with contextlib.suppress(ImportError):
-        import torch
-
-        torch.set_num_threads(threads)
-
-
 @dataclass(frozen=True)
 class Here:
     """The parent's environment variables and working folder as the worker starts: a fork
@@ -234,24 +205,13 @@ def serve(conn: Connection, plan: VariantPlan, suite: Suite, cases: list[Case], 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
     _die_with_parent()
     here.enter()
-    _set_threads(threads)
-    prepare = getattr(factory, "prepare", None)
-    if prepare is not None:
-        with contextlib.suppress(Exception):  # the load reports what went wrong
-            prepare(plan)  # imports and conversions, before the load timer
-    session = InProcessSession(plan, suite, cases, factory)
+    session = remote_body(plan, suite, cases, factory, threads)
     while True:
         try:
             name, args = conn.recv()
         except (EOFError, OSError):
             break  # the parent is gone
-        try:
-            reply: tuple[str, Any] = ("ok", getattr(session, name)(*args))
-        except LoadFailed as exc:
-            reply = ("load-failed", str(exc))
-        except Exception as exc:
-            reply = ("error", error_text(exc))
-        conn.send((*reply, high_water_mark_mb()))
+        conn.send(answer(session, name, args))
         if name == "close":
             break
     conn.close()

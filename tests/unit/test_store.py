@@ -102,7 +102,7 @@ def test_add_indexes_a_new_report_at_once(results, tmp_path):
     source = results / "suite-a" / "20261120-100000-0000.json"
     copy = results / "suite-a" / "20261130-100000-0009.json"
     copy.write_text(load_report(source).model_copy(update={"run_id": "20261130-100000-0009"}).model_dump_json())
-    store.add([copy])
+    store.add(copy)
     assert "20261130-100000-0009" in set(dd.runs_from(store)["run_id"])
     assert store.refresh().added == 0  # already indexed with this size and mtime
 
