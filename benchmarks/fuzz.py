@@ -138,13 +138,16 @@ class Fuzzer:
         except ReportError:
             return
         from evalharness.compare.engine import compare_reports
-        from evalharness.dashboard_data import comparison_frame, samples_frame
+        from evalharness.dashboard_data import samples_frame
         from evalharness.select import Constraints, select
         from evalharness.suite.gate import GatePolicy
+        from evalharness.views.table import display_frame, glance_frame, styled
 
         compare_reports(report, report, GatePolicy(resamples=100))
         select(report, Constraints(max_memory_mb=1000, max_latency_p95_s=1.0), "quality")
-        comparison_frame([report])
+        frame = glance_frame([report])
+        if not frame.empty:
+            display_frame(frame), styled(frame).to_html()
         samples_frame(report)
 
     def samples_log(self) -> None:

@@ -19,7 +19,9 @@ import streamlit as st
 
 from evalharness import dashboard_data as dd
 from evalharness import metrics
+from evalharness.reports.schema import ModelRef
 from evalharness.select import Constraints, select
+from evalharness.views import charts, divergence, summary, table, why
 
 REFRESH_S = 3
 
@@ -85,11 +87,6 @@ def _runs(_store, generation: int) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _comparison(_store, generation: int, run_ids: tuple[str, ...]) -> pd.DataFrame:
-    return dd.comparison_from(_store, run_ids)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
 def _trend(_store, generation: int, suite: str, metric: str):
     return dd.trend_from(_store, suite, metric)
 
@@ -108,29 +105,67 @@ def runs_section(idx: Index) -> None:
     st.dataframe(df, hide_index=True, width="stretch")
 
 
-def selector(table: pd.DataFrame, report_list) -> None:
-    st.markdown("**Select a variant under constraints**")
-    c1, c2, c3 = st.columns(3)
+def export_buttons(chart, name: str, key: str) -> None:
+    """PNG and SVG of a chart, rendered only when clicked."""
+    c1, c2, _ = st.columns([1, 1, 6])
+    c1.download_button("PNG", lambda: charts.export(chart, "png"), f"{name}.png", "image/png",
+                       key=f"{key}_png", on_click="ignore")
+    c2.download_button("SVG", lambda: charts.export(chart, "svg"), f"{name}.svg", "image/svg+xml",
+                       key=f"{key}_svg", on_click="ignore")
+
+
+def csv_button(frame: pd.DataFrame, name: str, key: str) -> None:
+    st.download_button("CSV", lambda: frame.to_csv(index=False), f"{name}.csv", "text/csv",
+                       key=key, on_click="ignore")
+
+
+def selector(reports) -> None:
+    st.markdown("**Which variant to ship**")
+    c1, c2, c3, c4 = st.columns(4)
     max_mem = c1.number_input("max memory (MB, 0 = none)", min_value=0.0, value=0.0, key="sel_mem")
     max_lat = c2.number_input("max latency p95 (s, 0 = none)", min_value=0.0, value=0.0, key="sel_lat")
-    objective = c3.selectbox("optimise", ["latency", "memory", "quality"], key="sel_obj")
-    for r in report_list[:1]:
-        result = select(r, Constraints(max_mem or None, max_lat or None), objective)
+    min_agree = c3.number_input("min token agreement (0 = none)", min_value=0.0, max_value=1.0, value=0.0,
+                                key="sel_agree")
+    objective = c4.selectbox("optimise", ["latency", "memory", "quality"], key="sel_obj")
+    for r in reports[:1]:
+        constraints = Constraints(max_mem or None, max_lat or None, min_agreement=min_agree or None)
+        result = select(r, constraints, objective)
+        st.text(f"constraints: {'; '.join(why.constraint_lines(constraints))}; optimise {objective}")
         if result.chosen is None:
             st.warning("No variant meets the constraints.")
         else:
-            st.text(f"chosen: {result.chosen.variant.id}")
-        for v, reasons in result.rejected:
-            st.text(f"rejected {v.id}: {'; '.join(reasons)}")
+            st.text(f"chosen: {result.chosen.variant.id} (best {objective} of "
+                    f"{1 + len(result.runners_up)} that meet every constraint)")
+            for line in why.given_up(result):
+                st.text(f"  {line}")
+        frame = why.selection_frame(result)
+        st.dataframe(frame, hide_index=True, width="stretch", key="sel_table")
+        csv_button(frame, f"{r.run_id}-selection", "sel_csv")
 
 
-def column_config() -> dict:
-    """Headers with units and formats for every metric column, from the one metrics table."""
-    out = {}
-    for m in metrics.shown_in("dashboard"):
-        fmt = "percent" if m.stat == "rate" else m.fmt
-        out[m.name] = st.column_config.NumberColumn(m.label, format=fmt)
-    return out
+def tradeoffs(frame: pd.DataFrame) -> None:
+    qualities = charts.quality_axes(frame)
+    costs = charts.cost_axes(frame)
+    if not qualities or not costs:
+        st.info("No variant has a quality or fidelity figure and a cost measured.")
+        return
+    speed = [c for c in costs if metrics.BY_NAME[c].kind == "timing"] or costs
+    memory = [c for c in costs if metrics.BY_NAME[c].kind == "memory"] or costs
+    c1, c2, c3 = st.columns(3)
+    quality = c1.selectbox("Quality or fidelity (up)", qualities, key="pareto_q", format_func=table.header)
+    latency = c2.selectbox("Speed cost", speed, key="pareto_c", format_func=table.header,
+                           index=speed.index("latency_p95") if "latency_p95" in speed else 0)
+    mem = c3.selectbox("Memory cost", memory, key="pareto_m", format_func=table.header,
+                       index=memory.index("footprint_mb") if "footprint_mb" in memory else 0)
+    left, right = st.columns(2)
+    for col, cost in ((left, latency), (right, mem)):
+        chart = charts.tradeoff_chart(frame, quality, cost)
+        with col:
+            if chart is None:
+                st.info(f"No variant has both {table.header(quality)} and {table.header(cost)}.")
+                continue
+            st.altair_chart(chart, width="stretch")
+            export_buttons(chart, f"tradeoff-{quality}-{cost}", f"exp_{cost}")
 
 
 def comparison_section(idx: Index) -> None:
@@ -142,34 +177,33 @@ def comparison_section(idx: Index) -> None:
     if not picked:
         st.info("Choose at least one run.")
         return
-    table = _comparison(idx.store, idx.generation, tuple(picked))
     chosen = [r for r in (idx.report(run_id) for run_id in picked) if r is not None]
-    st.dataframe(table, hide_index=True, width="stretch", column_config=column_config())
-    score_cols = [c for c in table.columns if c.startswith("score_")]
-    if score_cols:
-        c1, c2 = st.columns(2)
-        quality = c1.selectbox("Quality score", score_cols, key="pareto_q")
-        costs = list(dd.COST_COLUMNS)
-        cost_label = c2.selectbox("Cost", costs, index=costs.index(dd.DEFAULT_COST), key="pareto_c")
-        cost = dd.COST_COLUMNS[cost_label]
-        plot = table.dropna(subset=[quality, cost]).copy()
-        if not plot.empty:
-            plot["pareto"] = dd.pareto_mask(plot, quality, cost).map({True: "non-dominated", False: "dominated"})
-            chart = alt.Chart(plot).mark_point(size=120, filled=True).encode(
-                x=alt.X(cost, title=cost_label), y=alt.Y(quality, title=quality),
-                color=alt.Color("pareto", title="Pareto", scale=alt.Scale(
-                    domain=["non-dominated", "dominated"], range=["#d62728", "#9e9e9e"])),
-                tooltip=["variant", quality, cost])
-            st.altair_chart(chart, width="stretch")
-        else:
-            st.info("No variant has both figures measured.")
+    frame = table.glance_frame(chosen)
+    if frame.empty:
+        st.info("These runs have no variants.")
+        return
+    st.caption(f"Green / red: more than {table.RELATIVE_MARGIN:.0%} better / worse than the run's reference "
+               f"variant (scores and success: ±{table.SCORE_MARGIN}); fidelity is against that reference; "
+               "— = not measured. Click a header to sort.")
+    st.dataframe(table.styled(frame), hide_index=True, width="stretch", key="cmp_table")
+    _, empty = table.shown_columns(frame)
+    if empty:
+        st.caption("Not measured in these runs: " + ", ".join(table.header(c) for c in empty) + ".")
+    csv_button(table.display_frame(frame), "comparison", "cmp_csv")
+    tradeoffs(frame)
     samples = pd.concat([dd.samples_frame(r) for r in chosen], ignore_index=True)
-    if not samples.empty and samples["latency_s"].notna().any():
-        st.markdown("**Latency distribution per variant**")
-        box = alt.Chart(samples.dropna(subset=["latency_s"])).mark_boxplot().encode(
-            x=alt.X("variant:N"), y=alt.Y("latency_s:Q", title="latency (s)"))
+    labels = dict(zip(frame["variant"], frame["label"])) if len(chosen) == 1 else {}
+    box = charts.latency_chart(samples, labels) if not samples.empty else None
+    if box is not None:
         st.altair_chart(box, width="stretch")
-    selector(table, chosen)
+        export_buttons(box, "latency", "exp_box")
+    selector(chosen)
+    for r in chosen[:1]:
+        c1, c2, _ = st.columns([2, 2, 4])
+        c1.download_button("Run summary (HTML)", lambda r=r: summary.to_html(r), f"{r.run_id}-summary.html",
+                           "text/html", key="sum_html", on_click="ignore")
+        c2.download_button("Run summary (Markdown)", lambda r=r: summary.to_markdown(r, None),
+                           f"{r.run_id}-summary.md", "text/markdown", key="sum_md", on_click="ignore")
 
 
 def trends_section(idx: Index) -> None:
@@ -234,21 +268,56 @@ def samples_section(idx: Index) -> None:
             keep = df[score].between(lo, hi)
         df = df[keep]
     st.dataframe(df, hide_index=True, width="stretch")
-    st.markdown("**Side by side**")
-    full = dd.samples_frame(report)
-    cases = sorted(full["case"].unique())
-    vids = sorted(full["variant"].unique())
-    c1, c2, c3 = st.columns(3)
-    case = c1.selectbox("Case", cases, key="sbs_case")
-    left = c2.selectbox("Left variant", vids, index=0, key="sbs_left")
-    right = c3.selectbox("Right variant", vids, index=min(1, len(vids) - 1), key="sbs_right")
+    csv_button(df, f"{run_id}-samples", "samples_csv")
+    divergence_view(report)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def token_decoder(source: str, model_id: str, label: str):
+    return divergence.decoder_for(ModelRef(source=source, id=model_id, label=label))
+
+
+def divergence_view(report) -> None:
+    """A case's answers token by token: the candidate against its reference (or any variant)."""
+    st.markdown("**Where answers diverge**")
+    cases = sorted({s.case_id for s in report.samples})
+    vids = [v.id for v in report.variants]
+    if not cases or len(vids) < 2:
+        st.info("Needs a run with two variants.")
+        return
+    with_ref = [v for v in vids if divergence.reference_of(report, v)] or vids[1:]
+    c1, c2, c3, c4 = st.columns(4)
+    case = c1.selectbox("Case", cases, key="div_case")
+    cand = c2.selectbox("Candidate", with_ref, key="div_cand")
+    default = divergence.reference_of(report, cand) or vids[0]
+    others = [v for v in vids if v != cand]
+    ref = c3.selectbox("Against", others, index=others.index(default) if default in others else 0, key="div_ref")
+    repeats = sorted({s.repeat for s in report.samples if s.case_id == case})
+    repeat = c4.selectbox("Repeat", repeats, key="div_repeat")
+    found = divergence.pair(report, ref, cand, case, repeat)
+    if found is None:
+        st.info("One of the two variants has no sample of this case and repeat.")
+        return
+    left, right = found
     lcol, rcol = st.columns(2)
-    for col, vid in ((lcol, left), (rcol, right)):
-        rows = full[(full["case"] == case) & (full["variant"] == vid)]
+    for col, vid, s in ((lcol, ref, left), (rcol, cand, right)):
         with col:
             st.text(vid)
-            for _, row in rows.iterrows():
-                st.text(row["output"] if row["output"] is not None else f"(failed) {row['error']}")
+            st.text(s.output if s.output is not None else f"(failed) {s.error}")
+    st.dataframe(divergence.scores_table(left, right), hide_index=True, key="div_scores")
+    if left.output_ids is None or right.output_ids is None:
+        st.caption("Token ids were not stored for these samples (an endpoint without them): no token view.")
+        return
+    model = next(v.model for v in report.variants if v.id == cand)
+    decode = token_decoder(model.source, model.id, model.label)
+    tokens = divergence.token_table(left.output_ids, right.output_ids, decode)
+    first = tokens.index[tokens["mark"] != ""]
+    st.text(f"first divergence at token {int(first[0])} of {len(left.output_ids)}" if len(first)
+            else "identical token for token")
+    if decode is None:
+        st.caption(f"{model.id}'s tokenizer is not on this machine: tokens shown as ids.")
+    st.dataframe(divergence.highlighted(tokens), hide_index=True, width="stretch", key="div_tokens")
+    csv_button(tokens, f"{report.run_id}-{case}-divergence", "div_csv")
 
 
 def monitor_section(root: Path) -> None:

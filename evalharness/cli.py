@@ -97,12 +97,17 @@ def _compare_args(sub: Any) -> None:
 
 def _select_args(sub: Any) -> None:
     sel = sub.add_parser("select", help="choose the best variant of a run under constraints")
-    sel.add_argument("report", type=Path)
-    sel.add_argument("--max-memory-mb", type=float)
-    sel.add_argument("--max-latency-p95-s", type=float)
-    sel.add_argument("--min-score", action="append", default=[], metavar="NAME=VALUE")
-    sel.add_argument("--optimize", choices=["latency", "memory", "quality"], default="latency")
-    sel.add_argument("--quality-score", help="score to optimise for quality (default: mean of all)")
+    summ = sub.add_parser("summary", help="a one-page summary of a run (Markdown or HTML) for a PR or a review")
+    summ.add_argument("--out", type=Path, required=True, metavar="FILE",
+                      help="FILE.html (chart inline) or FILE.md (chart written beside it as FILE.svg)")
+    for p in (sel, summ):
+        p.add_argument("report", type=Path)
+        p.add_argument("--max-memory-mb", type=float)
+        p.add_argument("--max-latency-p95-s", type=float)
+        p.add_argument("--min-agreement", type=float, help="minimum token agreement with the fidelity reference")
+        p.add_argument("--min-score", action="append", default=[], metavar="NAME=VALUE")
+        p.add_argument("--optimize", choices=["latency", "memory", "quality"], default="latency")
+        p.add_argument("--quality-score", help="score to optimise for quality (default: mean of all)")
 
 
 def _probe_args(sub: Any) -> None:
@@ -194,10 +199,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from evalharness.cli_compare import cmd_baseline
 
         return cmd_baseline(args)
-    if args.command == "select":
-        from evalharness.cli_compare import cmd_select
+    if args.command in ("select", "summary"):
+        from evalharness.cli_compare import cmd_select, cmd_summary
 
-        return cmd_select(args)
+        return cmd_select(args) if args.command == "select" else cmd_summary(args)
     if args.command == "validate":
         return cmd_validate(args.files, args.case_files_anywhere)
     if args.command == "probe":

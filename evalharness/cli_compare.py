@@ -161,12 +161,10 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_select(args: argparse.Namespace) -> int:
-    from evalharness.select import Constraints, select
+def constraints_from(args: argparse.Namespace):
+    """The select/summary constraints from the command line; None (after saying why) when bad."""
+    from evalharness.select import Constraints
 
-    report = report_or_none(args.report)
-    if report is None:
-        return EXIT_BAD_INPUT
     min_scores: dict[str, float] = {}
     for item in args.min_score:
         name, sep, value = item.partition("=")
@@ -176,9 +174,34 @@ def cmd_select(args: argparse.Namespace) -> int:
             sep = ""
         if not sep or not name:
             print(f"evalharness: --min-score {item!r}: use NAME=VALUE, e.g. factual=0.5", file=sys.stderr)
-            return EXIT_BAD_INPUT
-    result = select(report, Constraints(args.max_memory_mb, args.max_latency_p95_s, min_scores),
-                    args.optimize, args.quality_score)
+            return None
+    return Constraints(args.max_memory_mb, args.max_latency_p95_s, min_scores, args.min_agreement)
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from evalharness.views import summary
+
+    report = report_or_none(args.report)
+    constraints = constraints_from(args)
+    if report is None or constraints is None:
+        return EXIT_BAD_INPUT
+    if args.out.suffix.lower() not in (".md", ".markdown", ".html", ".htm"):
+        print(f"evalharness: --out {args.out}: name a .md or .html file", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for path in summary.write(report, args.out, constraints, args.optimize, args.quality_score):
+        console.print(f"wrote {path}")
+    return EXIT_OK
+
+
+def cmd_select(args: argparse.Namespace) -> int:
+    from evalharness.select import select
+    from evalharness.views.why import given_up
+
+    report = report_or_none(args.report)
+    constraints = constraints_from(args)
+    if report is None or constraints is None:
+        return EXIT_BAD_INPUT
+    result = select(report, constraints, args.optimize, args.quality_score)
 
     def describe(c) -> str:
         q = "—" if c.quality is None else f"{c.quality:.3f}"
@@ -190,6 +213,8 @@ def cmd_select(args: argparse.Namespace) -> int:
         console.print("[red]no variant meets the constraints[/red]")
     else:
         console.print(f"[bold green]chosen[/bold green] (best {args.optimize}): {describe(result.chosen)}")
+        for line in given_up(result):
+            console.print(f"  {line}")
     for c in result.runners_up:
         console.print(f"runner-up: {describe(c)}")
     for v, reasons in result.rejected:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,12 +15,8 @@ from evalharness.reports.reader import FileKey, ReportError, load_report, read_s
 from evalharness.reports.schema import Report
 from evalharness.reports.store import ResultsStore
 
-__all__ = ["COST_COLUMNS", "TREND_METRICS", "FileKey", "ResultsStore", "comparison_frame", "report_files",
-           "scan_results"]
+__all__ = ["TREND_METRICS", "FileKey", "ResultsStore", "report_files", "scan_results"]
 
-# cost axes of the Pareto chart: label -> comparison-table column
-COST_COLUMNS = {m.label: m.name for m in metrics.shown_in("cost")}
-DEFAULT_COST = metrics.BY_NAME["latency_p95"].label  # tail latency: what SLOs are written on
 TREND_METRICS = tuple(m.name for m in metrics.shown_in("trend"))
 TREND_RUNS = 500  # a trend chart shows a suite's newest runs, at most this many
 ALERT_ROWS = 1000  # the alerts table shows the newest alerts, at most this many
@@ -40,22 +35,6 @@ def read_one(key: FileKey) -> tuple[Report | None, str | None]:
         return load_report(key.path), None
     except ReportError as exc:
         return None, str(exc)
-
-
-def comparison_frame(reports: Sequence[Report]) -> pd.DataFrame:
-    """One row per variant (of one or several runs); a column per dashboard metric."""
-    rows = []
-    many = len(reports) > 1
-    shown = metrics.shown_in("dashboard")
-    for r in reports:
-        for v in r.variants:
-            row = {"variant": f"{r.run_id} · {v.id}" if many else v.id, "run_id": r.run_id, "status": v.status}
-            row.update({m.name: v.figure(m) for m in shown})
-            row["synthetic"] = v.synthetic
-            for name, value in v.scores.items():
-                row[f"score_{name}"] = value
-            rows.append(row)
-    return pd.DataFrame(rows)
 
 
 def pareto_mask(df: pd.DataFrame, quality: str, cost: str) -> pd.Series:
@@ -158,23 +137,6 @@ RUN_COLUMNS = ["run_id", "suite", "started_at", "status", "variants", "samples",
 def runs_from(store: ResultsStore) -> pd.DataFrame:
     rows = store.query(f"SELECT {', '.join(RUN_COLUMNS)} FROM runs ORDER BY started_at DESC, run_id DESC")
     return pd.DataFrame(rows, columns=RUN_COLUMNS)
-
-
-def comparison_from(store: ResultsStore, run_ids: Sequence[str]) -> pd.DataFrame:
-    """`comparison_frame` of these runs, from the index."""
-    marks = ", ".join("?" * len(run_ids))
-    rows = store.query(f"SELECT run_id, variant_id, status, synthetic, figures, scores FROM variants "
-                       f"WHERE run_id IN ({marks}) ORDER BY started_at DESC, rowid", list(run_ids))
-    many = len(set(run_ids)) > 1
-    out = []
-    for run_id, vid, status, synthetic, figures, scores in rows:
-        row = {"variant": f"{run_id} · {vid}" if many else vid, "run_id": run_id, "status": status}
-        shown = json.loads(figures)
-        row.update({m.name: shown.get(m.name) for m in metrics.shown_in("dashboard")})
-        row["synthetic"] = bool(synthetic)
-        row.update({f"score_{k}": v for k, v in json.loads(scores).items()})
-        out.append(row)
-    return pd.DataFrame(out)
 
 
 def trend_from(store: ResultsStore, suite: str, metric: str,

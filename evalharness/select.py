@@ -17,6 +17,7 @@ class Constraints:
     max_memory_mb: float | None = None
     max_latency_p95_s: float | None = None
     min_scores: Mapping[str, float] = field(default_factory=dict)
+    min_agreement: float | None = None  # token agreement with the run's fidelity reference
 
 
 def memory_mb(v: Variant) -> float | None:
@@ -39,12 +40,25 @@ def quality(v: Variant, score: str | None) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def references(report: Report) -> set[str]:
+    """Ids of the variants others were measured against (fidelity references)."""
+    return {v.fidelity.reference for v in report.variants if v.fidelity is not None}
+
+
+def agreement(v: Variant, refs: set[str]) -> float | None:
+    """Token agreement with the reference; the reference agrees with itself."""
+    if v.id in refs:
+        return 1.0
+    return v.fidelity.token_agreement if v.fidelity is not None else None
+
+
 @dataclass
 class Choice:
     variant: Variant
     memory_mb: float | None
     latency_p95_s: float | None
     quality: float | None
+    agreement: float | None = None
 
 
 @dataclass
@@ -59,11 +73,17 @@ def select(report: Report, constraints: Constraints, objective: Objective = "lat
            quality_score: str | None = None) -> Selection:
     ok: list[Choice] = []
     rejected: list[tuple[Variant, list[str]]] = []
+    refs = references(report)
     for v in report.variants:
         reasons: list[str] = []
         if v.status != "ok":
             reasons.append(f"status {v.status}" + (f": {v.error}" if v.error else ""))
-        mem, lat, q = memory_mb(v), latency_p95(v), quality(v, quality_score)
+        mem, lat, q, agree = memory_mb(v), latency_p95(v), quality(v, quality_score), agreement(v, refs)
+        if constraints.min_agreement is not None:
+            if agree is None:
+                reasons.append("token agreement not measured")
+            elif agree < constraints.min_agreement:
+                reasons.append(f"token agreement {agree:.2f} < {constraints.min_agreement:g}")
         if constraints.max_memory_mb is not None:
             if mem is None:
                 reasons.append("memory not measured")
@@ -87,7 +107,7 @@ def select(report: Report, constraints: Constraints, objective: Objective = "lat
         if reasons:
             rejected.append((v, reasons))
         else:
-            ok.append(Choice(v, mem, lat, q))
+            ok.append(Choice(v, mem, lat, q, agree))
 
     def key(c: Choice) -> float:
         if objective == "latency":

@@ -54,6 +54,11 @@ class ModelSource:
     def examples(self) -> list[str]:
         return []
 
+    def local_tokenizer(self, model_id: str) -> Any | None:
+        """The model's tokenizer if this machine has it now (no download, no conversion); None
+        otherwise. Readers of reports use it to show stored token ids as text."""
+        return None
+
     def fingerprint(self, model_id: str, revision: str | None) -> str | None:
         """What identifies the weights (a file's sha256, a pinned revision); None: unknown, so
         outputs are never reused across runs."""
@@ -101,6 +106,27 @@ def hub_reachable(timeout_s: float = 3.0) -> bool:
             return True
     except OSError:
         return False
+
+
+def _local_tokenizer(path_or_id: str) -> Any | None:
+    """The `tokenizers` tokenizer of a local folder or of a hub id in the local HF cache (fast
+    to load, no transformers import); None when neither has a tokenizer.json."""
+    from tokenizers import Tokenizer
+
+    found: Any = Path(path_or_id) / "tokenizer.json"
+    if not found.is_file() and not Path(path_or_id).is_dir():
+        from huggingface_hub import try_to_load_from_cache
+
+        try:
+            found = try_to_load_from_cache(path_or_id, "tokenizer.json")
+        except ValueError:  # not a valid repo id
+            return None
+    if not isinstance(found, (str, Path)) or not Path(found).is_file():
+        return None
+    try:
+        return Tokenizer.from_file(str(found))
+    except Exception:  # tokenizers raises a bare Exception for a file it cannot parse
+        return None
 
 
 def _hf_load(path_or_id: str, dtype: Any, revision: str | None, local_only: bool = False,
@@ -188,6 +214,9 @@ class EmbeddedSource(ModelSource):
     def tokenizer_folder(self) -> Path | None:
         return embedded.ensure_converted()
 
+    def local_tokenizer(self, model_id: str) -> Any | None:
+        return _local_tokenizer(str(embedded.cached_folder())) if embedded.is_cached() else None
+
     def examples(self) -> list[str]:
         return [embedded.EMBEDDED_ID]
 
@@ -228,6 +257,9 @@ class HuggingFaceSource(ModelSource):
     def examples(self) -> list[str]:
         return ["google/gemma-3-1b-it", "/path/to/hf-folder"]
 
+    def local_tokenizer(self, model_id: str) -> Any | None:
+        return None if model_id.endswith(".gguf") else _local_tokenizer(model_id)
+
     def fingerprint(self, model_id: str, revision: str | None) -> str | None:
         path = Path(model_id)
         if path.is_file():
@@ -267,6 +299,11 @@ class TinyRandomSource(ModelSource):
 
     def examples(self) -> list[str]:
         return [self.ID]
+
+    def local_tokenizer(self, model_id: str) -> Any | None:
+        from evalharness.models.tiny import byte_core
+
+        return byte_core()
 
     def fingerprint(self, model_id: str, revision: str | None) -> str | None:
         import torch

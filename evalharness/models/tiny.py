@@ -10,10 +10,9 @@ from typing import Any
 SPECIALS = ["<pad>", "<eos>", "<bos>", "<unk>", "<start_of_turn>", "<end_of_turn>"]
 
 
-def byte_tokenizer() -> Any:
-    """A byte-level tokenizer: every text round-trips exactly; ids 0-5 are Gemma-like specials."""
+def byte_core() -> Any:
+    """The byte-level `tokenizers` tokenizer (no transformers needed): ids 0-5 are specials."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors
-    from transformers import PreTrainedTokenizerFast
 
     vocab = {tok: i for i, tok in enumerate(SPECIALS)}
     for ch in sorted(pre_tokenizers.ByteLevel.alphabet()):
@@ -25,8 +24,15 @@ def byte_tokenizer() -> Any:
     core.post_processor = processors.TemplateProcessing(
         single="<bos> $A", pair="<bos> $A $B", special_tokens=[("<bos>", 2)]
     )
+    return core
+
+
+def byte_tokenizer() -> Any:
+    """A byte-level tokenizer: every text round-trips exactly; ids 0-5 are Gemma-like specials."""
+    from transformers import PreTrainedTokenizerFast
+
     return PreTrainedTokenizerFast(
-        tokenizer_object=core,
+        tokenizer_object=byte_core(),
         bos_token="<bos>",
         eos_token="<eos>",
         pad_token="<pad>",

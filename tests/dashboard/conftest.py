@@ -41,8 +41,12 @@ def make_results(root: Path) -> Path:
         suite_path.write_text(textwrap.dedent(SUITE.format(name=name)))
         answers = {"paris": "Paris is the capital .", "a-xss": f"{XSS_SCRIPT} {XSS_IMG}"}
 
-        def factory(plan, answers=answers, i=i):
-            return FakeBackend(answers=answers, step_s=0.1 * (1 + i) * (2 if "bf16" in plan.id else 1))
+        # bf16 leaves fp32's answer at its third word: the divergence view has something to mark
+        moved = {**answers, "paris": "Paris is a capital city ."}
+
+        def factory(plan, answers=answers, moved=moved, i=i):
+            return FakeBackend(answers=moved if "bf16" in plan.id else answers,
+                               step_s=0.1 * (1 + i) * (2 if "bf16" in plan.id else 1))
 
         Runner(load_suite(suite_path), RunOptions(output_dir=results, isolation="none"), factory=factory).run(
             run_id=f"2026112{i}-100000-000{i}")

@@ -37,17 +37,61 @@ def test_runs_filter_by_suite(app):
     assert list(app.dataframe[0].value["suite"]) == ["suite-b"]
 
 
-def test_comparison_table_pareto_and_selector(app):
-    table = app.dataframe[1].value
+def comparison_table(app):
+    return next(df.value for df in app.dataframe if "label" in df.value.columns)
+
+
+def test_comparison_table_has_speed_memory_fidelity_and_units(app):
+    table = comparison_table(app)
     assert list(table["variant"]) == ["alpha/fp32/cpu", "alpha/bf16/cpu"]
-    for col in ("latency_p50", "latency_p95", "ttft_p50", "decode_tokens_per_s", "peak_rss_mb",
-                "gpu_peak_mb", "load_s", "footprint_mb", "success_rate", "score_factual"):
-        assert col in table.columns
-    assert table["decode_tokens_per_s"].iloc[0] > table["decode_tokens_per_s"].iloc[1]
-    assert sorted(app.selectbox(key="pareto_q").options) == ["score_coherence", "score_factual"]
-    assert "chosen: alpha/fp32/cpu" in " ".join(t.value for t in app.text)
+    assert list(table["label"]) == ["fp32", "bf16"]  # what differs between the two
+    for col in ("decode (tok/s)", "TTFT p50 (s)", "TTFT p95 (s)", "latency p95 (s)", "footprint (MB)",
+                "peak RSS (MB)", "load (s)", "agreement", "first divergence (tokens)", "success",
+                "score: factual", "alerts"):
+        assert col in table.columns, col
+    assert "GPU peak (MB)" not in table.columns  # measured by no variant: named in a caption instead
+    assert any("Not measured in these runs: GPU peak (MB)" in c.value for c in app.caption)
+    assert table["decode (tok/s)"].iloc[0] > table["decode (tok/s)"].iloc[1]  # raw numbers: sortable
+    assert 0 < table["agreement"].iloc[1] < 1  # bf16 left fp32's answer on one case
     app.multiselect(key="cmp_runs").set_value(["20261122-100000-0002", "20261121-100000-0001"]).run()
-    assert len(app.dataframe[1].value) == 4
+    table = comparison_table(app)
+    assert len(table) == 4 and "run_id" in table.columns
+    assert set(table["label"]) == {"20261122-100000-0002/fp32", "20261122-100000-0002/bf16",
+                                   "20261121-100000-0001/fp32", "20261121-100000-0001/bf16"}
+
+
+def test_tradeoffs_selector_and_exports(app):
+    assert app.selectbox(key="pareto_q").options == ["score: coherence", "score: factual", "agreement",
+                                                     "first divergence (tokens)"]
+    assert app.selectbox(key="pareto_c").value == "latency_p95"
+    assert app.selectbox(key="pareto_m").value == "footprint_mb"
+    texts = " ".join(t.value for t in app.text)
+    assert "chosen: alpha/fp32/cpu (best latency of 2 that meet every constraint)" in texts
+    assert "constraints: none; optimise latency" in texts
+    app.number_input(key="sel_agree").set_value(0.99).run()
+    why = next(df.value for df in app.dataframe if "verdict" in df.value.columns)
+    rejected = why[why["verdict"] == "rejected"]
+    assert list(rejected["variant"]) == ["alpha/bf16/cpu"]
+    assert rejected["why"].iloc[0].startswith("token agreement 0.") and "< 0.99" in rejected["why"].iloc[0]
+    labels = {b.label for b in app.get("download_button")}
+    assert {"PNG", "SVG", "CSV", "Run summary (HTML)", "Run summary (Markdown)"} <= labels
+
+
+def test_divergence_view_marks_the_first_differing_token(app):
+    app.selectbox(key="div_case").set_value("paris").run()
+    assert app.selectbox(key="div_cand").value == "alpha/bf16/cpu"
+    assert app.selectbox(key="div_ref").value == "alpha/fp32/cpu"  # its fidelity reference
+    texts = [t.value for t in app.text]
+    assert "Paris is the capital ." in texts and "Paris is a capital city ." in texts
+    assert "first divergence at token 2 of 5" in texts  # 5 words (the EOS is not an output token)
+    tokens = next(df.value for df in app.dataframe if "mark" in df.value.columns)
+    assert list(tokens["same"]) == [True, True, False, True, False, False]
+    assert tokens["reference"].iloc[5] == "—"  # past the reference's end
+    assert tokens["mark"].iloc[2] == "← first divergence" and (tokens["mark"] != "").sum() == 1
+    assert tokens["reference"].iloc[0].startswith("#")  # org/alpha's tokenizer is not here: ids
+    assert any("tokenizer is not on this machine" in c.value for c in app.caption)
+    scores = next(df.value for df in app.dataframe if list(df.value.columns) == ["score", "reference", "candidate"])
+    assert set(scores["score"]) == {"coherence", "factual"}
 
 
 def test_samples_filters_and_untrusted_text_is_text(app):
@@ -60,7 +104,7 @@ def test_samples_filters_and_untrusted_text_is_text(app):
     app.slider(key="samples_range").set_value((0.5, 1.0)).run()
     samples = next(df.value for df in app.dataframe if "output" in df.value.columns)
     assert (samples["score_factual"] >= 0.5).all() and set(samples["case"]) == {"paris"}
-    app.selectbox(key="sbs_case").set_value("a-xss").run()
+    app.selectbox(key="div_case").set_value("a-xss").run()
     shown = [t.value for t in app.text]
     assert any(XSS_SCRIPT in t for t in shown)  # st.text: shown literally
     assert not app.markdown or all(XSS_SCRIPT not in m.value for m in app.markdown)

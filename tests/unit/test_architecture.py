@@ -19,6 +19,7 @@ LAYERS: list[set[str]] = [
     {"runtimes", "alerts"},
     {"suite"},
     {"scoring", "judging", "compare", "select", "console", "dashboard_data"},
+    {"views"},
     {"runner"},
     {"cli", "cli_common", "cli_compare", "cli_run", "monitor", "score_file", "validity", "__main__"},
 ]
@@ -69,7 +70,7 @@ def test_parts_import_only_lower_layers():
 
 
 def test_dashboard_reads_reports_only_through_the_package_readers():
-    assert imported_parts(APP) <= {"dashboard_data", "metrics", "select", "reports"}
+    assert imported_parts(APP) <= {"dashboard_data", "metrics", "select", "reports", "views"}
 
 
 @pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(PKG)))

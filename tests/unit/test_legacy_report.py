@@ -8,6 +8,7 @@ from evalharness import metrics
 from evalharness.compare.engine import compare_reports
 from evalharness.reports import load_report, read_samples_log
 from evalharness.select import Constraints, select
+from evalharness.views.table import GLANCE, display_frame, glance_frame
 
 LEGACY = Path(__file__).resolve().parents[1] / "fixtures" / "legacy"
 
@@ -33,10 +34,11 @@ def test_old_report_compares_with_itself_variant_by_variant():
 def test_old_report_selects_and_shows_in_dashboard_tables():
     r = load_report(LEGACY / "report-517a120.json")
     assert select(r, Constraints()).chosen is not None
-    table = dd.comparison_frame([r])
+    table = glance_frame([r])
     assert list(table["variant"]) == [v.id for v in r.variants]
-    for m in metrics.shown_in("dashboard"):
-        assert m.name in table.columns
+    for name in GLANCE:
+        assert name in table.columns
+    assert "None" not in display_frame(table).to_csv()
     assert table["latency_p95"].notna().all() and table["footprint_mb"].notna().all()
     assert not dd.samples_frame(r).empty
 

@@ -1,0 +1,133 @@
+"""The comparison table: speed, memory, fidelity, quality, roofline and alerts per variant, with
+units in the headers, "—" for what was not measured, and cells coloured against the reference."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pandas as pd
+
+from evalharness import metrics
+from evalharness.reports.schema import Report
+from evalharness.select import references
+from evalharness.views.labels import variant_labels
+
+# the figures a reader weighs, in reading order: speed, memory, fidelity, then the rest
+GLANCE = ("decode_tokens_per_s", "ttft_p50", "ttft_p95", "latency_p50", "latency_p95",
+          "footprint_mb", "peak_rss_mb", "gpu_peak_mb", "load_s",
+          "token_agreement", "first_divergence_mean", "kl_mean",
+          "roofline_fraction", "success_rate")
+RELATIVE_MARGIN = 0.05  # a figure is coloured when it is this much better/worse than the reference
+SCORE_MARGIN = 0.05  # a score (0-1) likewise, as an absolute difference
+BETTER, WORSE = "background-color: #d4edda", "background-color: #f8d7da"
+REFERENCE = "ref"
+ID_COLUMNS = ("variant", "label", "run_id", "status", "reference")
+
+
+def glance_frame(reports: Sequence[Report]) -> pd.DataFrame:
+    """A row per variant of these runs: identity columns, the GLANCE figures (raw numbers),
+    `score_<name>` per score and `alerts` (how many fired for the variant)."""
+    rows = []
+    for r in reports:
+        refs = references(r)
+        fired: dict[str, int] = {}
+        for a in r.alerts:
+            if a.variant_id:
+                fired[a.variant_id] = fired.get(a.variant_id, 0) + 1
+        for v in r.variants:
+            row = {"variant": v.id, "run_id": r.run_id, "status": v.status, "reference": v.id in refs}
+            row.update({name: v.figure(metrics.BY_NAME[name]) for name in GLANCE})
+            row.update({f"score_{k}": val for k, val in v.scores.items()})
+            row["alerts"] = fired.get(v.id, 0)
+            rows.append(row)
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    frame.insert(1, "label", variant_labels(list(zip(frame["run_id"], frame["variant"]))))
+    return frame
+
+
+def header(column: str) -> str:
+    if column in metrics.BY_NAME:
+        return metrics.BY_NAME[column].label
+    if column.startswith("score_"):
+        return f"score: {column.removeprefix('score_')}"
+    return column
+
+
+def shown_columns(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """(columns to show, figure columns left out because no variant has them)."""
+    empty = [c for c in frame.columns if c not in ID_COLUMNS and c != "alerts" and frame[c].isna().all()]
+    keep = [c for c in frame.columns if c not in empty and c not in ("run_id", "reference")]
+    if frame["run_id"].nunique() > 1:
+        keep.insert(2, "run_id")
+    return keep, empty
+
+
+def _fmt(column: str):
+    metric = metrics.BY_NAME.get(column)
+
+    def cell(value) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "—"
+        if metric is None:
+            return f"{value:.3f}" if isinstance(value, float) else str(value)
+        if metric.stat == "rate":
+            return f"{value:.0%}"
+        return metric.fmt % value
+    return cell
+
+
+def colour(frame: pd.DataFrame, column: str) -> list[str]:
+    """Per cell: green when better than the run's reference variant by the margin, red when
+    worse, nothing otherwise (or where either value is missing)."""
+    metric = metrics.BY_NAME.get(column)
+    is_score = column.startswith("score_")
+    if column == "alerts":
+        return [WORSE if n else "" for n in frame[column]]
+    if (metric is None and not is_score) or (metric is not None and metric.kind in ("fidelity", "info")):
+        return [""] * len(frame)
+    higher = True if metric is None else metric.higher_is_better
+    out = []
+    for _, row in frame.iterrows():
+        ref = frame[(frame["run_id"] == row["run_id"]) & frame["reference"]]
+        value = row[column]
+        base = ref[column].iloc[0] if not ref.empty else None
+        if row["reference"] or pd.isna(value) or base is None or pd.isna(base):
+            out.append("")
+            continue
+        diff = (value - base) if (is_score or metric.stat == "rate") else (value - base) / abs(base) if base else 0.0
+        margin = SCORE_MARGIN if (is_score or metric.stat == "rate") else RELATIVE_MARGIN
+        better = diff > margin if higher else diff < -margin
+        worse = diff < -margin if higher else diff > margin
+        out.append(BETTER if better else WORSE if worse else "")
+    return out
+
+
+def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table as text: every cell formatted, "—" where not measured, "ref" for the
+    reference's own fidelity, headers with units (for CSV, Markdown and HTML)."""
+    cols, _ = shown_columns(frame)
+    out = pd.DataFrame({header(c): [_fmt(c)(v) for v in frame[c]] for c in cols})
+    for c in cols:
+        metric = metrics.BY_NAME.get(c)
+        if metric is not None and metric.kind == "fidelity":
+            out.loc[frame["reference"].to_numpy(), header(c)] = REFERENCE
+    return out
+
+
+def styled(frame: pd.DataFrame):
+    """A pandas Styler for st.dataframe: raw numbers underneath (sorting works on them), the
+    text of `display_frame` on top, colours against the reference."""
+    cols, _ = shown_columns(frame)
+    shown = frame[cols].rename(columns=header)
+    styler = shown.style
+    refs = frame.index[frame["reference"].to_numpy()]
+    for c in cols:
+        h = header(c)
+        styler = styler.format(_fmt(c), subset=[h]).apply(lambda _s, _c=c: colour(frame, _c), subset=[h])
+        metric = metrics.BY_NAME.get(c)
+        if metric is not None and metric.kind == "fidelity" and len(refs):
+            styler = styler.format(lambda _v: REFERENCE, subset=pd.IndexSlice[refs, [h]])
+    return styler
