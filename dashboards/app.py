@@ -102,7 +102,7 @@ def runs_section(idx: Index) -> None:
     chosen = st.multiselect("Filter by suite", suites, key="runs_suites")
     if chosen:
         df = df[df["suite"].isin(chosen)]
-    st.dataframe(df, hide_index=True, width="stretch")
+    st.dataframe(df, hide_index=True, width="stretch", placeholder="—")
 
 
 def export_buttons(chart, name: str, key: str) -> None:
@@ -112,6 +112,11 @@ def export_buttons(chart, name: str, key: str) -> None:
                        key=f"{key}_png", on_click="ignore")
     c2.download_button("SVG", lambda: charts.export(chart, "svg"), f"{name}.svg", "image/svg+xml",
                        key=f"{key}_svg", on_click="ignore")
+
+
+def fit(rows: int, most: int = 30) -> int:
+    """A data grid's height that shows every row (up to `most`) without scrolling."""
+    return 35 * (min(rows, most) + 1) + 3
 
 
 def csv_button(frame: pd.DataFrame, name: str, key: str) -> None:
@@ -139,7 +144,10 @@ def selector(reports) -> None:
             for line in why.given_up(result):
                 st.text(f"  {line}")
         frame = why.selection_frame(result)
-        st.dataframe(frame, hide_index=True, width="stretch", key="sel_table")
+        formats = {"memory (MB)": "%.0f", "latency p95 (s)": "%.3f", "quality": "%.3f", "agreement": "%.2f"}
+        st.dataframe(frame, hide_index=True, width="stretch", key="sel_table", placeholder="—",
+                     height=fit(len(frame)),
+                     column_config={k: st.column_config.NumberColumn(k, format=v) for k, v in formats.items()})
         csv_button(frame, f"{r.run_id}-selection", "sel_csv")
 
 
@@ -152,7 +160,8 @@ def tradeoffs(frame: pd.DataFrame) -> None:
     speed = [c for c in costs if metrics.BY_NAME[c].kind == "timing"] or costs
     memory = [c for c in costs if metrics.BY_NAME[c].kind == "memory"] or costs
     c1, c2, c3 = st.columns(3)
-    quality = c1.selectbox("Quality or fidelity (up)", qualities, key="pareto_q", format_func=table.header)
+    quality = c1.selectbox("Quality or fidelity (up)", qualities, key="pareto_q", format_func=table.header,
+                           index=qualities.index("token_agreement") if "token_agreement" in qualities else 0)
     latency = c2.selectbox("Speed cost", speed, key="pareto_c", format_func=table.header,
                            index=speed.index("latency_p95") if "latency_p95" in speed else 0)
     mem = c3.selectbox("Memory cost", memory, key="pareto_m", format_func=table.header,
@@ -184,8 +193,13 @@ def comparison_section(idx: Index) -> None:
         return
     st.caption(f"Green / red: more than {table.RELATIVE_MARGIN:.0%} better / worse than the run's reference "
                f"variant (scores and success: ±{table.SCORE_MARGIN}); fidelity is against that reference; "
-               "— = not measured. Click a header to sort.")
-    st.dataframe(table.styled(frame), hide_index=True, width="stretch", key="cmp_table")
+               "— = not measured.")
+    c1, c2, _ = st.columns([2, 1, 3])
+    cols, _ = table.shown_columns(frame)
+    by = c1.selectbox("Sort by", cols, key="cmp_sort", format_func=table.header,
+                      index=cols.index("decode_tokens_per_s") if "decode_tokens_per_s" in cols else 0)
+    best_first = c2.toggle("best first", value=True, key="cmp_best")
+    st.table(table.styled(table.sorted_by(frame, by, best_first)), width="stretch")
     _, empty = table.shown_columns(frame)
     if empty:
         st.caption("Not measured in these runs: " + ", ".join(table.header(c) for c in empty) + ".")
@@ -234,7 +248,7 @@ def alerts_section(idx: Index) -> None:
     df, total = _alerts(idx.store, idx.generation, tuple(sev))
     if total > len(df):
         st.caption(f"The newest {len(df):,} of {total:,} alerts.")
-    st.dataframe(df, hide_index=True, width="stretch")
+    st.dataframe(df, hide_index=True, width="stretch", placeholder="—")
 
 
 def samples_section(idx: Index) -> None:
@@ -267,7 +281,7 @@ def samples_section(idx: Index) -> None:
         if (lo, hi) != (0.0, 1.0):
             keep = df[score].between(lo, hi)
         df = df[keep]
-    st.dataframe(df, hide_index=True, width="stretch")
+    st.dataframe(df, hide_index=True, width="stretch", placeholder="—")
     csv_button(df, f"{run_id}-samples", "samples_csv")
     divergence_view(report)
 
@@ -300,11 +314,11 @@ def divergence_view(report) -> None:
         return
     left, right = found
     lcol, rcol = st.columns(2)
-    for col, vid, s in ((lcol, ref, left), (rcol, cand, right)):
+    for col, vid, s, role in ((lcol, ref, left, "reference"), (rcol, cand, right, "candidate")):
         with col:
-            st.text(vid)
+            st.text(f"{role}: {vid}")
             st.text(s.output if s.output is not None else f"(failed) {s.error}")
-    st.dataframe(divergence.scores_table(left, right), hide_index=True, key="div_scores")
+    st.dataframe(divergence.scores_table(left, right), hide_index=True, key="div_scores", placeholder="—")
     if left.output_ids is None or right.output_ids is None:
         st.caption("Token ids were not stored for these samples (an endpoint without them): no token view.")
         return
@@ -316,7 +330,8 @@ def divergence_view(report) -> None:
             else "identical token for token")
     if decode is None:
         st.caption(f"{model.id}'s tokenizer is not on this machine: tokens shown as ids.")
-    st.dataframe(divergence.highlighted(tokens), hide_index=True, width="stretch", key="div_tokens")
+    for strip in divergence.strips(tokens):
+        st.table(divergence.highlighted(strip))
     csv_button(tokens, f"{report.run_id}-{case}-divergence", "div_csv")
 
 
@@ -355,7 +370,7 @@ def live_section(root: Path) -> None:
                 f"last case {run.last_case}")
         st.progress(min(1.0, run.done / run.planned) if run.planned else 0.0)
         if not run.samples.empty:
-            st.dataframe(run.samples, hide_index=True, width="stretch")
+            st.dataframe(run.samples, hide_index=True, width="stretch", placeholder="—")
 
 
 def main() -> None:

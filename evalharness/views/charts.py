@@ -31,10 +31,7 @@ def cost_axes(frame: pd.DataFrame) -> list[str]:
 def tradeoff_chart(frame: pd.DataFrame, quality: str, cost: str, title: str | None = None) -> alt.LayerChart | None:
     """Quality (up) against cost (left is cheaper): labelled points, the frontier as a line;
     None when no variant has both figures."""
-    data = frame.copy()
-    if quality == "token_agreement" and "reference" in data:  # the reference agrees with itself
-        data.loc[data["reference"].astype(bool), quality] = 1.0
-    data = data.dropna(subset=[quality, cost])
+    data = frame.dropna(subset=[quality, cost]).copy()
     if data.empty:
         return None
     data["pareto"] = pareto_mask(data, quality, cost).map({True: "non-dominated", False: "dominated"})
@@ -46,12 +43,39 @@ def tradeoff_chart(frame: pd.DataFrame, quality: str, cost: str, title: str | No
         color=alt.Color("pareto:N", title="Pareto", scale=COLOURS),
         tooltip=["variant", alt.Tooltip("quality:Q", title=header(quality)),
                  alt.Tooltip("cost:Q", title=header(cost))])
-    labels = base.mark_text(align="left", dx=8, dy=-6, fontSize=12).encode(text="label:N")
+    data["below"] = label_below(data["cost"].tolist(), data["quality"].tolist(), data["label"].tolist())
+    base = alt.Chart(data).encode(x=x, y=y)
+    labels = alt.layer(*[base.transform_filter(alt.datum.below == flag).mark_text(
+        align="left", dx=8, dy=14 if flag else -6, fontSize=12).encode(text="label:N") for flag in (False, True)])
     front = alt.Chart(data[data["pareto"] == "non-dominated"].sort_values("cost")).mark_line(
         interpolate="step-after", strokeDash=[4, 3], color="#d62728").encode(x=x, y=y)
     chart = alt.layer(front, points, labels).properties(
         title=title or f"{header(quality)} vs {header(cost)}", height=340, usermeta=SVG)
     return chart
+
+
+def label_below(xs: list[float], ys: list[float], labels: list[str], width: float = 420,
+                height: float = 300) -> list[bool]:
+    """Which points put their label below rather than above: a label whose box (about 6.5 px a
+    character, 14 px high, right of its point on a plot of about width x height) would cover
+    one already placed goes below its point, if that side is free."""
+    span_x = (max(xs) - min(xs)) or 1.0
+    span_y = (max(ys) - min(ys)) or 1.0
+    placed: list[tuple[float, float, float, float]] = []
+    below = [False] * len(xs)
+
+    def box(k: int, under: bool) -> tuple[float, float, float, float]:
+        px = (xs[k] - min(xs)) / span_x * width + 8
+        py = (ys[k] - min(ys)) / span_y * height + (-20 if under else 0)
+        return px, px + 6.5 * len(labels[k]), py, py + 14
+
+    def free(b: tuple[float, float, float, float]) -> bool:
+        return all(b[1] < o[0] or o[1] < b[0] or b[3] < o[2] or o[3] < b[2] for o in placed)
+    for k in sorted(range(len(xs)), key=lambda k: (-ys[k], xs[k])):
+        under = not free(box(k, False)) and free(box(k, True))
+        below[k] = under
+        placed.append(box(k, under))
+    return below
 
 
 def latency_chart(samples: pd.DataFrame, labels: dict[str, str]) -> alt.Chart | None:

@@ -63,14 +63,28 @@ def token_table(reference: Sequence[int], candidate: Sequence[int], decode: Deco
                                        "same", "mark"])
 
 
-def highlighted(table: pd.DataFrame):
-    """A Styler: disagreeing positions red, the first divergence bold."""
-    def row_style(row) -> list[str]:
-        css = "" if row["same"] else "background-color: #f8d7da"
-        if row["mark"]:
-            css += "; font-weight: bold"
-        return [css] * len(row)
-    return table.style.apply(row_style, axis=1)
+def strips(table: pd.DataFrame, per_strip: int = 12) -> list[pd.DataFrame]:
+    """The token table read left to right like text: strips of `per_strip` positions, each a
+    frame with rows `reference` and `candidate` and a column per position."""
+    out = []
+    for start in range(0, len(table), per_strip):
+        part = table.iloc[start:start + per_strip]
+        frame = pd.DataFrame([part["reference"].tolist(), part["candidate"].tolist()],
+                             index=["reference", "candidate"], columns=[str(p) for p in part["position"]])
+        frame.attrs["differs"] = [str(p) for p, same in zip(part["position"], part["same"]) if not same]
+        frame.attrs["first"] = [str(p) for p, m in zip(part["position"], part["mark"]) if m]
+        out.append(frame)
+    return out
+
+
+def highlighted(strip: pd.DataFrame):
+    """A Styler for a strip: positions where the two differ red, the first divergence outlined."""
+    def column_style(col: pd.Series) -> list[str]:
+        css = "background-color: #f8d7da" if col.name in strip.attrs.get("differs", []) else ""
+        if col.name in strip.attrs.get("first", []):
+            css += "; border: 2px solid #d62728; font-weight: bold"
+        return [css] * len(col)
+    return strip.style.apply(column_style, axis=0)
 
 
 def scores_table(ref: Sample, cand: Sample) -> pd.DataFrame:

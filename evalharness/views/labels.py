@@ -8,13 +8,13 @@ from collections.abc import Sequence
 
 def differing_parts(keys: Sequence[Sequence[str]]) -> list[str]:
     """For each key (a variant id's `/` parts), the parts at positions where keys differ, joined
-    by `/`; the whole key where that leaves labels empty or ambiguous."""
+    by `/`; the whole key where that leaves a label empty, and whole keys when ambiguous."""
     width = max((len(k) for k in keys), default=0)
     padded = [list(k) + [""] * (width - len(k)) for k in keys]
     varying = [i for i in range(width) if len({k[i] for k in padded}) > 1]
-    labels = ["/".join(p for i, p in enumerate(k) if i in varying and p) for k in padded]
     full = ["/".join(p for p in k if p) for k in padded]
-    if len(keys) > 1 and all(labels) and len(set(labels)) == len(labels):
+    labels = ["/".join(p for i, p in enumerate(k) if i in varying and p) or whole for k, whole in zip(padded, full)]
+    if len(keys) > 1 and len(set(labels)) == len(labels):
         return labels
     return full
 

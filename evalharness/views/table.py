@@ -23,6 +23,7 @@ SCORE_MARGIN = 0.05  # a score (0-1) likewise, as an absolute difference
 BETTER, WORSE = "background-color: #d4edda", "background-color: #f8d7da"
 REFERENCE = "ref"
 ID_COLUMNS = ("variant", "label", "run_id", "status", "reference")
+HEADERS = {"label": "variant", "variant": "variant id", "run_id": "run"}
 
 
 def glance_frame(reports: Sequence[Report]) -> pd.DataFrame:
@@ -38,6 +39,8 @@ def glance_frame(reports: Sequence[Report]) -> pd.DataFrame:
         for v in r.variants:
             row = {"variant": v.id, "run_id": r.run_id, "status": v.status, "reference": v.id in refs}
             row.update({name: v.figure(metrics.BY_NAME[name]) for name in GLANCE})
+            if v.id in refs:  # the reference agrees with itself everywhere: sorts and plots as such
+                row.update(token_agreement=1.0, kl_mean=0.0)
             row.update({f"score_{k}": val for k, val in v.scores.items()})
             row["alerts"] = fired.get(v.id, 0)
             rows.append(row)
@@ -49,6 +52,8 @@ def glance_frame(reports: Sequence[Report]) -> pd.DataFrame:
 
 
 def header(column: str) -> str:
+    if column in HEADERS:
+        return HEADERS[column]
     if column in metrics.BY_NAME:
         return metrics.BY_NAME[column].label
     if column.startswith("score_"):
@@ -59,9 +64,10 @@ def header(column: str) -> str:
 def shown_columns(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
     """(columns to show, figure columns left out because no variant has them)."""
     empty = [c for c in frame.columns if c not in ID_COLUMNS and c != "alerts" and frame[c].isna().all()]
-    keep = [c for c in frame.columns if c not in empty and c not in ("run_id", "reference")]
+    keep = [c for c in frame.columns if c not in empty and c not in ("variant", "run_id", "reference")]
+    keep.append("variant")  # the label (what differs) leads; the full id closes the row
     if frame["run_id"].nunique() > 1:
-        keep.insert(2, "run_id")
+        keep.append("run_id")
     return keep, empty
 
 
@@ -117,13 +123,25 @@ def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def sorted_by(frame: pd.DataFrame, column: str, best_first: bool = True) -> pd.DataFrame:
+    """Rows ordered by a column, the better end first for figures (missing values last)."""
+    metric = metrics.BY_NAME.get(column)
+    higher = metric.higher_is_better if metric is not None else column.startswith("score_")
+    if column == "alerts":
+        higher = False
+    ascending = not higher if best_first else higher
+    return frame.sort_values(column, ascending=ascending, na_position="last", kind="stable")
+
+
 def styled(frame: pd.DataFrame):
-    """A pandas Styler for st.dataframe: raw numbers underneath (sorting works on them), the
-    text of `display_frame` on top, colours against the reference."""
+    """A pandas Styler for the dashboard: the variant's label as the row header, the text of
+    `display_frame` over the raw numbers, colours against the reference."""
     cols, _ = shown_columns(frame)
+    cols = [c for c in cols if c != "label"]
     shown = frame[cols].rename(columns=header)
+    shown.index = pd.Index(frame["label"].tolist())
     styler = shown.style
-    refs = frame.index[frame["reference"].to_numpy()]
+    refs = shown.index[frame["reference"].to_numpy()]
     for c in cols:
         h = header(c)
         styler = styler.format(_fmt(c), subset=[h]).apply(lambda _s, _c=c: colour(frame, _c), subset=[h])

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -38,25 +39,29 @@ def test_runs_filter_by_suite(app):
 
 
 def comparison_table(app):
-    return next(df.value for df in app.dataframe if "label" in df.value.columns)
+    return next(t.value for t in app.table if "variant id" in t.value.columns)
 
 
 def test_comparison_table_has_speed_memory_fidelity_and_units(app):
     table = comparison_table(app)
-    assert list(table["variant"]) == ["alpha/fp32/cpu", "alpha/bf16/cpu"]
-    assert list(table["label"]) == ["fp32", "bf16"]  # what differs between the two
+    # sorted by decode speed, best first; the label is what differs between the variants
+    assert list(table["variant id"]) == ["alpha/fp32/cpu", "alpha/bf16/cpu"]
+    assert list(table.index) == ["fp32", "bf16"]
     for col in ("decode (tok/s)", "TTFT p50 (s)", "TTFT p95 (s)", "latency p95 (s)", "footprint (MB)",
                 "peak RSS (MB)", "load (s)", "agreement", "first divergence (tokens)", "success",
                 "score: factual", "alerts"):
         assert col in table.columns, col
     assert "GPU peak (MB)" not in table.columns  # measured by no variant: named in a caption instead
     assert any("Not measured in these runs: GPU peak (MB)" in c.value for c in app.caption)
-    assert table["decode (tok/s)"].iloc[0] > table["decode (tok/s)"].iloc[1]  # raw numbers: sortable
-    assert 0 < table["agreement"].iloc[1] < 1  # bf16 left fp32's answer on one case
+    assert table["decode (tok/s)"].iloc[0] > table["decode (tok/s)"].iloc[1]
+    assert table["agreement"].iloc[0] == 1.0 and 0 < table["agreement"].iloc[1] < 1  # bf16 left fp32 once
+    app.selectbox(key="cmp_sort").set_value("latency_p95").run()
+    app.toggle(key="cmp_best").set_value(False).run()  # worst first: the slower bf16 leads
+    assert list(comparison_table(app).index) == ["bf16", "fp32"]
     app.multiselect(key="cmp_runs").set_value(["20261122-100000-0002", "20261121-100000-0001"]).run()
     table = comparison_table(app)
-    assert len(table) == 4 and "run_id" in table.columns
-    assert set(table["label"]) == {"20261122-100000-0002/fp32", "20261122-100000-0002/bf16",
+    assert len(table) == 4 and "run" in table.columns
+    assert set(table.index) == {"20261122-100000-0002/fp32", "20261122-100000-0002/bf16",
                                    "20261121-100000-0001/fp32", "20261121-100000-0001/bf16"}
 
 
@@ -84,11 +89,13 @@ def test_divergence_view_marks_the_first_differing_token(app):
     texts = [t.value for t in app.text]
     assert "Paris is the capital ." in texts and "Paris is a capital city ." in texts
     assert "first divergence at token 2 of 5" in texts  # 5 words (the EOS is not an output token)
-    tokens = next(df.value for df in app.dataframe if "mark" in df.value.columns)
-    assert list(tokens["same"]) == [True, True, False, True, False, False]
-    assert tokens["reference"].iloc[5] == "—"  # past the reference's end
-    assert tokens["mark"].iloc[2] == "← first divergence" and (tokens["mark"] != "").sum() == 1
-    assert tokens["reference"].iloc[0].startswith("#")  # org/alpha's tokenizer is not here: ids
+    strips = [t.value for t in app.table if list(t.value.index) == ["reference", "candidate"]]
+    tokens = pd.concat(strips, axis=1)
+    assert list(tokens.columns) == [str(i) for i in range(6)]
+    same = [tokens.at["reference", c] == tokens.at["candidate", c] for c in tokens.columns]
+    assert same == [True, True, False, True, False, False]
+    assert tokens.at["reference", "5"] == "—"  # past the reference's end
+    assert tokens.at["reference", "0"].startswith("#")  # org/alpha's tokenizer is not here: ids
     assert any("tokenizer is not on this machine" in c.value for c in app.caption)
     scores = next(df.value for df in app.dataframe if list(df.value.columns) == ["score", "reference", "candidate"])
     assert set(scores["score"]) == {"coherence", "factual"}

@@ -1,0 +1,176 @@
+"""The at-a-glance views: labels, the comparison table, trade-off charts, divergence, the
+selector's reasons and the one-page summary."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from evalharness.cli import main
+from evalharness.reports import load_report
+from evalharness.reports.schema import ModelRef
+from evalharness.select import Constraints, select
+from evalharness.views import charts, divergence, summary, table, why
+from evalharness.views.labels import differing_parts, variant_labels
+from tests.dashboard.conftest import make_results
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    results = make_results(tmp_path_factory.mktemp("views"))
+    return load_report(results / "suite-a" / "20261120-100000-0000.json")
+
+
+def test_labels_keep_only_what_differs():
+    ids = ["gemma3-270m/fp32/cpu", "gemma3-270m/bf16/cpu", "gemma3-270m/gguf-native/cpu"]
+    assert differing_parts([i.split("/") for i in ids]) == ["fp32", "bf16", "gguf-native"]
+    two_models = [["a", "bf16", "cpu"], ["b", "bf16", "cpu"], ["a", "int8", "cpu"]]
+    assert differing_parts(two_models) == ["a/bf16", "b/bf16", "a/int8"]
+    axes = [["m", "bf16", "cpu", "batch=1"], ["m", "bf16", "cpu", "batch=4"], ["m", "bf16", "cpu"]]
+    assert differing_parts(axes) == ["batch=1", "batch=4", "m/bf16/cpu"]  # an empty label: the whole id
+    assert differing_parts([["m", "bf16", "cpu"]]) == ["m/bf16/cpu"]  # alone: nothing differs
+    assert variant_labels([("r1", "m/fp32/cpu"), ("r2", "m/fp32/cpu")]) == ["r1", "r2"]
+    assert variant_labels([("r1", "m/fp32/cpu"), ("r1", "m/bf16/cpu")]) == ["fp32", "bf16"]
+
+
+def frame_of(**cols) -> pd.DataFrame:
+    n = len(next(iter(cols.values())))
+    base = {"variant": [f"m/q{i}/cpu" for i in range(n)], "label": [f"q{i}" for i in range(n)],
+            "run_id": ["r"] * n, "status": ["ok"] * n, "reference": [i == 0 for i in range(n)]}
+    return pd.DataFrame({**base, **cols})
+
+
+def test_cells_are_coloured_against_the_reference_in_the_right_direction():
+    f = frame_of(latency_p95=[1.0, 0.9, 0.97, 1.2, None], decode_tokens_per_s=[10.0, 12.0, 10.2, 8.0, 11.0],
+                 score_factual=[0.5, 0.6, 0.52, 0.3, None], alerts=[0, 0, 1, 0, 2])
+    B, W = table.BETTER, table.WORSE
+    assert table.colour(f, "latency_p95") == ["", B, "", W, ""]  # lower is better; 3% is within the margin
+    assert table.colour(f, "decode_tokens_per_s") == ["", B, "", W, B]  # higher is better
+    assert table.colour(f, "score_factual") == ["", B, "", W, ""]  # absolute margin 0.05
+    assert table.colour(f, "alerts") == ["", "", W, "", W]
+
+
+def test_display_shows_dashes_ref_units_and_never_none(report):
+    f = table.glance_frame([report])
+    assert list(f["label"]) == ["fp32", "bf16"] and list(f["reference"]) == [True, False]
+    shown = table.display_frame(f)
+    assert list(shown.columns[:2]) == ["variant", "status"] and shown.columns[-1] == "variant id"
+    assert {"decode (tok/s)", "TTFT p95 (s)", "footprint (MB)", "agreement", "KL (nats)",
+            "first divergence (tokens)", "score: factual", "alerts"} <= set(shown.columns)
+    assert "GPU peak (MB)" not in shown.columns and "gpu_peak_mb" in table.shown_columns(f)[1]
+    assert list(shown["agreement"]) == ["ref", f"{f['token_agreement'][1]:.2f}"]
+    assert list(shown["KL (nats)"]) == ["ref", "—"]  # the fake backend has no log-probs
+    assert list(shown["success"]) == ["100%", "100%"]
+    assert "None" not in shown.to_csv() and "nan" not in shown.to_csv()
+    html = table.styled(f).to_html()
+    assert "None" not in html and ">ref<" in html and table.WORSE.split(": ")[1] in html
+
+
+def test_sorting_puts_the_better_end_first_and_missing_last():
+    f = frame_of(latency_p95=[1.0, None, 0.5], decode_tokens_per_s=[5.0, 9.0, None])
+    assert list(table.sorted_by(f, "latency_p95")["label"]) == ["q2", "q0", "q1"]
+    assert list(table.sorted_by(f, "decode_tokens_per_s")["label"]) == ["q1", "q0", "q2"]
+    assert list(table.sorted_by(f, "latency_p95", best_first=False)["label"]) == ["q0", "q2", "q1"]
+
+
+def test_tradeoff_chart_labels_points_and_draws_the_frontier():
+    f = frame_of(token_agreement=[1.0, 0.9, 0.5, 0.4], latency_p95=[4.0, 2.0, 1.0, 3.0])
+    chart = charts.tradeoff_chart(f, "token_agreement", "latency_p95")
+    spec = chart.to_dict()
+    rows = max(spec["datasets"].values(), key=len)
+    by_label = {r["label"]: r for r in rows}
+    assert set(by_label) == {"q0", "q1", "q2", "q3"}
+    assert {k for k, r in by_label.items() if r["pareto"] == "non-dominated"} == {"q0", "q1", "q2"}
+    marks = [layer.get("mark", {}).get("type") for layer in spec["layer"]]
+    assert marks[:2] == ["line", "point"]  # the frontier, then the points, then their labels
+    assert spec["usermeta"]["embedOptions"]["renderer"] == "svg"
+    svg = charts.export(chart, "svg").decode()
+    assert all(f">{name}<" in svg for name in ("q0", "q1", "q2", "q3"))
+    assert "latency p95 (s)" in svg and "agreement" in svg
+    assert charts.export(chart, "png")[:8] == b"\x89PNG\r\n\x1a\n"
+    assert charts.tradeoff_chart(frame_of(token_agreement=[None], latency_p95=[1.0]),
+                                 "token_agreement", "latency_p95") is None
+
+
+def test_labels_that_would_overlap_take_the_other_side():
+    # two points at nearly the same place: the lower one's label goes below it
+    assert charts.label_below([1.0, 1.02, 5.0], [0.99, 0.95, 0.1], ["quanto-int8", "torchao-int8wo", "x"]) \
+        == [False, True, False]
+    assert charts.label_below([1.0, 5.0], [0.9, 0.1], ["a", "b"]) == [False, False]
+
+
+def test_token_table_marks_the_first_divergence_and_pads_the_shorter_side():
+    t = divergence.token_table([5, 6, 7, 8], [5, 6, 9, 8, 10], decode=lambda tok: f"w{tok} ")
+    assert list(t["same"]) == [True, True, False, True, False]
+    assert list(t["mark"]) == ["", "", divergence.MARK_FIRST, "", ""]
+    assert list(t["reference"]) == ["w5·", "w6·", "w7·", "w8·", "—"]  # whitespace made visible
+    assert divergence.token_table([1, 2], [1, 2])["mark"].eq("").all()  # identical: no mark
+    strips = divergence.strips(t, per_strip=2)
+    assert [list(s.columns) for s in strips] == [["0", "1"], ["2", "3"], ["4"]]
+    assert strips[1].attrs == {"differs": ["2"], "first": ["2"]} and strips[2].attrs["differs"] == ["4"]
+    assert "border: 2px solid" in divergence.highlighted(strips[1]).to_html()
+
+
+def test_token_text_comes_from_the_model_tokenizer_on_this_machine(tmp_path):
+    from evalharness.models.tiny import byte_tokenizer
+
+    tiny = divergence.decoder_for(ModelRef(source="tiny-random", id="tiny-random-gemma3", label="t"))
+    ids = byte_tokenizer()("Paris", add_special_tokens=False)["input_ids"]
+    assert "".join(tiny(i) for i in ids) == "Paris"
+    byte_tokenizer().save_pretrained(tmp_path / "tok")
+    local = divergence.decoder_for(ModelRef(source="hf", id=str(tmp_path / "tok"), label="t"))
+    assert "".join(local(i) for i in ids) == "Paris"
+    assert divergence.decoder_for(ModelRef(source="hf", id="org/not-cached-here", label="t")) is None
+    assert divergence.decoder_for(ModelRef(source="no-such-source", id="x", label="t")) is None
+
+
+def test_divergence_pairs_a_candidate_with_its_reference(report):
+    assert divergence.reference_of(report, "alpha/bf16/cpu") == "alpha/fp32/cpu"
+    assert divergence.reference_of(report, "alpha/fp32/cpu") is None
+    ref, cand = divergence.pair(report, "alpha/fp32/cpu", "alpha/bf16/cpu", "paris")
+    assert (ref.output, cand.output) == ("Paris is the capital .", "Paris is a capital city .")
+    assert divergence.pair(report, "alpha/fp32/cpu", "alpha/bf16/cpu", "nope") is None
+    scores = divergence.scores_table(ref, cand)
+    assert list(scores["score"]) == ["coherence", "factual"]
+
+
+def test_selector_says_why_with_numbers_and_what_the_choice_gives_up(report):
+    sel = select(report, Constraints(min_agreement=0.99), "latency")
+    assert sel.chosen.variant.id == "alpha/fp32/cpu" and sel.chosen.agreement == 1.0  # the reference
+    frame = why.selection_frame(sel)
+    rejected = frame[frame["verdict"] == "rejected"].iloc[0]
+    agree = report.variants[1].fidelity.token_agreement
+    assert rejected["variant"] == "alpha/bf16/cpu" and rejected["why"] == f"token agreement {agree:.2f} < 0.99"
+    assert rejected["agreement"] == agree and not math.isnan(rejected["latency p95 (s)"])
+    assert why.constraint_lines(Constraints(max_memory_mb=900, min_scores={"factual": 0.5})) == [
+        "memory ≤ 900 MB", "factual ≥ 0.5"]
+    free = select(report, Constraints(), "latency")
+    lines = why.given_up(free)
+    assert free.chosen.variant.id == "alpha/fp32/cpu"
+    assert any(line.startswith("token agreement: 1, the best") for line in lines)
+    assert list(why.selection_frame(free)["verdict"]) == ["chosen", "runner-up 1"]
+    assert "latency p95" in why.selection_frame(free)["why"].iloc[1]
+
+
+def test_summary_markdown_and_html(report, tmp_path):
+    md, svg = summary.write(report, tmp_path / "s.md")
+    text = md.read_text()
+    assert svg.name == "s.svg" and "![trade-off](s.svg)" in text and ">bf16<" in svg.read_text()
+    for part in ("## Variants", "| variant | status |", "| fp32 | ok |", "## Why each variant",
+                 "## Against the reference", "alpha/bf16/cpu"):
+        assert part in text, part
+    assert "None" not in text
+    (page,) = summary.write(report, tmp_path / "s.html")
+    html = page.read_text()
+    assert html.startswith("<!doctype html>") and "<svg" in html and "<table" in html and "None" not in html
+
+
+def test_summary_command(report, tmp_path, capsys):
+    src = tmp_path / "r.json"
+    src.write_text(report.model_dump_json())
+    assert main(["summary", str(src), "--out", str(tmp_path / "o.html"), "--min-agreement", "0.99"]) == 0
+    assert "token agreement" in (tmp_path / "o.html").read_text()
+    assert main(["summary", str(src), "--out", str(tmp_path / "o.txt")]) == 2
+    assert "name a .md or .html file" in capsys.readouterr().err
