@@ -13,7 +13,6 @@ import os
 import sys
 from pathlib import Path
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -21,7 +20,7 @@ from evalharness import dashboard_data as dd
 from evalharness import metrics
 from evalharness.reports.schema import ModelRef
 from evalharness.select import Constraints, select
-from evalharness.views import charts, divergence, summary, table, why
+from evalharness.views import charts, divergence, table, why
 
 REFRESH_S = 3
 
@@ -68,6 +67,10 @@ class Index:
     def runs(self) -> pd.DataFrame:
         return _runs(self.store, self.generation)
 
+    def run_ids(self) -> list[str]:
+        """Run ids, newest first (one list per index generation, not rebuilt per widget)."""
+        return _run_ids(self.store, self.generation)
+
     def report(self, run_id: str):
         """One run's whole report, read from its JSON file (samples, selector)."""
         path = self.store.path_of(run_id)
@@ -84,6 +87,11 @@ class Index:
 @st.cache_data(show_spinner=False, max_entries=8)
 def _runs(_store, generation: int) -> pd.DataFrame:
     return dd.runs_from(_store)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _run_ids(_store, generation: int) -> list[str]:
+    return _runs(_store, generation)["run_id"].tolist()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -103,6 +111,11 @@ def runs_section(idx: Index) -> None:
     if chosen:
         df = df[df["suite"].isin(chosen)]
     st.dataframe(df, hide_index=True, width="stretch", placeholder="—")
+
+
+def show_chart(spec: dict, name: str, key: str) -> None:
+    st.vega_lite_chart(spec, width="stretch")
+    export_buttons(spec, name, key)
 
 
 def export_buttons(chart, name: str, key: str) -> None:
@@ -168,17 +181,16 @@ def tradeoffs(frame: pd.DataFrame) -> None:
                        index=memory.index("footprint_mb") if "footprint_mb" in memory else 0)
     left, right = st.columns(2)
     for col, cost in ((left, latency), (right, mem)):
-        chart = charts.tradeoff_chart(frame, quality, cost)
+        spec = charts.tradeoff_chart(frame, quality, cost)
         with col:
-            if chart is None:
+            if spec is None:
                 st.info(f"No variant has both {table.header(quality)} and {table.header(cost)}.")
                 continue
-            st.altair_chart(chart, width="stretch")
-            export_buttons(chart, f"tradeoff-{quality}-{cost}", f"exp_{cost}")
+            show_chart(spec, f"tradeoff-{quality}-{cost}", f"exp_{cost}")
 
 
 def comparison_section(idx: Index) -> None:
-    ids = list(idx.runs()["run_id"])
+    ids = idx.run_ids()
     if not ids:
         st.info("No reports yet.")
         return
@@ -203,21 +215,32 @@ def comparison_section(idx: Index) -> None:
     _, empty = table.shown_columns(frame)
     if empty:
         st.caption("Not measured in these runs: " + ", ".join(table.header(c) for c in empty) + ".")
-    csv_button(table.display_frame(frame), "comparison", "cmp_csv")
+    st.download_button("CSV", lambda: table.display_frame(frame).to_csv(index=False), "comparison.csv", "text/csv",
+                       key="cmp_csv", on_click="ignore")
     tradeoffs(frame)
     samples = pd.concat([dd.samples_frame(r) for r in chosen], ignore_index=True)
     labels = dict(zip(frame["variant"], frame["label"])) if len(chosen) == 1 else {}
     box = charts.latency_chart(samples, labels) if not samples.empty else None
     if box is not None:
-        st.altair_chart(box, width="stretch")
-        export_buttons(box, "latency", "exp_box")
+        show_chart(box, "latency", "exp_box")
     selector(chosen)
     for r in chosen[:1]:
         c1, c2, _ = st.columns([2, 2, 4])
-        c1.download_button("Run summary (HTML)", lambda r=r: summary.to_html(r), f"{r.run_id}-summary.html",
+        c1.download_button("Run summary (HTML)", lambda r=r: run_summary(r, "html"), f"{r.run_id}-summary.html",
                            "text/html", key="sum_html", on_click="ignore")
-        c2.download_button("Run summary (Markdown)", lambda r=r: summary.to_markdown(r, None),
+        c2.download_button("Run summary (Markdown)", lambda r=r: run_summary(r, "md"),
                            f"{r.run_id}-summary.md", "text/markdown", key="sum_md", on_click="ignore")
+
+
+def run_summary(report, fmt: str) -> str:
+    from evalharness.views import summary  # imported on a click: it brings the comparison engine
+
+    return summary.to_html(report) if fmt == "html" else summary.to_markdown(report, None)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def trend_spec(_df: pd.DataFrame, generation: int, suite: str, metric: str) -> dict:
+    return charts.trend_chart(_df, metrics.BY_NAME[metric].label)
 
 
 def trends_section(idx: Index) -> None:
@@ -235,12 +258,7 @@ def trends_section(idx: Index) -> None:
         return
     if total > dd.TREND_RUNS:
         st.caption(f"The newest {dd.TREND_RUNS:,} of {total:,} runs of {suite}.")
-    base = alt.Chart(df).encode(x=alt.X("started_at:T", title="run start"),
-                                y=alt.Y("value:Q", title=metrics.BY_NAME[metric].label), color="variant:N",
-                                tooltip=["run_id", "variant", "value", "alerts"])
-    lines = base.mark_line(point=True)
-    marks = base.transform_filter(alt.datum.alerts > 0).mark_point(shape="triangle", size=200, color="red")
-    st.altair_chart(lines + marks, width="stretch")
+    st.vega_lite_chart(trend_spec(df, idx.generation, suite, metric), width="stretch")
 
 
 def alerts_section(idx: Index) -> None:
@@ -252,7 +270,7 @@ def alerts_section(idx: Index) -> None:
 
 
 def samples_section(idx: Index) -> None:
-    ids = list(idx.runs()["run_id"])
+    ids = idx.run_ids()
     if not ids:
         st.info("No reports yet.")
         return
@@ -330,8 +348,7 @@ def divergence_view(report) -> None:
             else "identical token for token")
     if decode is None:
         st.caption(f"{model.id}'s tokenizer is not on this machine: tokens shown as ids.")
-    for strip in divergence.strips(tokens):
-        st.table(divergence.highlighted(strip))
+    st.table(divergence.highlighted(*divergence.strips(tokens)))
     csv_button(tokens, f"{report.run_id}-{case}-divergence", "div_csv")
 
 
@@ -350,10 +367,7 @@ def monitor_section(root: Path) -> None:
             lambda s: s.astype(float).rolling(20, min_periods=1).mean())
         long = df.melt(id_vars=["ts", "target"], value_vars=["latency_s", "ttft_s", "success_rate_rolling"],
                        var_name="metric").dropna()
-        chart = alt.Chart(long).mark_line(point=True).encode(
-            x=alt.X("ts:T", title="time"), y=alt.Y("value:Q"), color="target:N",
-            row=alt.Row("metric:N", title=None)).properties(height=120)
-        st.altair_chart(chart)
+        st.vega_lite_chart(charts.probe_chart(long))
 
 
 @st.fragment(run_every=REFRESH_S)

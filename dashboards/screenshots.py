@@ -20,11 +20,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dashboards.browser import body_text, chart_texts, chromium, open_tab, served, wait_for  # noqa: E402
 
+MIN_AGREEMENT = 0.8  # the selector is shown with this constraint, so its reasons show
 # (name, the text that starts the part, the text just after it) on a tab
 PARTS = {"Comparison": [("table", "Runs to compare", "Quality or fidelity (up)"),
                         ("tradeoffs", "Quality or fidelity (up)", "Latency per sample"),
                         ("selector", "Which variant to ship", "Run summary (HTML)")],
          "Samples": [("divergence", "Where answers diverge", None)]}
+
+
+def set_number(driver, label: str, value: float) -> None:
+    """Type a value into the number input with this label, as a user would."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    box = driver.find_element(By.CSS_SELECTOR, f"input[aria-label='{label}']")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(str(value), Keys.ENTER)
 
 
 def top_of(driver, text: str) -> float | None:
@@ -55,6 +66,8 @@ def shoot(results: Path, suite: str, out: Path, profile: Path) -> list[Path]:
             wait_for(lambda parts=parts: all(top_of(driver, p[1]) is not None for p in parts), f"the {tab} tab", 120)
             if tab == "Comparison":
                 wait_for(lambda: len(chart_texts(driver)) >= 3, "the charts", 120)
+                set_number(driver, "min token agreement (0 = none)", MIN_AGREEMENT)
+                wait_for(lambda: f"token agreement ≥ {MIN_AGREEMENT:g}" in body_text(driver), "the selector", 60)
             else:
                 wait_for(lambda: "first divergence at token" in body_text(driver)
                          or "identical token for token" in body_text(driver), "the divergence view", 120)

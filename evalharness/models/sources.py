@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,13 @@ def hub_reachable(timeout_s: float = 3.0) -> bool:
         return False
 
 
+def _in_hf_cache(repo_id: str) -> bool:
+    """Whether the local Hugging Face cache has a folder for this model id."""
+    hub = os.environ.get("HF_HUB_CACHE") or os.path.join(
+        os.environ.get("HF_HOME") or os.path.join(Path.home(), ".cache", "huggingface"), "hub")
+    return Path(hub, "models--" + repo_id.replace("/", "--")).is_dir()
+
+
 def _local_tokenizer(path_or_id: str) -> Any | None:
     """The `tokenizers` tokenizer of a local folder or of a hub id in the local HF cache (fast
     to load, no transformers import); None when neither has a tokenizer.json."""
@@ -115,6 +123,8 @@ def _local_tokenizer(path_or_id: str) -> Any | None:
 
     found: Any = Path(path_or_id) / "tokenizer.json"
     if not found.is_file() and not Path(path_or_id).is_dir():
+        if not _in_hf_cache(path_or_id):  # checked first: importing huggingface_hub takes ~0.2 s
+            return None
         from huggingface_hub import try_to_load_from_cache
 
         try:

@@ -63,28 +63,29 @@ def token_table(reference: Sequence[int], candidate: Sequence[int], decode: Deco
                                        "same", "mark"])
 
 
-def strips(table: pd.DataFrame, per_strip: int = 12) -> list[pd.DataFrame]:
-    """The token table read left to right like text: strips of `per_strip` positions, each a
-    frame with rows `reference` and `candidate` and a column per position."""
-    out = []
+def strips(table: pd.DataFrame, per_strip: int = 12) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The token table read left to right like text, as one frame: for each run of `per_strip`
+    positions a `reference a–b` row and a `candidate a–b` row, a column per offset (+0, +1, ...).
+    Also returns each cell's style: positions where the two differ red, the first divergence
+    outlined."""
+    rows, index, css = [], [], []
     for start in range(0, len(table), per_strip):
         part = table.iloc[start:start + per_strip]
-        frame = pd.DataFrame([part["reference"].tolist(), part["candidate"].tolist()],
-                             index=["reference", "candidate"], columns=[str(p) for p in part["position"]])
-        frame.attrs["differs"] = [str(p) for p, same in zip(part["position"], part["same"]) if not same]
-        frame.attrs["first"] = [str(p) for p, m in zip(part["position"], part["mark"]) if m]
-        out.append(frame)
-    return out
+        pad = [""] * (per_strip - len(part))
+        style = ["background-color: #f8d7da" if not same else "" for same in part["same"]]
+        style = [cell + ("; border: 2px solid #d62728; font-weight: bold" if mark else "")
+                 for cell, mark in zip(style, part["mark"])] + pad
+        for side in ("reference", "candidate"):
+            rows.append(part[side].tolist() + pad)
+            index.append(f"{side} {start}–{start + len(part) - 1}")
+            css.append(style)
+    columns = [f"+{i}" for i in range(per_strip)]
+    return pd.DataFrame(rows, index=index, columns=columns), pd.DataFrame(css, index=index, columns=columns)
 
 
-def highlighted(strip: pd.DataFrame):
-    """A Styler for a strip: positions where the two differ red, the first divergence outlined."""
-    def column_style(col: pd.Series) -> list[str]:
-        css = "background-color: #f8d7da" if col.name in strip.attrs.get("differs", []) else ""
-        if col.name in strip.attrs.get("first", []):
-            css += "; border: 2px solid #d62728; font-weight: bold"
-        return [css] * len(col)
-    return strip.style.apply(column_style, axis=0)
+def highlighted(strip: pd.DataFrame, css: pd.DataFrame):
+    """A Styler for `strips`' frame (one table, however long the answers: one render)."""
+    return strip.style.apply(lambda _: css, axis=None)
 
 
 def scores_table(ref: Sample, cand: Sample) -> pd.DataFrame:

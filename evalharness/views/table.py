@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from evalharness import metrics
@@ -63,7 +64,8 @@ def header(column: str) -> str:
 
 def shown_columns(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
     """(columns to show, figure columns left out because no variant has them)."""
-    empty = [c for c in frame.columns if c not in ID_COLUMNS and c != "alerts" and frame[c].isna().all()]
+    missing = frame.isna().all()
+    empty = [c for c in frame.columns if c not in ID_COLUMNS and c != "alerts" and missing[c]]
     keep = [c for c in frame.columns if c not in empty and c not in ("variant", "run_id", "reference")]
     keep.append("variant")  # the label (what differs) leads; the full id closes the row
     if frame["run_id"].nunique() > 1:
@@ -85,7 +87,16 @@ def _fmt(column: str):
     return cell
 
 
-def colour(frame: pd.DataFrame, column: str) -> list[str]:
+def reference_rows(frame: pd.DataFrame) -> np.ndarray:
+    """For each row, the position of its run's reference variant (-1 where the run has none)."""
+    first = {}
+    for pos, (run, is_ref) in enumerate(zip(frame["run_id"], frame["reference"])):
+        if is_ref:
+            first.setdefault(run, pos)
+    return np.array([first.get(run, -1) for run in frame["run_id"]], dtype=int)
+
+
+def colour(frame: pd.DataFrame, column: str, refs: np.ndarray | None = None) -> list[str]:
     """Per cell: green when better than the run's reference variant by the margin, red when
     worse, nothing otherwise (or where either value is missing)."""
     metric = metrics.BY_NAME.get(column)
@@ -94,21 +105,17 @@ def colour(frame: pd.DataFrame, column: str) -> list[str]:
         return [WORSE if n else "" for n in frame[column]]
     if (metric is None and not is_score) or (metric is not None and metric.kind in ("fidelity", "info")):
         return [""] * len(frame)
-    higher = True if metric is None else metric.higher_is_better
-    out = []
-    for _, row in frame.iterrows():
-        ref = frame[(frame["run_id"] == row["run_id"]) & frame["reference"]]
-        value = row[column]
-        base = ref[column].iloc[0] if not ref.empty else None
-        if row["reference"] or pd.isna(value) or base is None or pd.isna(base):
-            out.append("")
-            continue
-        diff = (value - base) if (is_score or metric.stat == "rate") else (value - base) / abs(base) if base else 0.0
-        margin = SCORE_MARGIN if (is_score or metric.stat == "rate") else RELATIVE_MARGIN
-        better = diff > margin if higher else diff < -margin
-        worse = diff < -margin if higher else diff > margin
-        out.append(BETTER if better else WORSE if worse else "")
-    return out
+    refs = reference_rows(frame) if refs is None else refs
+    value = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+    base = np.where(refs >= 0, value[np.maximum(refs, 0)], np.nan)
+    absolute = is_score or metric.stat == "rate"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        diff = value - base if absolute else (value - base) / np.abs(base)
+    diff = diff if (metric is None or metric.higher_is_better) else -diff
+    margin = SCORE_MARGIN if absolute else RELATIVE_MARGIN
+    own = refs == np.arange(len(frame))
+    return ["" if mine or not np.isfinite(d) else BETTER if d > margin else WORSE if d < -margin else ""
+            for d, mine in zip(diff, own)]
 
 
 def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -140,12 +147,11 @@ def styled(frame: pd.DataFrame):
     cols = [c for c in cols if c != "label"]
     shown = frame[cols].rename(columns=header)
     shown.index = pd.Index(frame["label"].tolist())
-    styler = shown.style
-    refs = shown.index[frame["reference"].to_numpy()]
-    for c in cols:
-        h = header(c)
-        styler = styler.format(_fmt(c), subset=[h]).apply(lambda _s, _c=c: colour(frame, _c), subset=[h])
-        metric = metrics.BY_NAME.get(c)
-        if metric is not None and metric.kind == "fidelity" and len(refs):
-            styler = styler.format(lambda _v: REFERENCE, subset=pd.IndexSlice[refs, [h]])
+    refs = reference_rows(frame)
+    css = pd.DataFrame({header(c): colour(frame, c, refs) for c in cols}, index=shown.index)
+    styler = shown.style.format({header(c): _fmt(c) for c in cols}).apply(lambda _: css, axis=None)
+    own = shown.index[frame["reference"].to_numpy(dtype=bool)]
+    fidelity = [header(c) for c in cols if c in metrics.BY_NAME and metrics.BY_NAME[c].kind == "fidelity"]
+    if len(own) and fidelity:
+        styler = styler.format(lambda _v: REFERENCE, subset=pd.IndexSlice[own, fidelity])
     return styler

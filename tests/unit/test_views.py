@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import altair as alt
 import pandas as pd
 import pytest
 
@@ -77,21 +78,47 @@ def test_sorting_puts_the_better_end_first_and_missing_last():
 
 def test_tradeoff_chart_labels_points_and_draws_the_frontier():
     f = frame_of(token_agreement=[1.0, 0.9, 0.5, 0.4], latency_p95=[4.0, 2.0, 1.0, 3.0])
-    chart = charts.tradeoff_chart(f, "token_agreement", "latency_p95")
-    spec = chart.to_dict()
-    rows = max(spec["datasets"].values(), key=len)
+    spec = charts.tradeoff_chart(f, "token_agreement", "latency_p95")
+    alt.LayerChart.from_dict(spec)  # a valid Vega-Lite spec (raises otherwise)
+    rows = spec["data"]["values"]
     by_label = {r["label"]: r for r in rows}
     assert set(by_label) == {"q0", "q1", "q2", "q3"}
     assert {k for k, r in by_label.items() if r["pareto"] == "non-dominated"} == {"q0", "q1", "q2"}
     marks = [layer.get("mark", {}).get("type") for layer in spec["layer"]]
     assert marks[:2] == ["line", "point"]  # the frontier, then the points, then their labels
     assert spec["usermeta"]["embedOptions"]["renderer"] == "svg"
-    svg = charts.export(chart, "svg").decode()
+    svg = charts.export(spec, "svg").decode()
     assert all(f">{name}<" in svg for name in ("q0", "q1", "q2", "q3"))
     assert "latency p95 (s)" in svg and "agreement" in svg
-    assert charts.export(chart, "png")[:8] == b"\x89PNG\r\n\x1a\n"
+    assert charts.export(spec, "png")[:8] == b"\x89PNG\r\n\x1a\n"
     assert charts.tradeoff_chart(frame_of(token_agreement=[None], latency_p95=[1.0]),
                                  "token_agreement", "latency_p95") is None
+
+
+def test_latency_chart_names_variants_by_what_differs():
+    samples = pd.DataFrame({"variant": ["m/fp32/cpu", "m/fp32/cpu", "m/bf16/cpu"], "latency_s": [1.0, 1.2, None]})
+    spec = charts.latency_chart(samples, {"m/fp32/cpu": "fp32", "m/bf16/cpu": "bf16"})
+    alt.Chart.from_dict(spec)
+    assert [r["label"] for r in spec["data"]["values"]] == ["fp32", "fp32"]  # a missing latency is left out
+    assert charts.latency_chart(samples.iloc[2:], {}) is None
+
+
+def test_trend_chart_marks_runs_with_alerts():
+    df = pd.DataFrame({"started_at": pd.to_datetime(["2026-11-01", "2026-11-02"]), "run_id": ["a", "b"],
+                       "variant": ["m/fp32/cpu"] * 2, "value": [1.0, 2.0], "alerts": [0, 3]})
+    spec = charts.trend_chart(df, "latency p95 (s)")
+    alt.LayerChart.from_dict(spec)
+    assert [r["alerts"] for r in spec["data"]["values"]] == [0, 3]
+    assert spec["layer"][1]["transform"] == [{"filter": "datum.alerts > 0"}]
+    assert charts.export(spec, "svg").count(b"<path") > 0
+
+
+def test_probe_chart_is_a_row_per_metric():
+    long = pd.DataFrame({"ts": pd.to_datetime([1.0, 2.0], unit="s"), "target": ["srv", "srv"],
+                         "metric": ["latency_s", "ttft_s"], "value": [0.5, 0.1]})
+    spec = charts.probe_chart(long)
+    alt.FacetChart.from_dict(spec)
+    assert spec["facet"]["row"]["field"] == "metric" and len(spec["data"]["values"]) == 2
 
 
 def test_labels_that_would_overlap_take_the_other_side():
@@ -107,10 +134,15 @@ def test_token_table_marks_the_first_divergence_and_pads_the_shorter_side():
     assert list(t["mark"]) == ["", "", divergence.MARK_FIRST, "", ""]
     assert list(t["reference"]) == ["w5·", "w6·", "w7·", "w8·", "—"]  # whitespace made visible
     assert divergence.token_table([1, 2], [1, 2])["mark"].eq("").all()  # identical: no mark
-    strips = divergence.strips(t, per_strip=2)
-    assert [list(s.columns) for s in strips] == [["0", "1"], ["2", "3"], ["4"]]
-    assert strips[1].attrs == {"differs": ["2"], "first": ["2"]} and strips[2].attrs["differs"] == ["4"]
-    assert "border: 2px solid" in divergence.highlighted(strips[1]).to_html()
+    strips, css = divergence.strips(t, per_strip=2)
+    assert list(strips.index) == ["reference 0–1", "candidate 0–1", "reference 2–3", "candidate 2–3",
+                                  "reference 4–4", "candidate 4–4"]
+    assert list(strips.loc["candidate 2–3"]) == ["w9·", "w8·"] and list(strips.loc["reference 4–4"]) == ["—", ""]
+    assert css.loc["reference 0–1"].eq("").all()  # agreeing tokens: plain
+    assert "border: 2px solid" in css.at["reference 2–3", "+0"] and css.at["reference 2–3", "+1"] == ""
+    assert "f8d7da" in css.at["candidate 4–4", "+0"] and "border" not in css.at["candidate 4–4", "+0"]
+    html = divergence.highlighted(strips, css).to_html()
+    assert html.count("border: 2px solid") == 1  # one rule, both cells of the first divergence
 
 
 def test_token_text_comes_from_the_model_tokenizer_on_this_machine(tmp_path):
