@@ -27,6 +27,11 @@ def export_buttons(chart, name: str, key: str) -> None:
                        key=f"{key}_svg", on_click="ignore")
 
 
+def preferred(options: list[str], name: str) -> int:
+    """The index of `name` among a widget's options, the first option where it is not one."""
+    return options.index(name) if name in options else 0
+
+
 def fit(rows: int, most: int = 30) -> int:
     """A data grid's height that shows every row (up to `most`) without scrolling."""
     return 35 * (min(rows, most) + 1) + 3
@@ -74,11 +79,11 @@ def tradeoffs(frame: pd.DataFrame) -> None:
     memory = [c for c in costs if metrics.BY_NAME[c].kind == "memory"] or costs
     c1, c2, c3 = st.columns(3)
     quality = c1.selectbox("Quality or fidelity (up)", qualities, key="pareto_q", format_func=table.header,
-                           index=qualities.index("token_agreement") if "token_agreement" in qualities else 0)
+                           index=preferred(qualities, "token_agreement"))
     latency = c2.selectbox("Speed cost", speed, key="pareto_c", format_func=table.header,
-                           index=speed.index("latency_p95") if "latency_p95" in speed else 0)
+                           index=preferred(speed, "latency_p95"))
     mem = c3.selectbox("Memory cost", memory, key="pareto_m", format_func=table.header,
-                       index=memory.index("footprint_mb") if "footprint_mb" in memory else 0)
+                       index=preferred(memory, "footprint_mb"))
     left, right = st.columns(2)
     for col, cost in ((left, latency), (right, mem)):
         spec = charts.tradeoff_chart(frame, quality, cost)
@@ -108,12 +113,11 @@ def comparison_section(idx) -> None:
                f"variant (scores and success: ±{table.SCORE_MARGIN}); fidelity is against that reference; "
                "— = not measured.")
     c1, c2, _ = st.columns([2, 1, 3])
-    cols, _ = table.shown_columns(frame)
+    cols, empty = table.shown_columns(frame)
     by = c1.selectbox("Sort by", cols, key="cmp_sort", format_func=table.header,
-                      index=cols.index("decode_tokens_per_s") if "decode_tokens_per_s" in cols else 0)
+                      index=preferred(cols, "decode_tokens_per_s"))
     best_first = c2.toggle("best first", value=True, key="cmp_best")
     st.table(table.styled(table.sorted_by(frame, by, best_first)), width="stretch")
-    _, empty = table.shown_columns(frame)
     if empty:
         st.caption("Not measured in these runs: " + ", ".join(table.header(c) for c in empty) + ".")
     st.download_button("CSV", lambda: table.display_frame(frame).to_csv(index=False), "comparison.csv", "text/csv",
@@ -158,7 +162,7 @@ def divergence_view(report) -> None:
     cand = c2.selectbox("Candidate", with_ref, key="div_cand")
     default = divergence.reference_of(report, cand) or vids[0]
     others = [v for v in vids if v != cand]
-    ref = c3.selectbox("Against", others, index=others.index(default) if default in others else 0, key="div_ref")
+    ref = c3.selectbox("Against", others, index=preferred(others, default), key="div_ref")
     repeats = sorted({s.repeat for s in report.samples if s.case_id == case})
     repeat = c4.selectbox("Repeat", repeats, key="div_repeat")
     found = divergence.pair(report, ref, cand, case, repeat)

@@ -67,18 +67,21 @@ class Selection:
     runners_up: list[Choice]
     rejected: list[tuple[Variant, list[str]]]
     objective: Objective
+    figures: dict[str, Choice] = field(default_factory=dict)  # every variant's, the rejected too
 
 
 def select(report: Report, constraints: Constraints, objective: Objective = "latency",
            quality_score: str | None = None) -> Selection:
     ok: list[Choice] = []
     rejected: list[tuple[Variant, list[str]]] = []
+    figures: dict[str, Choice] = {}
     refs = references(report)
     for v in report.variants:
         reasons: list[str] = []
         if v.status != "ok":
             reasons.append(f"status {v.status}" + (f": {v.error}" if v.error else ""))
         mem, lat, q, agree = memory_mb(v), latency_p95(v), quality(v, quality_score), agreement(v, refs)
+        figures[v.id] = measured = Choice(v, mem, lat, q, agree)
         if constraints.min_agreement is not None:
             if agree is None:
                 reasons.append("token agreement not measured")
@@ -107,7 +110,7 @@ def select(report: Report, constraints: Constraints, objective: Objective = "lat
         if reasons:
             rejected.append((v, reasons))
         else:
-            ok.append(Choice(v, mem, lat, q, agree))
+            ok.append(measured)
 
     def key(c: Choice) -> float:
         if objective == "latency":
@@ -117,4 +120,4 @@ def select(report: Report, constraints: Constraints, objective: Objective = "lat
         return -(c.quality if c.quality is not None else float("-inf"))
 
     ranked = sorted(ok, key=key)
-    return Selection(ranked[0] if ranked else None, ranked[1:], rejected, objective)
+    return Selection(ranked[0] if ranked else None, ranked[1:], rejected, objective, figures)

@@ -45,9 +45,9 @@ def markdown_table(df: pd.DataFrame) -> list[str]:
     return out
 
 
-def sections(report: Report, constraints: Constraints, objective: str,
+def sections(report: Report, frame: pd.DataFrame, constraints: Constraints, objective: str,
              quality_score: str | None = None) -> list[tuple[str, pd.DataFrame | list[str]]]:
-    frame = glance_frame([report])
+    """The page's sections; `frame` is the run's `glance_frame`."""
     out: list[tuple[str, pd.DataFrame | list[str]]] = [("Variants", display_frame(frame))]
     sel = select(report, constraints, objective, quality_score)  # type: ignore[arg-type]
     table = why.as_text(why.selection_frame(sel))
@@ -63,12 +63,14 @@ def sections(report: Report, constraints: Constraints, objective: str,
 
 
 def to_markdown(report: Report, chart_file: str | None, constraints: Constraints = NO_CONSTRAINTS,
-                objective: str = "latency", quality_score: str | None = None) -> str:
+                objective: str = "latency", quality_score: str | None = None,
+                frame: pd.DataFrame | None = None) -> str:
+    frame = glance_frame([report]) if frame is None else frame
     lines = [f"# {_md_cell(report.suite.name)} · run {_md_cell(report.run_id)}", "",
              f"{len(report.variants)} variants, {len(report.samples)} samples, status {report.status}.", ""]
     if chart_file:
         lines += [f"![trade-off]({chart_file})", ""]
-    for title, body in sections(report, constraints, objective, quality_score):
+    for title, body in sections(report, frame, constraints, objective, quality_score):
         lines += [f"## {title}", ""]
         lines += markdown_table(body) if isinstance(body, pd.DataFrame) else [
             b if title == "Against the reference" else f"- {_md_cell(b)}" for b in body]
@@ -78,13 +80,14 @@ def to_markdown(report: Report, chart_file: str | None, constraints: Constraints
 
 def to_html(report: Report, constraints: Constraints = NO_CONSTRAINTS, objective: str = "latency",
             quality_score: str | None = None) -> str:
-    chart = chart_for(glance_frame([report]))
+    frame = glance_frame([report])
+    chart = chart_for(frame)
     parts = [f"<h1>{html.escape(report.suite.name)} · run {html.escape(report.run_id)}</h1>",
              f"<p>{len(report.variants)} variants, {len(report.samples)} samples, status "
              f"{html.escape(report.status)}.</p>"]
     if chart is not None:
         parts.append(charts.export(chart, "svg").decode("utf-8"))
-    for title, body in sections(report, constraints, objective, quality_score):
+    for title, body in sections(report, frame, constraints, objective, quality_score):
         parts.append(f"<h2>{html.escape(title)}</h2>")
         if isinstance(body, pd.DataFrame):
             parts.append(body.to_html(index=False, escape=True, na_rep="—"))
@@ -102,7 +105,8 @@ def write(report: Report, out: Path, constraints: Constraints = NO_CONSTRAINTS,
     if out.suffix.lower() in (".html", ".htm"):
         out.write_text(to_html(report, constraints, objective, quality_score), encoding="utf-8")
         return [out]
-    chart = chart_for(glance_frame([report]))
+    frame = glance_frame([report])
+    chart = chart_for(frame)
     written = []
     chart_name = None
     if chart is not None:
@@ -110,5 +114,5 @@ def write(report: Report, out: Path, constraints: Constraints = NO_CONSTRAINTS,
         svg.write_bytes(charts.export(chart, "svg"))
         chart_name = svg.name
         written.append(svg)
-    out.write_text(to_markdown(report, chart_name, constraints, objective, quality_score), encoding="utf-8")
+    out.write_text(to_markdown(report, chart_name, constraints, objective, quality_score, frame), encoding="utf-8")
     return [out, *written]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evalharness.select import Choice, Constraints, Selection, latency_p95, memory_mb, quality
+from evalharness.select import Choice, Constraints, Selection
 
 OBJECTIVE_FIELD = {"latency": "latency_p95_s", "memory": "memory_mb", "quality": "quality"}
 UNITS = {"latency_p95_s": ("latency p95", "s", False), "memory_mb": ("memory", "MB", False),
@@ -44,10 +44,8 @@ def selection_frame(sel: Selection) -> pd.DataFrame:
         add(sel.chosen, "chosen", f"best {sel.objective} of {1 + len(sel.runners_up)} meeting every constraint")
     for i, c in enumerate(sel.runners_up, 1):
         add(c, f"runner-up {i}", f"meets every constraint; {gap(sel.chosen, c, sel.objective)}")
-    for v, reasons in sel.rejected:
-        rows.append({"variant": v.id, "verdict": "rejected", "memory (MB)": memory_mb(v),
-                     "latency p95 (s)": latency_p95(v), "quality": quality(v, None),
-                     "agreement": v.fidelity.token_agreement if v.fidelity else None, "why": "; ".join(reasons)})
+    for v, reasons in sel.rejected:  # the figures select() judged them on
+        add(sel.figures[v.id], "rejected", "; ".join(reasons))
     return pd.DataFrame(rows, columns=["variant", "verdict", "memory (MB)", "latency p95 (s)", "quality",
                                        "agreement", "why"])
 

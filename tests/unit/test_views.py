@@ -184,6 +184,12 @@ def test_selector_says_why_with_numbers_and_what_the_choice_gives_up(report):
     assert any(line.startswith("token agreement: 1, the best") for line in lines)
     assert list(why.selection_frame(free)["verdict"]) == ["chosen", "runner-up 1"]
     assert "latency p95" in why.selection_frame(free)["why"].iloc[1]
+    # rejected rows show the figures select() judged them on: the chosen quality score, and the
+    # reference's agreement with itself
+    none = why.selection_frame(select(report, Constraints(max_latency_p95_s=1e-9), "latency", "factual"))
+    ref_row = none[none["variant"] == "alpha/fp32/cpu"].iloc[0]
+    assert list(none["verdict"]) == ["rejected", "rejected"] and ref_row["agreement"] == 1.0
+    assert ref_row["quality"] == report.variants[0].scores["factual"]
 
 
 def test_summary_markdown_and_html(report, tmp_path):
