@@ -16,7 +16,7 @@ from typing import Literal
 Kind = Literal["timing", "memory", "rate", "fidelity", "count", "score", "info"]
 # Where the value comes from: a per-sample field summarised per variant, a variant's load
 # figure, its fidelity summary, or the share of successful samples.
-Scope = Literal["sample", "load", "fidelity", "success"]
+Scope = Literal["sample", "load", "fidelity", "energy", "success"]
 Stat = Literal["mean", "min", "p50", "p90", "p95", "p99", "max", "value", "rate"]
 SAMPLE_STATS: tuple[str, ...] = ("mean", "min", "p50", "p90", "p95", "p99", "max")
 # consumers that list a metric; a metric shown nowhere is still summarised and alertable
@@ -38,8 +38,8 @@ class Metric:
     @property
     def scope(self) -> Scope:
         head = self.field.partition(".")[0]
-        if head == "load" or head == "fidelity" or head == "success":
-            return head
+        if head in ("load", "fidelity", "energy", "success"):
+            return head  # type: ignore[return-value]
         return "sample"
 
     @property
@@ -84,6 +84,10 @@ METRICS: tuple[Metric, ...] = (
        "console", "dashboard"),
     _m("load_peak_rss_mb", "load.peak_rss_mb", "value", "MB", False, "load peak RSS (MB)", "%.0f", "info"),
     _m("load_gpu_peak_mb", "load.gpu_peak_mb", "value", "MB", False, "load GPU peak (MB)", "%.0f", "info"),
+    _m("energy_j_per_token", "energy.energy_j_per_token", "value", "J/token", False, "energy (J/token)",
+       "%.3g", "info", "dashboard", "compare"),
+    _m("energy_j", "energy.energy_j", "value", "J", False, "energy, all answers (J)", "%.1f", "info"),
+    _m("energy_per_answer_j", "energy_j", "mean", "J", False, "energy per answer (J)", "%.2f", "info"),
     _m("success_rate", "success", "rate", "", True, "success", "%.0f%%", "rate",
        "console", "dashboard", "trend", "compare"),
     _m("token_agreement", "fidelity.token_agreement", "value", "", True, "agreement", "%.2f", "fidelity",
@@ -122,5 +126,5 @@ def timing_fields() -> tuple[str, ...]:
 
 
 def variant_fields() -> tuple[str, ...]:
-    """Figures a variant holds once (load.*, fidelity.*), addressable by alert rules."""
-    return tuple(dict.fromkeys(m.field for m in METRICS if m.scope in ("load", "fidelity")))
+    """Figures a variant holds once (load.*, fidelity.*, energy.*), addressable by alert rules."""
+    return tuple(dict.fromkeys(m.field for m in METRICS if m.scope in ("load", "fidelity", "energy")))

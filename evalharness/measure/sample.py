@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from evalharness.measure import gpu
+from evalharness.measure.energy import EnergyCounter, EnergyFigure, EnergyWindow, Unavailable
 from evalharness.measure.memory import PeakRSSSampler
 from evalharness.measure.tokens import GenerationTiming, TimedGeneration, timing_of, trim_at_eos
 
@@ -17,6 +18,7 @@ class MeasuredGeneration:
     peak_rss_mb: float
     gpu_peak_mb: float | None
     gpu_device_used_mb: float | None
+    energy: EnergyFigure
 
 
 def measure_generation(
@@ -24,11 +26,13 @@ def measure_generation(
     eos_ids: Iterable[int],
     device: str = "cpu",
     rss_interval_s: float = 0.01,
+    energy: EnergyCounter | Unavailable | None = None,
 ) -> MeasuredGeneration:
-    """Run `generate` once while sampling memory; derive the timing figures from its tokens."""
+    """Run `generate` once while sampling memory and reading the energy counter around it;
+    derive the timing figures from its tokens."""
     gpu.reset_peak(device)
-    with PeakRSSSampler(interval_s=rss_interval_s) as rss:
-        gen = generate()
+    with PeakRSSSampler(interval_s=rss_interval_s) as rss, EnergyWindow(energy) as joules:
+        gen = generate()  # on cuda its clock synchronizes at the end: the GPU's work is done
     gpu_peak = gpu.torch_peak_allocated_mb(device)
     nvml = gpu.nvml_reading(gpu.device_index(device)) if device.startswith("cuda") else None
     output_ids = trim_at_eos(gen.generated_ids, eos_ids)
@@ -38,4 +42,5 @@ def measure_generation(
         peak_rss_mb=rss.peak_mb,
         gpu_peak_mb=gpu_peak,
         gpu_device_used_mb=nvml.device_used_mb if nvml else None,
+        energy=joules.figure,
     )

@@ -161,6 +161,15 @@ class FidelitySummary(Record):
     note: str | None = None
 
 
+class EnergySummary(Record):
+    """Energy over a variant's measured answers (successful samples), from real counters only."""
+
+    energy_j: Finite = None  # the sum of the samples' energy
+    energy_j_per_token: Finite = None  # energy_j / the output tokens of those samples
+    energy_method: str | None = None  # the counter read (NVML total energy, RAPL domains)
+    energy_missing: str | None = None  # why the figures are null
+
+
 class Variant(Record):
     id: str
     model: ModelRef
@@ -178,6 +187,7 @@ class Variant(Record):
     scores_by_tag: dict[str, dict[str, float | None]] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
     fidelity: FidelitySummary | None = None
+    energy: EnergySummary | None = None
     worker: WorkerFigures | None = None
 
     def figure(self, metric: Metric) -> float | None:
@@ -188,7 +198,7 @@ class Variant(Record):
         if scope == "sample":
             s = self.summary.get(metric.field)
             return None if s is None else s.stat(metric.stat)
-        holder = self.load if scope == "load" else self.fidelity
+        holder = {"load": self.load, "fidelity": self.fidelity, "energy": self.energy}[scope]
         value = getattr(holder, metric.attribute, None) if holder is not None else None
         return None if value is None else float(value)
 
@@ -233,6 +243,9 @@ class Measurement(Record):
     output_ids: list[int] | None = None
     batch_size: int = 1
     token_count_source: str | None = None  # tokenizer (local), or usage / tokenizer / chunks (endpoint)
+    energy_j: Finite = None  # the device's (GPU) or package's (CPU) counter over the generation
+    energy_method: str | None = None  # the counter read, when energy_j was measured
+    energy_missing: str | None = None  # why energy_j is null
 
 
 class Sample(Measurement):

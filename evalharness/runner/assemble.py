@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from evalharness import metrics
 from evalharness.measure.roofline import roofline_fraction
 from evalharness.measure.stats import mean_or_none, summarize
-from evalharness.reports.schema import FidelitySummary, RunStatus, Sample, Summary, Variant
+from evalharness.reports.schema import EnergySummary, FidelitySummary, RunStatus, Sample, Summary, Variant
 
 
 def summarize_variant(variant: Variant, samples: Sequence[Sample]) -> Variant:
@@ -35,8 +35,29 @@ def summarize_variant(variant: Variant, samples: Sequence[Sample]) -> Variant:
             warnings.append(note)
     return variant.model_copy(update={
         "summary": summary, "success_rate": (len(ok) / len(mine)) if mine else None,
-        "scores": scores, "scores_by_tag": by_tag, "warnings": warnings,
+        "scores": scores, "scores_by_tag": by_tag, "warnings": warnings, "energy": energy_summary(ok),
     })
+
+
+def energy_summary(ok: Sequence[Sample]) -> EnergySummary | None:
+    """Energy over the successful samples: their sum and per output token when every one of them
+    was measured with the same counter; else null with the reason. None without samples."""
+    if not ok:
+        return None
+    missing = [s for s in ok if s.energy_j is None]
+    if missing:
+        reasons = sorted({s.energy_missing or "not measured" for s in missing})
+        reason = reasons[0] if len(missing) == len(ok) else (
+            f"{len(missing)} of {len(ok)} answers have no energy figure: " + "; ".join(reasons))
+        return EnergySummary(energy_missing=reason)
+    methods = sorted({s.energy_method or "" for s in ok})
+    if len(methods) > 1:
+        return EnergySummary(energy_missing="answers were measured with different counters: " + ", ".join(methods))
+    total = sum(s.energy_j or 0.0 for s in ok)
+    tokens = sum(s.output_tokens or 0 for s in ok)
+    return EnergySummary(energy_j=total, energy_j_per_token=total / tokens if tokens else None,
+                         energy_method=methods[0],
+                         energy_missing=None if tokens else "no output tokens to divide by")
 
 
 def with_roofline(variant: Variant, samples: Sequence[Sample], bandwidth_gbs: float | None) -> Variant:

@@ -28,7 +28,7 @@ from evalharness.runtimes import GenParams
 
 ReuseTable = dict[str, Sample]  # reuse_key -> an earlier sample (its `reused_from` names its run)
 # per-sample figures that only a generation measures: null on a reused sample unless --reuse-timings
-MEASURED_ONLY = ("peak_rss_mb", "gpu_peak_mb", "gpu_device_used_mb")
+MEASURED_ONLY = ("peak_rss_mb", "gpu_peak_mb", "gpu_device_used_mb", "energy_j", "energy_method")
 
 
 def _version() -> str:
@@ -81,4 +81,5 @@ def reused(earlier: Sample, base: Mapping[str, Any], timings: bool) -> Sample:
     update: dict[str, Any] = {**base, "scores": {}, "score_details": {}, "node": None}
     if not timings:
         update.update({f: None for f in (*timing_fields(), *MEASURED_ONLY)})
+        update["energy_missing"] = "reused from an earlier run without its timings (--reuse-timings takes them)"
     return earlier.model_copy(update=update)

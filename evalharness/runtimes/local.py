@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from evalharness.measure.energy import EnergyCounter, Unavailable, counter_for
 from evalharness.measure.sample import measure_generation
 from evalharness.measure.tokens import TimedGeneration
 from evalharness.reports.schema import Measurement
@@ -29,9 +30,20 @@ class LocalBackend:
     def decode(self, ids: list[int]) -> str:
         raise NotImplementedError
 
+    _energy: EnergyCounter | Unavailable | None = None
+
+    @property
+    def energy_counter(self) -> EnergyCounter | Unavailable:
+        """The counter of the device this variant runs on, found on first use."""
+        if self._energy is None:
+            self._energy = counter_for(self.device)
+        return self._energy
+
     def generate(self, prompt: list[int], params: GenParams) -> Measurement:
-        measured = measure_generation(lambda: self.timed_generate(prompt, params), self.eos_ids, self.device)
+        measured = measure_generation(lambda: self.timed_generate(prompt, params), self.eos_ids, self.device,
+                                      energy=self.energy_counter)
         t = measured.timing
+        energy = measured.energy
         return Measurement(
             output=self.decode(measured.output_ids), output_ids=measured.output_ids,
             prompt_tokens=len(prompt), output_tokens=t.output_tokens, token_count_source="tokenizer",
@@ -39,6 +51,7 @@ class LocalBackend:
             decode_tokens_per_s=t.decode_tokens_per_s, inter_token_latency_s=t.inter_token_latency_s,
             peak_rss_mb=measured.peak_rss_mb, gpu_peak_mb=measured.gpu_peak_mb,
             gpu_device_used_mb=measured.gpu_device_used_mb, batch_size=self.batch_size,
+            energy_j=energy.joules, energy_method=energy.method, energy_missing=energy.missing,
         )
 
     def teacher_forced_logprobs(self, prompt: list[int], target: list[int]) -> Any | None:

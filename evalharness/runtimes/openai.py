@@ -56,6 +56,7 @@ class OpenAIBackend:
             token_count_source=r.token_count_source, latency_s=r.latency_s, ttft_s=r.ttft_s,
             prefill_tokens_per_s=None, decode_tokens_per_s=r.decode_tokens_per_s,
             inter_token_latency_s=r.inter_token_latency_s, peak_rss_mb=None, gpu_peak_mb=None,
+            energy_missing="the model runs in a server: its energy is the server's to measure",
         )
 
     def teacher_forced_logprobs(self, prompt: Any, target: list[int]) -> Any | None:
