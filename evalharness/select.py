@@ -46,10 +46,11 @@ def references(report: Report) -> set[str]:
 
 
 def agreement(v: Variant, refs: set[str]) -> float | None:
-    """Token agreement with the reference; the reference agrees with itself."""
-    if v.id in refs:
-        return 1.0
-    return v.fidelity.token_agreement if v.fidelity is not None else None
+    """Token agreement with the reference; a reference agrees with itself (unless it was itself
+    compared with another: an adapter's reference with its base model's)."""
+    if v.fidelity is not None:
+        return v.fidelity.token_agreement
+    return 1.0 if v.id in refs else None
 
 
 @dataclass

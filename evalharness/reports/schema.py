@@ -85,6 +85,7 @@ class ModelRef(Record):
     source: str
     id: str
     label: str
+    adapter: str | None = None  # a PEFT adapter folder applied to the model
 
 
 class LoadFigures(Record):
@@ -205,7 +206,7 @@ class Variant(Record):
     @property
     def identity(self) -> tuple[Any, ...]:
         """What makes two runs' variants the same variant: model, scheme, device and axes."""
-        return (self.model.source, self.model.id, self.quantization, self.device,
+        return (self.model.source, self.model.id, self.model.adapter, self.quantization, self.device,
                 tuple(sorted((k, v) for k, v in self.axes.items() if v is not None)))
 
 

@@ -38,7 +38,14 @@ from evalharness.reports.writer import SamplesLog, atomic_write_json
 from evalharness.runner import variant as steps
 from evalharness.runner.assemble import assembled, run_status
 from evalharness.runner.fidelity import ReferenceStore
-from evalharness.runner.plan import VariantPlan, in_shard, plan_variants, reference_of, resolve_device
+from evalharness.runner.plan import (
+    VariantPlan,
+    in_shard,
+    plan_variants,
+    reference_for,
+    reference_rank,
+    resolve_device,
+)
 from evalharness.runner.progress import NullProgress, Progress
 from evalharness.runner.ray_session import RayContext, RaySession, connect, run_concurrently
 from evalharness.runner.reuse import earlier_samples, suite_reports
@@ -244,11 +251,12 @@ class Runner:
             for group in groups:
                 run_one(group)
             return
-        # on Ray, variants run at once; each model's reference first, as fidelity needs its answers
-        refs = {r.id for p in runnable if (r := reference_of(self.suite, state.plans, p.model.label))}
-        first = [g for g in groups if any(p.id in refs for p in g)]
-        for phase in (first, [g for g in groups if g not in first]):
-            run_concurrently(phase, run_one, self._ray.cancel)
+        # on Ray, variants run at once; references first (base models' before adapters'), as
+        # fidelity needs their answers
+        rank = {p.id: reference_rank(self.suite, state.plans, p) for p in state.plans}
+        for phase in range(3):
+            run_concurrently([g for g in groups if min(rank[p.id] for p in g) == phase], run_one,
+                             self._ray.cancel)
 
     def _index(self, report_path: Path, report: Report) -> None:
         """Add the finished report to the results store's index (the dashboard then need not read it)."""
@@ -308,7 +316,8 @@ class Runner:
     def _variant(self, plan: VariantPlan, status: VariantStatus, error: str | None = None,
                  load: LoadFigures | None = None) -> Variant:
         return Variant(
-            id=plan.id, model=ModelRef(source=plan.model.source, id=plan.model.id, label=plan.model.label),
+            id=plan.id, model=ModelRef(source=plan.model.source, id=plan.model.id, label=plan.model.label,
+                                             adapter=plan.model.adapter),
             quantization=plan.quantization, device=plan.device,
             axes={k: v for k, v in plan.axes.model_dump().items() if v != Axes.model_fields[k].default},
             backend=plan.runtime.name, synthetic=SOURCES.get(plan.model.source).synthetic,
@@ -339,8 +348,7 @@ class Runner:
             variants.append(v)
         refs = None
         if scored and self.suite.fidelity.enabled:
-            refs = {p.id: r.id for p in state.plans
-                    if (r := reference_of(self.suite, state.plans, p.model.label)) is not None}
+            refs = {p.id: r.id for p in state.plans if (r := reference_for(self.suite, state.plans, p)) is not None}
         variants = assembled(variants, samples, state.header.environment.memory_bandwidth_gbs, refs)
         alerts = evaluate(self.suite.all_alert_rules(), variants, samples) if scored else []
         h = state.header

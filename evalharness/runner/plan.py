@@ -49,6 +49,7 @@ def plan_variants(suite: Suite, device: str, patterns: Sequence[str] = ()) -> li
         triples = [(m, q, suite.axes) for m in suite.models for q in suite.quantizations]
     plans = []
     for m, q, a in triples:
+        a = a.for_model(m)
         # a served model is one variant, whatever the suite lists: the runtime says which
         q, d = runtime_for(m.source, q).capabilities.fixed_variant or (q, device)
         plan = VariantPlan(f"{m.label}/{q}/{d}{a.suffix()}", m, q, d, a)
@@ -67,13 +68,41 @@ def reference_of(suite: Suite, plans: Sequence[VariantPlan], model_label: str) -
     """The variant other variants of the same model are compared with (default axes only)."""
     for p in plans:
         if (p.model.label == model_label and p.quantization == reference_quantization(suite, p.device)
-                and p.axes == suite.axes):
+                and p.axes == suite.axes.for_model(p.model)):
             return p
     return None
 
 
+def base_model(suite: Suite, model: ModelSpec) -> ModelSpec | None:
+    """The suite's model an adapter model applies its adapter to (same source, id, revision, no
+    adapter); None for a model without an adapter, or when the suite does not list its base."""
+    if model.adapter is None:
+        return None
+    return next((m for m in suite.models if m.adapter is None and m.base == model.base), None)
+
+
+def reference_for(suite: Suite, plans: Sequence[VariantPlan], plan: VariantPlan) -> VariantPlan | None:
+    """The variant `plan`'s fidelity compares with: its model's reference variant; for that
+    reference itself, the base model's reference when the model is an adapter (how far the
+    fine-tune moved the model), else None."""
+    own = reference_of(suite, plans, plan.model.label)
+    if own is not None and own != plan:
+        return own
+    base = base_model(suite, plan.model) if own == plan else None
+    return reference_of(suite, plans, base.label) if base is not None else None
+
+
+def reference_rank(suite: Suite, plans: Sequence[VariantPlan], plan: VariantPlan) -> int:
+    """0: a model's reference that compares with nothing; 1: a reference that compares with its
+    base's; 2: any other variant. Fidelity needs lower ranks measured first."""
+    if reference_of(suite, plans, plan.model.label) != plan:
+        return 2
+    return 0 if reference_for(suite, plans, plan) is None else 1
+
+
 def reference_first(suite: Suite, plans: list[VariantPlan]) -> list[VariantPlan]:
-    """Put each model's reference variant before its other variants (fidelity needs it first)."""
+    """Put each model's reference variant before its other variants, base models' references
+    before adapters' (fidelity needs them first); otherwise the order stays."""
     if not suite.fidelity.enabled:
         return plans
     refs = {p.model.label: p for p in plans if reference_of(suite, plans, p.model.label) == p}
@@ -84,7 +113,8 @@ def reference_first(suite: Suite, plans: list[VariantPlan]) -> list[VariantPlan]
             ordered.append(ref)
         if p not in ordered:
             ordered.append(p)
-    return ordered
+    # adapters whose base the suite lists come after every base model (stable otherwise)
+    return sorted(ordered, key=lambda p: base_model(suite, p.model) is not None)
 
 
 def gen_params(suite: Suite, case: Case) -> GenParams:

@@ -19,7 +19,7 @@ import psutil
 from evalharness.lifecycle import error_text
 from evalharness.reports.schema import LoadFigures, Sample, Variant, VariantStatus, WorkerFigures
 from evalharness.reports.writer import SamplesLog
-from evalharness.runner.plan import VariantPlan, reference_of
+from evalharness.runner.plan import VariantPlan, reference_for, reference_of, reference_rank
 from evalharness.runner.progress import Progress
 from evalharness.runner.reuse import ReuseTable
 from evalharness.runner.session import LoadFailed, Session, WorkerDied
@@ -192,20 +192,26 @@ class Group:
         """Outside every timed block: teacher-forced comparison with the reference variant."""
         suite = self.ctx.suite
         live = self.live[vid]
-        ref = reference_of(suite, self.state.plans, live.session.plan.model.label)
-        if not suite.fidelity.enabled or ref is None or self.state.variants[vid].status != "ok":
+        plan = live.session.plan
+        if not suite.fidelity.enabled or self.state.variants[vid].status != "ok":
             return
-        try:
-            updated = live.session.fidelity(ref.id, self.state.samples, self.state.references_dir)
-        except WorkerDied as died:
-            self._died(vid, died)
-            return
-        except RuntimeError as exc:  # a fidelity bug must not cost the variant's measurements
-            self.ctx.progress.message(f"{vid}: fidelity not measured: {exc}")
-            return
-        for sample in updated:
-            self.state.samples[sample.key] = sample
-            self.state.log.write("sample", sample)
+        # a model's reference first keeps its own answers and log-probs for the others; an
+        # adapter's reference then compares itself with its base model's reference
+        compare = reference_for(suite, self.state.plans, plan)
+        ref_ids = [vid] if reference_of(suite, self.state.plans, plan.model.label) == plan else []
+        ref_ids += [compare.id] if compare is not None else []
+        for ref_id in ref_ids:
+            try:
+                updated = live.session.fidelity(ref_id, self.state.samples, self.state.references_dir)
+            except WorkerDied as died:
+                self._died(vid, died)
+                return
+            except RuntimeError as exc:  # a fidelity bug must not cost the variant's measurements
+                self.ctx.progress.message(f"{vid}: fidelity not measured: {exc}")
+                return
+            for sample in updated:
+                self.state.samples[sample.key] = sample
+                self.state.log.write("sample", sample)
 
     def _close(self, vid: str) -> None:
         live = self.live.pop(vid)
@@ -223,8 +229,7 @@ class Group:
 
     # -- records ----------------------------------------------------------------------------------
     def _reference_rank(self, vid: str) -> int:
-        plan = self.live[vid].session.plan
-        return 0 if reference_of(self.ctx.suite, self.state.plans, plan.model.label) == plan else 1
+        return reference_rank(self.ctx.suite, self.state.plans, self.live[vid].session.plan)
 
     def _key(self, vid: str, unit: Unit) -> tuple[str, str, int]:
         return (vid, self.ctx.cases[unit[0]].id, unit[1])

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from evalharness.lifecycle import error_text
 from evalharness.measure.memory import high_water_mark_mb
-from evalharness.models.sources import SOURCES
+from evalharness.models.sources import SOURCES, folder_fingerprint
 from evalharness.reports.schema import LoadFigures, Sample, WorkerFigures
 from evalharness.runner import variant as steps
 from evalharness.runner.fidelity import ReferenceStore, measure_fidelity
@@ -82,6 +82,9 @@ class InProcessSession:
         try:
             self.fingerprint = SOURCES.get(self.plan.model.source).fingerprint(self.plan.model.id,
                                                                                self.plan.model.revision)
+            if self.fingerprint is not None and self.plan.model.adapter is not None:
+                adapter = folder_fingerprint(Path(self.plan.model.adapter))
+                self.fingerprint += f" adapter-sha256:{adapter}"
         except OSError:
             self.fingerprint = None  # no key: outputs are generated every time
         return self.load_figures

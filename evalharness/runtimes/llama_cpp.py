@@ -140,6 +140,9 @@ class LlamaCppRuntime(Runtime):
     capabilities = LlamaCppBackend.capabilities
 
     def load(self, plan: LoadTarget) -> LlamaCppBackend:
+        if getattr(plan.model, "adapter", None):
+            raise ValueError("the llama.cpp runtime does not apply PEFT adapters here; run the adapter "
+                             "with a transformers scheme (fp32, bf16, int8-dynamic, ...)")
         batch = getattr(plan.axes, "batch_size", 1) or 1
         return LlamaCppBackend.load(SOURCES.get(plan.model.source), plan.model.id, batch)
 

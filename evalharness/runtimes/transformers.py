@@ -144,8 +144,9 @@ def _eos_ids(model: Any, tokenizer: Any) -> set[int]:
 
 
 def load_backend(source: str, model_id: str, revision: str | None, quantization: str, device: str,
-                 axes: Any = None) -> TransformersBackend:
-    """Load a model from its source in the scheme's dtype, place it, quantize it, apply axes."""
+                 axes: Any = None, adapter: str | None = None) -> TransformersBackend:
+    """Load a model from its source in the scheme's dtype, place it, apply its adapter (merged
+    when the `merge` axis says so), quantize it, apply axes."""
     scheme = SCHEMES.get(quantization)
     batch = getattr(axes, "batch_size", 1) or 1
     kwargs = scheme.load_kwargs(device)
@@ -154,6 +155,10 @@ def load_backend(source: str, model_id: str, revision: str | None, quantization:
         kwargs["attn_implementation"] = attn
     loaded = SOURCES.get(source).load(model_id, scheme.torch_dtype(), revision, **kwargs)
     model = loaded.model if "device_map" in kwargs else loaded.model.to(device)
+    if adapter is not None:
+        from evalharness.models.adapters import apply_adapter
+
+        model = apply_adapter(model, adapter, merge=bool(getattr(axes, "merge", False)))
     model = scheme.apply(model, device)
     model.eval()
     if getattr(axes, "compile", False):
@@ -186,7 +191,7 @@ class TransformersRuntime(Runtime):
 
     def load(self, plan: LoadTarget) -> TransformersBackend:
         return load_backend(plan.model.source, plan.model.id, plan.model.revision, plan.quantization,
-                            plan.device, plan.axes)
+                            plan.device, plan.axes, plan.model.adapter)
 
     def is_fatal(self, exc: BaseException) -> bool:
         if isinstance(exc, MemoryError):

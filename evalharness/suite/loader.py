@@ -130,7 +130,7 @@ def load_suite(path: str | Path, case_files_anywhere: bool = False) -> LoadedSui
     except ValidationError as exc:
         raise SuiteError(problems_from(exc, shown, root, Suite)) from None
 
-    problems: list[Problem] = []
+    suite, problems = _resolve_adapters(suite, p.parent, shown, root)
     cases = list(suite.cases)
     for i, spec in enumerate(suite.case_files):
         line = node_line(root, ("case_files", i, "path"))
@@ -143,6 +143,25 @@ def load_suite(path: str | Path, case_files_anywhere: bool = False) -> LoadedSui
     if problems:
         raise SuiteError(sorted(problems, key=lambda p: (p.file != shown, p.file, p.line)))
     return LoadedSuite(suite, p, hashlib.sha256(raw).hexdigest(), tuple(cases))
+
+
+def _resolve_adapters(suite: Suite, base: Path, file: str, root: yaml.Node | None) -> tuple[Suite, list[Problem]]:
+    """The suite with every model's adapter folder made absolute (relative paths are the suite
+    folder's), and a problem for each folder that is not a PEFT adapter."""
+    from evalharness.models.adapters import check_adapter_folder
+
+    problems: list[Problem] = []
+    models = []
+    for i, model in enumerate(suite.models):
+        if model.adapter is not None:
+            folder = (base / model.adapter).resolve()
+            problem = check_adapter_folder(folder)
+            if problem:
+                problems.append(Problem(file, node_line(root, ("models", i, "adapter")), f"models[{i}].adapter",
+                                        problem))
+            model = model.model_copy(update={"adapter": str(folder)})
+        models.append(model)
+    return suite.model_copy(update={"models": tuple(models)}), problems
 
 
 def _cross_check(suite: Suite, cases: list[Case], file: str, root: yaml.Node | None) -> list[Problem]:
@@ -160,6 +179,9 @@ def _cross_check(suite: Suite, cases: list[Case], file: str, root: yaml.Node | N
             loc = ("matrix", i, "model")
             out.append(Problem(file, node_line(root, loc), f"matrix[{i}].model",
                                f"no model labelled {entry.model!r}; models are: {', '.join(labels)}"))
+        elif entry.merge and suite.models[labels.index(entry.model)].adapter is None:
+            out.append(Problem(file, node_line(root, ("matrix", i, "merge")), f"matrix[{i}].merge",
+                               f"model {entry.model!r} has no `adapter` to merge"))
     return out
 
 

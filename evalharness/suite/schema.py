@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from evalharness.alerts import AlertRule, default_rules, fidelity_rules
 from evalharness.lifecycle import SAFE_NAME
-from evalharness.models.sources import SOURCES
 from evalharness.quantization import SCHEMES
 from evalharness.scorers import SCORERS
 from evalharness.suite.gate import GatePolicy
 from evalharness.suite.judge import RubricSpec, builtin_rubric
+from evalharness.suite.model_spec import EndpointSpec, EndpointTimeouts, ModelSpec, Strict  # noqa: F401 (re-exported)
 
 
 def _quantization_name(v: str) -> str:
@@ -30,60 +30,6 @@ def _scorer_name(v: str) -> str:
 
 QuantName = Annotated[str, AfterValidator(_quantization_name)]
 ScorerName = Annotated[str, AfterValidator(_scorer_name)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class EndpointTimeouts(Strict):
-    """Seconds to wait before a request counts as failed."""
-
-    connect_s: float = Field(default=5.0, gt=0, description="to open the connection")
-    first_token_s: float = Field(default=30.0, gt=0, description="to the first chunk, and any stall after")
-    total_s: float = Field(default=120.0, gt=0, description="for the whole answer")
-
-
-class EndpointSpec(Strict):
-    """An OpenAI-compatible server (vLLM, llama.cpp, Ollama, TGI, ...)."""
-
-    base_url: str = Field(pattern=r"^https?://", description="as clients take it, e.g. http://127.0.0.1:8080/v1")
-    api_key_env: str | None = Field(default=None, description="environment variable holding the API key")
-    timeouts: EndpointTimeouts = Field(default_factory=EndpointTimeouts, description="request timeouts")
-    tokenizer: str | None = Field(
-        default=None, description="count tokens locally when the server reports no usage: 'embedded' or an HF id")
-
-
-class ModelSpec(Strict):
-    """One model to evaluate."""
-
-    source: str = Field(description="where the model comes from: embedded, hf or tiny-random")
-    id: str = Field(min_length=1, description="model id within the source (hub id, folder, ...)")
-    name: str | None = Field(default=None, description="short label used in variant ids")
-    revision: str | None = Field(default=None, description="hub revision (hf source only)")
-    endpoint: EndpointSpec | None = Field(default=None, description="the server (openai source only)")
-
-    @field_validator("source")
-    @classmethod
-    def _known_source(cls, v: str) -> str:
-        if v not in SOURCES:
-            raise ValueError(SOURCES.unknown_message(v))
-        return v
-
-    @model_validator(mode="after")
-    def _id_fits_source(self) -> ModelSpec:
-        problem = SOURCES.get(self.source).check_id(self.id)
-        if problem:
-            raise ValueError(problem)
-        source = SOURCES.get(self.source)
-        if source.needs_endpoint != (self.endpoint is not None):
-            needing = ", ".join(f"`{n}`" for n, s in SOURCES.items() if s.needs_endpoint)
-            raise ValueError(f"give `endpoint` with source {needing}, and only there")
-        return self
-
-    @property
-    def label(self) -> str:
-        return self.name or self.id.rstrip("/").split("/")[-1]
 
 
 class GenerationParams(Strict):
@@ -236,6 +182,12 @@ class Axes(Strict):
     batch_size: int = Field(default=1, ge=1, le=256, description="identical prompts per generate")
     replica: int = Field(default=0, ge=0, le=64,
                          description="another copy of the same variant (A/A tests of the gate)")
+    merge: bool = Field(default=False, description="merge a model's adapter into its weights before "
+                        "quantizing (models without an adapter ignore it)")
+
+    def for_model(self, model: ModelSpec) -> Axes:
+        """These axes as they apply to `model`: `merge` only means something with an adapter."""
+        return self.model_copy(update={"merge": False}) if self.merge and model.adapter is None else self
 
     def suffix(self) -> str:
         parts = []
@@ -249,6 +201,8 @@ class Axes(Strict):
             parts.append(f"batch={self.batch_size}")
         if self.replica:
             parts.append(f"replica={self.replica}")
+        if self.merge:
+            parts.append("merged")
         return "".join(f"/{p}" for p in parts)
 
 
@@ -262,6 +216,7 @@ class MatrixEntry(Strict):
     threads: int | None = Field(default=None, ge=1, le=1024, description="axis")
     batch_size: int | None = Field(default=None, ge=1, le=256, description="axis")
     replica: int | None = Field(default=None, ge=0, le=64, description="axis")
+    merge: bool | None = Field(default=None, description="axis: merge the model's adapter")
 
     def axes(self, base: Axes) -> Axes:
         own = {k: v for k, v in self.model_dump().items()

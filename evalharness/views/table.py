@@ -38,9 +38,12 @@ def glance_frame(reports: Sequence[Report]) -> pd.DataFrame:
             if a.variant_id:
                 fired[a.variant_id] = fired.get(a.variant_id, 0) + 1
         for v in r.variants:
-            row = {"variant": v.id, "run_id": r.run_id, "status": v.status, "reference": v.id in refs}
+            # a reference agrees with itself everywhere (sorts and plots as such), unless it was
+            # itself compared with another (an adapter's reference with its base model's)
+            mine = v.id in refs and v.fidelity is None
+            row = {"variant": v.id, "run_id": r.run_id, "status": v.status, "reference": mine}
             row.update({name: v.figure(metrics.BY_NAME[name]) for name in GLANCE})
-            if v.id in refs:  # the reference agrees with itself everywhere: sorts and plots as such
+            if mine:
                 row.update(token_agreement=1.0, kl_mean=0.0)
             row.update({f"score_{k}": val for k, val in v.scores.items()})
             row["alerts"] = fired.get(v.id, 0)
