@@ -14,7 +14,7 @@ def case_question(case: Case) -> str:
     """What the user asked: the user turns of a chat case, or the raw prompt."""
     if case.messages is None:
         return case.prompt or ""
-    return "\n".join(m.content for m in case.messages if m.role == "user")
+    return "\n".join(m.text for m in case.messages if m.role == "user")
 
 
 def scoring_input(case: Case, judge: JudgeBinding | None = None) -> ScoringInput:

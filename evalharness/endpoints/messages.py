@@ -6,10 +6,21 @@ from collections.abc import Callable
 from typing import Any
 
 
-def case_messages(case: Any) -> list[dict[str, str]]:
+def case_messages(case: Any) -> list[dict[str, Any]]:
+    """The case as OpenAI chat messages; image parts become `image_url` parts with a data URL
+    (servers cannot read the suite's files)."""
     if case.messages is not None:
-        return [{"role": m.role, "content": m.content} for m in case.messages]
+        return [{"role": m.role, "content": _content(m.content)} for m in case.messages]
     return [{"role": "user", "content": case.prompt}]
+
+
+def _content(content: Any) -> Any:
+    if isinstance(content, str):
+        return content
+    from evalharness.models.images import as_data_url
+
+    return [{"type": "text", "text": p.text} if p.type == "text"
+            else {"type": "image_url", "image_url": {"url": as_data_url(p.image)}} for p in content]
 
 
 def local_counter(tokenizer: str | None) -> Callable[[str], int] | None:

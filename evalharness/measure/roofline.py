@@ -82,10 +82,15 @@ def kv_bytes_per_position(config: Any, dtype_bytes: int) -> int:
     return 2 * layers * kv_heads * head_dim * dtype_bytes
 
 
+IMAGE_ENCODERS = ("vision_tower", "multi_modal_projector")  # Gemma 3's (and LLaVA-style) module names
+
+
 def weight_bytes_per_token(model: Any) -> int:
     """Every weight byte a decode step reads: all storage, less the rows of an input embedding
-    that no output head shares (a lookup reads one row, not the table)."""
-    total = footprint_bytes(model)
+    that no output head shares (a lookup reads one row, not the table), and less a vision
+    model's image encoder and projector (they run on the prompt's images, not per token)."""
+    total = footprint_bytes(model) - sum(footprint_bytes(module) for name, module in model.named_modules()
+                                         if name.rsplit(".", 1)[-1] in IMAGE_ENCODERS)
     emb = model.get_input_embeddings() if hasattr(model, "get_input_embeddings") else None
     head = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
     if emb is None or getattr(emb, "weight", None) is None:

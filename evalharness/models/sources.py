@@ -18,6 +18,7 @@ class LoadedModel:
     model: Any
     tokenizer: Any
     synthetic: bool = False
+    processor: Any = None  # a vision model's processor (images + text -> model inputs); None: text only
 
 
 class ModelSource:
@@ -150,7 +151,13 @@ def _hf_load(path_or_id: str, dtype: Any, revision: str | None, local_only: bool
             path_or_id, dtype=dtype, revision=revision, local_files_only=local_only, **load_kwargs
         )
     model.eval()
-    return LoadedModel(model=model, tokenizer=tokenizer)
+    processor = None
+    if getattr(model.config, "vision_config", None) is not None:  # Gemma 3 4B and up: images too
+        from transformers import AutoProcessor
+
+        processor = AutoProcessor.from_pretrained(path_or_id, revision=revision, local_files_only=local_only)
+        tokenizer = getattr(processor, "tokenizer", tokenizer)
+    return LoadedModel(model=model, tokenizer=tokenizer, processor=processor)
 
 
 class _LazyStateDict(dict):
@@ -285,42 +292,48 @@ class TinyRandomSource(ModelSource):
     description = "a tiny seeded random Gemma 3 for fast tests (scores are not a quality result)"
     synthetic = True
     ID = "tiny-random-gemma3"
+    VISION_ID = "tiny-random-gemma3-vision"  # Gemma3ForConditionalGeneration: images and text
 
     def check_id(self, model_id: str) -> str | None:
-        if model_id != self.ID:
-            return f"the tiny-random source has one model, {self.ID!r}, not {model_id!r}"
+        if model_id not in (self.ID, self.VISION_ID):
+            return f"the tiny-random source has two models, {self.ID!r} and {self.VISION_ID!r}, not {model_id!r}"
         return None
 
     def load(self, model_id: str, dtype: Any, revision: str | None = None,
              **load_kwargs: Any) -> LoadedModel:
         import tempfile
 
-        from evalharness.models.tiny import tiny_gemma3
+        from evalharness.models.tiny import tiny_gemma3, tiny_gemma3_vision
 
-        model, tokenizer = tiny_gemma3(seed=0, dtype=None if load_kwargs else dtype)
+        processor = None
+        if model_id == self.VISION_ID:
+            model, tokenizer, processor = tiny_gemma3_vision(seed=0, dtype=None if load_kwargs else dtype)
+        else:
+            model, tokenizer = tiny_gemma3(seed=0, dtype=None if load_kwargs else dtype)
         if load_kwargs:
             # schemes applied at load time (bitsandbytes, attention choice) need from_pretrained
             with tempfile.TemporaryDirectory() as tmp:
                 model.save_pretrained(tmp)
-                tokenizer.save_pretrained(tmp)
+                (processor or tokenizer).save_pretrained(tmp)
                 loaded = _hf_load(tmp, dtype, None, True, **load_kwargs)
-            return LoadedModel(model=loaded.model, tokenizer=loaded.tokenizer, synthetic=True)
-        return LoadedModel(model=model, tokenizer=tokenizer, synthetic=True)
+            loaded.synthetic = True
+            return loaded
+        return LoadedModel(model=model, tokenizer=tokenizer, synthetic=True, processor=processor)
 
     def examples(self) -> list[str]:
-        return [self.ID]
+        return [self.ID, self.VISION_ID]
 
     def local_tokenizer(self, model_id: str) -> Any | None:
         from evalharness.models.tiny import byte_core
 
-        return byte_core()
+        return byte_core(image_tokens=model_id == self.VISION_ID)
 
     def fingerprint(self, model_id: str, revision: str | None) -> str | None:
         import torch
         import transformers
 
         # seeded random weights: the same for the same seed and library versions
-        return f"tiny-random seed 0 transformers {transformers.__version__} torch {torch.__version__}"
+        return f"{model_id} seed 0 transformers {transformers.__version__} torch {torch.__version__}"
 
 
 @register

@@ -38,10 +38,11 @@ class DynamicInt8(QuantScheme):
             from torch.ao.quantization import default_dynamic_qconfig, quantize_dynamic
 
             head = None if self.quantize_head else output_head_name(model)
-            # an unmerged adapter's own layers (lora_A, lora_B) stay as they are: peft reads their
-            # weights' dtype, and they are small
+            # an unmerged adapter's own layers (lora_A, lora_B) stay as they are (peft reads their
+            # weights' dtype; they are small), and so do subclasses of Linear such as
+            # MultiheadAttention's out_proj, whose owner reads `.weight` as a tensor
             layers = {name: default_dynamic_qconfig for name, m in model.named_modules()
-                      if isinstance(m, torch.nn.Linear) and name != head and ".lora_" not in name}
+                      if type(m) is torch.nn.Linear and name != head and ".lora_" not in name}
             return keep_rest_in_bf16(quantize_dynamic(model, layers, dtype=torch.qint8, inplace=True))
 
 

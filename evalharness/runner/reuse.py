@@ -46,7 +46,7 @@ def reuse_key(plan: VariantPlan, fingerprint: str | None, params: GenParams, pro
     what = {"evalharness": _version(), "weights": fingerprint, "source": plan.model.source,
             "id": plan.model.id, "revision": plan.model.revision, "quantization": plan.quantization,
             "device": plan.device, "axes": plan.axes.model_dump(), "generation": asdict(params),
-            "prompt": prompt, "repeat": repeat}
+            "prompt": getattr(prompt, "identity", prompt), "repeat": repeat}
     return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
 
 

@@ -79,6 +79,12 @@ class InProcessSession:
                 raise
             except Exception as exc:  # a variant that cannot load is data, not a crash
                 raise LoadFailed(f"load failed: {error_text(exc)}") from None
+        with_images = [c.id for c in self.cases if c.images]
+        if with_images and not getattr(self.backend, "accepts_images", False):
+            self.close()
+            shown = ", ".join(with_images[:3]) + (f" and {len(with_images) - 3} more" if len(with_images) > 3 else "")
+            raise LoadFailed(f"this model reads text only, and cases {shown} have images: give a vision model "
+                             "(Gemma 3 4B and up, tiny-random-gemma3-vision) or leave those cases out")
         try:
             self.fingerprint = SOURCES.get(self.plan.model.source).fingerprint(self.plan.model.id,
                                                                                self.plan.model.revision)

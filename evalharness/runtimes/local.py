@@ -20,6 +20,7 @@ class LocalBackend:
     eos_ids: frozenset[int] = frozenset()
     device: str = "cpu"
     batch_size: int = 1
+    accepts_images: bool = False  # cases with images need a vision model (and its processor)
 
     def encode(self, case: Any) -> list[int]:
         raise NotImplementedError

@@ -26,6 +26,7 @@ SERVED = Capabilities(teacher_forced_logprobs=False, local_memory=False, gpu=Fal
 
 
 class OpenAIBackend:
+    accepts_images = True  # sent as image_url parts; a text-only server answers with an error
     capabilities = SERVED
     synthetic = False
 

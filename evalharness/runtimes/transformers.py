@@ -11,8 +11,9 @@ from evalharness.measure.tokens import TimedGeneration
 from evalharness.models.chat import prompt_ids
 from evalharness.models.sources import SOURCES
 from evalharness.quantization import SCHEMES
-from evalharness.runtimes.base import GenParams, LoadTarget, Runtime, register
+from evalharness.runtimes.base import GenerationError, GenParams, LoadTarget, Runtime, register
 from evalharness.runtimes.local import LocalBackend
+from evalharness.runtimes.vision import VisionPrompt, vision_prompt
 
 
 class TokenClockStreamer:
@@ -42,8 +43,11 @@ class TokenClockStreamer:
 class TransformersBackend(LocalBackend):
 
     def __init__(self, model: Any, tokenizer: Any, device: str, synthetic: bool = False,
-                 batch_size: int = 1) -> None:
+                 batch_size: int = 1, processor: Any = None) -> None:
         self.model = model
+        self.processor = processor
+        # images need a processor and a model with a vision tower (Gemma 3 4B and up)
+        self.accepts_images = processor is not None and getattr(model.config, "vision_config", None) is not None
         self.batch_size = batch_size
         self.tokenizer = tokenizer
         self.device = device
@@ -52,10 +56,14 @@ class TransformersBackend(LocalBackend):
         self.eos_ids = frozenset(_eos_ids(model, tokenizer))
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
 
-    def encode(self, case: Any) -> list[int]:
+    def encode(self, case: Any) -> list[int] | VisionPrompt:
+        if getattr(case, "images", ()):
+            if not self.accepts_images:
+                raise GenerationError(f"case {case.id!r} has an image and this model reads text only")
+            return vision_prompt(self.processor, case.messages)
         return prompt_ids(self.tokenizer, case.messages, case.prompt)
 
-    def timed_generate(self, ids: list[int], params: GenParams) -> TimedGeneration:
+    def timed_generate(self, prompt: list[int] | VisionPrompt, params: GenParams) -> TimedGeneration:
         import torch
         from transformers import GenerationConfig
 
@@ -70,6 +78,8 @@ class TransformersBackend(LocalBackend):
             pad_token_id=self.pad_id,
             use_cache=True,
         )
+        ids = prompt.ids if isinstance(prompt, VisionPrompt) else prompt
+        extra = prompt.extra(self.batch_size, device=self.device) if isinstance(prompt, VisionPrompt) else {}
         input_ids = torch.tensor([ids] * self.batch_size, dtype=torch.long, device=self.device)
         attention = torch.ones_like(input_ids)
         streamer = TokenClockStreamer(self.clock)
@@ -78,7 +88,7 @@ class TransformersBackend(LocalBackend):
             start = self.clock()
             out = self.model.generate(
                 input_ids=input_ids, attention_mask=attention, generation_config=config,
-                streamer=streamer,
+                streamer=streamer, **extra,
             )
             end = self.clock()
         generated = out[0, len(ids):].tolist()
@@ -87,15 +97,18 @@ class TransformersBackend(LocalBackend):
             token_times_s=streamer.times[: len(generated)], end_s=end, batch_size=self.batch_size,
         )
 
-    def teacher_forced_logprobs(self, prompt: list[int], target: list[int]) -> Any | None:
+    def teacher_forced_logprobs(self, prompt: list[int] | VisionPrompt, target: list[int]) -> Any | None:
         """[len(target), vocab] float32 log-probs of each next token, fed the target itself."""
         import torch
 
         if not target:
             return None
-        ids = torch.tensor([prompt + target[:-1]], dtype=torch.long, device=self.device)
+        vision = isinstance(prompt, VisionPrompt)
+        head = prompt.ids if vision else prompt
+        extra = prompt.extra(extend=len(target) - 1, device=self.device) if vision else {}
+        ids = torch.tensor([head + target[:-1]], dtype=torch.long, device=self.device)
         with torch.inference_mode():
-            logits = self.model(input_ids=ids).logits[0, len(prompt) - 1:]
+            logits = self.model(input_ids=ids, **extra).logits[0, len(head) - 1:]
             return torch.log_softmax(logits.float(), dim=-1).cpu().numpy()
 
     def decode(self, ids: list[int]) -> str:
@@ -166,7 +179,7 @@ def load_backend(source: str, model_id: str, revision: str | None, quantization:
 
         model.forward = torch.compile(model.forward, dynamic=True)
     return TransformersBackend(model, loaded.tokenizer, device, synthetic=loaded.synthetic,
-                               batch_size=batch)
+                               batch_size=batch, processor=loaded.processor)
 
 
 @register

@@ -137,6 +137,8 @@ def load_suite(path: str | Path, case_files_anywhere: bool = False) -> LoadedSui
         rows, errs = read_case_file(p.parent, spec, f"case_files[{i}]", shown, line, case_files_anywhere)
         cases.extend(rows)
         problems.extend(errs)
+    cases, bad_images = _resolve_images(cases, len(suite.cases), p.parent, shown, root, case_files_anywhere)
+    problems.extend(bad_images)
     problems.extend(_cross_check(suite, cases, shown, root))
     if not cases and not problems:
         problems.append(Problem(shown, 1, "cases", "the suite has no cases (give `cases` or `case_files`)"))
@@ -162,6 +164,38 @@ def _resolve_adapters(suite: Suite, base: Path, file: str, root: yaml.Node | Non
             model = model.model_copy(update={"adapter": str(folder)})
         models.append(model)
     return suite.model_copy(update={"models": tuple(models)}), problems
+
+
+def _resolve_images(cases: list[Case], inline: int, base: Path, file: str, root: yaml.Node | None,
+                    anywhere: bool) -> tuple[list[Case], list[Problem]]:
+    """Cases with every image file made absolute (relative paths are the suite folder's, inside
+    it unless `anywhere`), and a problem for each image that is missing, too large or unreadable."""
+    from evalharness.models.images import image_problem, is_data_url
+
+    out: list[Case] = []
+    problems: list[Problem] = []
+    for i, case in enumerate(cases):
+        if not case.images:
+            out.append(case)
+            continue
+        messages = []
+        for j, message in enumerate(case.messages or ()):
+            parts = []
+            for k, part in enumerate(message.content if not isinstance(message.content, str) else ()):
+                if part.type == "image":
+                    loc = ("cases", i, "messages", j, "content", k, "image") if i < inline else ("case_files",)
+                    where = f"cases[{i}].messages[{j}].content[{k}].image" if i < inline else f"case {case.id!r}"
+                    outside = None if is_data_url(part.image) else _outside(base, part.image)
+                    ref = part.image if is_data_url(part.image) else str((base / part.image).resolve())
+                    problem = outside if outside and (not anywhere or "NUL" in outside) else image_problem(ref)
+                    if problem:
+                        problems.append(Problem(file, node_line(root, loc), where, f"image: {problem}"))
+                    part = part.model_copy(update={"image": ref})
+                parts.append(part)
+            messages.append(message if isinstance(message.content, str)
+                            else message.model_copy(update={"content": tuple(parts)}))
+        out.append(case.model_copy(update={"messages": tuple(messages)}))
+    return out, problems
 
 
 def _cross_check(suite: Suite, cases: list[Case], file: str, root: yaml.Node | None) -> list[Problem]:
@@ -294,7 +328,13 @@ def _row_to_case(row: dict[str, Any], spec: CaseFile, index: int, path: Path) ->
         except ValueError:
             return None, (f"column {column!r} holds {str(row.get(column))[:40]!r}; "
                           f"use {' or '.join(CASE_LABELS[field])} (or leave it empty)")
-    if spec.as_chat:
+    image = row.get(spec.image) if spec.image else None
+    if spec.image and (not isinstance(image, str) or not image.strip()):
+        return None, f"column {spec.image!r} holds no image path"
+    if image:
+        payload["messages"] = ({"role": "user", "content": (
+            {"type": "image", "image": image.strip()}, {"type": "text", "text": prompt})},)
+    elif spec.as_chat:
         payload["messages"] = ({"role": "user", "content": prompt},)
     else:
         payload["prompt"] = prompt

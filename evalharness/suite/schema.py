@@ -11,6 +11,7 @@ from evalharness.alerts import AlertRule, default_rules, fidelity_rules
 from evalharness.lifecycle import SAFE_NAME
 from evalharness.quantization import SCHEMES
 from evalharness.scorers import SCORERS
+from evalharness.suite.content import ImagePart, Message, TextPart  # noqa: F401 (re-exported)
 from evalharness.suite.gate import GatePolicy
 from evalharness.suite.judge import RubricSpec, builtin_rubric
 from evalharness.suite.model_spec import EndpointSpec, EndpointTimeouts, ModelSpec, Strict  # noqa: F401 (re-exported)
@@ -63,13 +64,6 @@ class GenerationOverride(Strict):
     temperature: float | None = Field(default=None, gt=0, description="override")
     top_p: float | None = Field(default=None, gt=0, le=1, description="override")
     seed: int | None = Field(default=None, ge=0, description="override")
-
-
-class Message(Strict):
-    """One chat turn."""
-
-    role: Literal["system", "user", "assistant"] = Field(description="who speaks")
-    content: str = Field(description="what is said")
 
 
 class Assertion(Strict):
@@ -142,6 +136,11 @@ class Case(Strict):
             raise ValueError(f"`expect: {self.expect}` contradicts `safety: {self.safety}`; give one of them")
         return self
 
+    @property
+    def images(self) -> tuple[str, ...]:
+        """Every image of the case's messages, in order."""
+        return tuple(img for m in self.messages or () for img in m.images)
+
     @model_validator(mode="after")
     def _one_input(self) -> Case:
         if (self.messages is None) == (self.prompt is None):
@@ -166,6 +165,9 @@ class CaseFile(Strict):
     tags: str | tuple[str, ...] | None = Field(
         default=None, description="column(s) of tags ('a;b' in CSV)")
     as_chat: bool = Field(default=True, description="send the prompt as a user chat message")
+    image: str | None = Field(
+        default=None, description="column holding an image path (relative to the suite) or data URL, "
+        "sent before the prompt in one user message")
     expect: str | None = Field(default=None, description="column holding refuse / comply (case `expect`)")
     safety: str | None = Field(default=None, description="column holding unsafe / safe (case `safety`)")
     limit: int | None = Field(default=None, ge=1, description="read at most this many rows")
