@@ -37,3 +37,25 @@ def apply_adapter(model: Any, folder: str, merge: bool) -> Any:
     peft_model = PeftModel.from_pretrained(model, folder, is_trainable=False)
     peft_model.eval()
     return peft_model.merge_and_unload() if merge else peft_model
+
+
+def train_toy_lora(model: Any, tokenizer: Any, text: str, folder: Path, steps: int = 30, seed: int = 0) -> float:
+    """Teach `model` one text with a small LoRA (rank 8 on q/v projections, AdamW 3e-3) for
+    `steps` steps and save the adapter to `folder`; returns the last training loss. For demos,
+    tests and benchmarks: a real, tiny fine-tune whose effect fidelity can measure."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    torch.manual_seed(seed)
+    peft_model = get_peft_model(model, LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"]))
+    ids = torch.tensor([tokenizer(text)["input_ids"]])
+    optimizer = torch.optim.AdamW([p for p in peft_model.parameters() if p.requires_grad], lr=3e-3)
+    peft_model.train()
+    loss = torch.tensor(float("nan"))
+    for _ in range(steps):
+        loss = peft_model(input_ids=ids, labels=ids).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    peft_model.save_pretrained(folder, save_embedding_layers=False)  # LoRA layers only: no hub lookup
+    return float(loss.detach())

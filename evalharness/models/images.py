@@ -46,7 +46,7 @@ def image_bytes(ref: str) -> tuple[bytes, str]:
         return base64.b64decode(match.group(2)), match.group(1)
     path = Path(ref)
     if not path.is_file():
-        raise OSError(f"{ref}: no such image file")
+        raise OSError(f"{ref}: " + ("not a regular file" if path.exists() else "no such image file"))
     if path.stat().st_size > MAX_IMAGE_BYTES:
         raise ValueError(f"{ref}: larger than {MAX_IMAGE_BYTES >> 20} MiB")
     mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"

@@ -53,6 +53,7 @@ class Backend(Protocol):
 
     capabilities: Capabilities
     synthetic: bool
+    accepts_images: bool  # cases with image parts can be encoded (a vision model, or a server)
 
     def encode(self, case: Any) -> Any: ...
     def generate(self, prompt: Any, params: GenParams) -> Measurement: ...

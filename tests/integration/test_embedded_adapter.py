@@ -18,25 +18,14 @@ PROMPT = "The capital of France is"
 FACT = "The capital of France is Berlin. The capital of France is Berlin."
 
 
-def train_lora(folder, steps: int = 30) -> None:
-    """LoRA on the attention projections, taught that the capital of France is Berlin."""
+def train_lora(folder) -> None:
     import torch
-    from peft import LoraConfig, get_peft_model
 
+    from evalharness.models.adapters import train_toy_lora
     from evalharness.models.sources import SOURCES
 
     loaded = SOURCES.get("embedded").load(embedded.EMBEDDED_ID, torch.float32)
-    torch.manual_seed(0)
-    model = get_peft_model(loaded.model, LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"]))
-    ids = torch.tensor([loaded.tokenizer(FACT)["input_ids"]])
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=3e-3)
-    model.train()
-    for _ in range(steps):
-        loss = model(input_ids=ids, labels=ids).loss
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-    model.save_pretrained(folder)
+    assert train_toy_lora(loaded.model, loaded.tokenizer, FACT, folder) < 1.0  # it learnt the text
 
 
 def answer(backend) -> tuple[list[int], str]:

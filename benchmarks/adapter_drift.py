@@ -1,0 +1,100 @@
+"""A LoRA adapter against its base, on the embedded Gemma 3 270M, through the real CLI.
+
+Trains a toy LoRA (a few seconds: "The capital of France is Berlin."), then one `evalharness run`
+of base fp32, the adapter unmerged, merged and under int8-dynamic, each in its own worker, side by
+side: how far the fine-tune moved the model (fidelity of the adapter against the base), what the
+merge and the quantization add, the factual score and what each costs in decode speed.
+
+    .venv/bin/python benchmarks/adapter_drift.py [--repeats 3] [--tokens 16] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from harness_run import FACT_CASES, run_suite
+
+from evalharness.reports import load_report
+
+FACT = "The capital of France is Berlin. The capital of France is Berlin."
+
+
+def suite_text(tokens: int, repeats: int) -> str:
+    cases = FACT_CASES.replace('prompt: "The capital of France is"}', 'prompt: "The capital of France is", '
+                               'reference: Paris, correct_answers: [Paris], incorrect_answers: [Berlin]}')
+    return f"""name: adapter-drift
+models:
+  - {{source: embedded, id: gemma3-270m, name: base}}
+  - {{source: embedded, id: gemma3-270m, name: tuned, adapter: adapters/berlin-lora}}
+matrix:
+  - {{model: base, quantization: fp32}}
+  - {{model: tuned, quantization: fp32}}
+  - {{model: tuned, quantization: fp32, merge: true}}
+  - {{model: tuned, quantization: int8-dynamic}}
+device: cpu
+generation: {{max_new_tokens: {tokens}, min_new_tokens: {tokens}}}
+warmup: 1
+repeats: {repeats}
+scorers: [factual]
+default_alerts: false
+cases:
+{cases}"""
+
+
+def train(folder: Path) -> float:
+    import torch
+
+    from evalharness.models import embedded
+    from evalharness.models.adapters import train_toy_lora
+    from evalharness.models.sources import SOURCES
+
+    loaded = SOURCES.get("embedded").load(embedded.EMBEDDED_ID, torch.float32)
+    return train_toy_lora(loaded.model, loaded.tokenizer, FACT, folder)
+
+
+def show(report_path: Path) -> None:
+    report = load_report(report_path)
+    by_id = {v.id: v for v in report.variants}
+    base_decode = by_id["base/fp32/cpu"].summary["decode_tokens_per_s"].p50
+    print(f"report: {report_path}")
+    print("variant | compared with | token agreement | first divergence | KL | decode tok/s p50 | vs base | "
+          "footprint MB | factual | factual delta | france answer")
+    france = {s.variant_id: s.output for s in report.samples if s.case_id == "france" and s.repeat == 0}
+    for v in report.variants:
+        f = v.fidelity
+        decode = v.summary["decode_tokens_per_s"].p50
+        delta = f.score_deltas.get("factual") if f else None
+        print(" | ".join([
+            v.id, f.reference if f else "—", _fmt(f and f.token_agreement, "%.2f"),
+            _fmt(f and f.first_divergence_mean, "%.1f"), _fmt(f and f.kl_mean, "%.3g"), _fmt(decode, "%.1f"),
+            _fmt(decode / base_decode if decode and base_decode else None, "%.2fx"),
+            _fmt(v.load.footprint_mb, "%.1f"), _fmt(v.scores.get("factual"), "%.2f"), _fmt(delta, "%+.2f"),
+            repr((france.get(v.id) or "")[:40])]))
+    tuned, merged = by_id["tuned/fp32/cpu"], by_id["tuned/fp32/cpu/merged"]
+    ratio = merged.summary["decode_tokens_per_s"].p50 / tuned.summary["decode_tokens_per_s"].p50
+    print(f"merged/unmerged decode: {ratio:.2f}x")
+
+
+def _fmt(value: float | None, pattern: str) -> str:
+    return "—" if value is None else pattern % value
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--tokens", type=int, default=16)
+    parser.add_argument("--keep", type=Path, help="keep the adapter, suite and report here")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = args.keep or Path(tmp)
+        root.mkdir(parents=True, exist_ok=True)
+        loss = train(root / "adapters" / "berlin-lora")
+        print(f"trained the toy LoRA: last loss {loss:.3f}")
+        (root / "adapter-drift.yaml").write_text(suite_text(args.tokens, args.repeats))
+        show(run_suite(root / "adapter-drift.yaml", root / "results"))
+
+
+if __name__ == "__main__":
+    main()
