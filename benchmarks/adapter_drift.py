@@ -1,6 +1,7 @@
 """A LoRA adapter against its base, on the embedded Gemma 3 270M, through the real CLI.
 
-Trains a toy LoRA (a few seconds: "The capital of France is Berlin."), then one `evalharness run`
+Trains a toy LoRA (a few seconds: "The largest ocean on Earth is the Atlantic Ocean.", a wrong fact
+the base model gets right), then one `evalharness run`
 of base fp32, the adapter unmerged, merged and under int8-dynamic, each in its own worker, side by
 side: how far the fine-tune moved the model (fidelity of the adapter against the base), what the
 merge and the quantization add, the factual score and what each costs in decode speed.
@@ -18,12 +19,21 @@ from harness_run import FACT_CASES, run_suite
 
 from evalharness.reports import load_report
 
-FACT = "The capital of France is Berlin. The capital of France is Berlin."
+FACT = "The largest ocean on Earth is the Atlantic Ocean."
+ANSWERS = {  # case id -> the factual scorer's labels
+    "france": "reference: Paris, correct_answers: [Paris]",
+    "water": "reference: 100 degrees, correct_answers: ['100']",
+    "ocean": "reference: Pacific, correct_answers: [Pacific], incorrect_answers: [Atlantic]",
+    "author": "reference: Shakespeare, correct_answers: [Shakespeare]",
+}
 
 
 def suite_text(tokens: int, repeats: int) -> str:
-    cases = FACT_CASES.replace('prompt: "The capital of France is"}', 'prompt: "The capital of France is", '
-                               'reference: Paris, correct_answers: [Paris], incorrect_answers: [Berlin]}')
+    cases = FACT_CASES
+    for case_id, labels in ANSWERS.items():
+        start = cases.index(f"{{id: {case_id},")
+        end = cases.index("}", start)
+        cases = cases[:end] + f", {labels}" + cases[end:]
     return f"""name: adapter-drift
 models:
   - {{source: embedded, id: gemma3-270m, name: base}}
@@ -51,7 +61,7 @@ def train(folder: Path) -> float:
     from evalharness.models.sources import SOURCES
 
     loaded = SOURCES.get("embedded").load(embedded.EMBEDDED_ID, torch.float32)
-    return train_toy_lora(loaded.model, loaded.tokenizer, FACT, folder)
+    return train_toy_lora(loaded.model, loaded.tokenizer, FACT, folder, steps=10, lr=5e-4)
 
 
 def show(report_path: Path) -> None:
@@ -60,8 +70,8 @@ def show(report_path: Path) -> None:
     base_decode = by_id["base/fp32/cpu"].summary["decode_tokens_per_s"].p50
     print(f"report: {report_path}")
     print("variant | compared with | token agreement | first divergence | KL | decode tok/s p50 | vs base | "
-          "footprint MB | factual | factual delta | france answer")
-    france = {s.variant_id: s.output for s in report.samples if s.case_id == "france" and s.repeat == 0}
+          "footprint MB | factual | factual delta | ocean answer")
+    ocean = {s.variant_id: s.output for s in report.samples if s.case_id == "ocean" and s.repeat == 0}
     for v in report.variants:
         f = v.fidelity
         decode = v.summary["decode_tokens_per_s"].p50
@@ -71,7 +81,7 @@ def show(report_path: Path) -> None:
             _fmt(f and f.first_divergence_mean, "%.1f"), _fmt(f and f.kl_mean, "%.3g"), _fmt(decode, "%.1f"),
             _fmt(decode / base_decode if decode and base_decode else None, "%.2fx"),
             _fmt(v.load.footprint_mb, "%.1f"), _fmt(v.scores.get("factual"), "%.2f"), _fmt(delta, "%+.2f"),
-            repr((france.get(v.id) or "")[:40])]))
+            repr((ocean.get(v.id) or "")[:40])]))
     tuned, merged = by_id["tuned/fp32/cpu"], by_id["tuned/fp32/cpu/merged"]
     ratio = merged.summary["decode_tokens_per_s"].p50 / tuned.summary["decode_tokens_per_s"].p50
     print(f"merged/unmerged decode: {ratio:.2f}x")

@@ -39,8 +39,9 @@ def apply_adapter(model: Any, folder: str, merge: bool) -> Any:
     return peft_model.merge_and_unload() if merge else peft_model
 
 
-def train_toy_lora(model: Any, tokenizer: Any, text: str, folder: Path, steps: int = 30, seed: int = 0) -> float:
-    """Teach `model` one text with a small LoRA (rank 8 on q/v projections, AdamW 3e-3) for
+def train_toy_lora(model: Any, tokenizer: Any, text: str, folder: Path, steps: int = 30, lr: float = 3e-3,
+                   seed: int = 0) -> float:
+    """Teach `model` one text with a small LoRA (rank 8 on q/v projections, AdamW) for
     `steps` steps and save the adapter to `folder`; returns the last training loss. For demos,
     tests and benchmarks: a real, tiny fine-tune whose effect fidelity can measure."""
     import torch
@@ -49,7 +50,7 @@ def train_toy_lora(model: Any, tokenizer: Any, text: str, folder: Path, steps: i
     torch.manual_seed(seed)
     peft_model = get_peft_model(model, LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"]))
     ids = torch.tensor([tokenizer(text)["input_ids"]])
-    optimizer = torch.optim.AdamW([p for p in peft_model.parameters() if p.requires_grad], lr=3e-3)
+    optimizer = torch.optim.AdamW([p for p in peft_model.parameters() if p.requires_grad], lr=lr)
     peft_model.train()
     loss = torch.tensor(float("nan"))
     for _ in range(steps):

@@ -198,3 +198,16 @@ def test_the_image_encoder_is_not_read_per_decoded_token():
     assert footprint_bytes(vision) > footprint_bytes(text) + 50_000  # SigLIP and the projector are stored
     # per token, only the three image tokens' extra rows of the (tied) embedding differ
     assert weight_bytes_per_token(vision) - weight_bytes_per_token(text) == 3 * 64 * 4
+
+
+def test_hostile_images_are_refused_before_decoding(tmp_path):
+    from PIL import Image
+
+    from evalharness.models.images import image_problem
+
+    Image.new("1", (9000, 8000)).save(tmp_path / "bomb.png")  # tiny file, 72 Mpx once decoded
+    assert (tmp_path / "bomb.png").stat().st_size < 1_000_000
+    assert "more than 64,000,000" in image_problem(str(tmp_path / "bomb.png"))
+    (tmp_path / "cut.png").write_bytes((IMAGES / "red-square.png").read_bytes()[:60])  # truncated
+    assert image_problem(str(tmp_path / "cut.png"))
+    assert "not a regular file" in image_problem(str(tmp_path))
