@@ -16,7 +16,10 @@ DEFAULT_SUITE = Path("suites/default.yaml")
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="evalharness", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
-    for add in (_run_args, _compare_args, _select_args, _probe_args, _monitor_args, _score_args, _misc_args):
+    from evalharness.cli_load import add_load_args
+
+    for add in (_run_args, _compare_args, _select_args, _probe_args, add_load_args, _monitor_args, _score_args,
+                _misc_args):
         add(sub)
     return p
 
@@ -207,6 +210,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_validate(args.files, args.case_files_anywhere)
     if args.command == "probe":
         return cmd_probe(args)
+    if args.command == "load":
+        from evalharness.cli_load import cmd_load
+
+        return cmd_load(args)
     if args.command == "monitor":
         from evalharness.monitor.command import cmd_monitor
 

@@ -27,7 +27,9 @@ class Script:
 
 
 class FakeOpenAI:
-    def __init__(self) -> None:
+    def __init__(self, capacity: int | None = None) -> None:
+        # at most `capacity` answers at a time (a server that saturates); None: no limit
+        self.slots = threading.Semaphore(capacity) if capacity else None
         self.queue: deque[Script] = deque()
         self.default = Script()
         self.requests: list[dict] = []
@@ -45,7 +47,11 @@ class FakeOpenAI:
                                         "auth": self.headers.get("Authorization")})
                 script = server.queue.popleft() if server.queue else server.default
                 self.auth = self.headers.get("Authorization")
-                server.respond(self, script)
+                if server.slots is None:
+                    server.respond(self, script)
+                    return
+                with server.slots:
+                    server.respond(self, script)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
