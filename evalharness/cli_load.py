@@ -108,20 +108,43 @@ def cmd_load(args: argparse.Namespace) -> int:
             stages, knee, saturated_at = swept.stages, swept.knee_rate, swept.saturated_at
         else:
             stages, knee, saturated_at = [run_stage(base, send, origin=origin)], None, None
-    return _report(args, stages, slos, knee, saturated_at)
+    from evalharness.load.engine import stage_record
+    from evalharness.load.quality import against_baseline
+
+    records = [stage_record(s, slos) for s in stages]
+    if args.profile == "sweep":
+        against_baseline(records, records[0], lambda i: prompts[i % len(prompts)])
+    return _report(args, records, slos, knee, saturated_at)
 
 
-def _report(args: argparse.Namespace, stages: list[Any], slos: dict[str, float], knee: float | None,
+def intact_up_to(records: list[dict[str, Any]]) -> tuple[float | None, str | None]:
+    """The highest offered rate of the sweep's rate stages (in order) before the first whose
+    answers were not all intact (a failure, or an answer changed from the synchronous one), and
+    what went wrong there."""
+    best = None
+    for r in records:
+        if r["offered_rate"] is None:
+            continue
+        q = r.get("vs_synchronous") or {}
+        if (r["success_rate"] or 0) < 1 or (q.get("changed_rate") or 0) > 0:
+            failed = ", ".join(f"{k} {v}" for k, v in sorted(r["errors"].items()))
+            why = (f"at {r['offered_rate']:.3g} req/s: " + (f"{q['changed_rate']:.0%} of answers changed "
+                   f"({q['shorter_rate']:.0%} shorter) from the unloaded ones" if q.get("changed_rate") else "")
+                   + (f"; failed: {failed}" if failed else ""))
+            return best, why
+        best = r["offered_rate"]
+    return best, None
+
+
+def _report(args: argparse.Namespace, records: list[dict[str, Any]], slos: dict[str, float], knee: float | None,
             saturated_at: float | None) -> int:
     from rich.table import Table
 
     from evalharness.console import console
-    from evalharness.load.engine import stage_record
 
-    records = [stage_record(s, slos) for s in stages]
     table = Table(title=f"{args.base_url} · {args.model}" + (f" · SLOs {slos}" if slos else ""))
     for col in ("stage", "offered req/s", "achieved req/s", "goodput req/s", "TTFT p50/p95 s", "ITL p50/p95 s",
-                "latency p95 s", "success", "failures", "saturated"):
+                "latency p95 s", "success", "failures", "changed/shorter vs sync", "saturated"):
         table.add_column(col)
     f = lambda v, d=3: "—" if v is None else f"{v:.{d}f}"  # noqa: E731
     for r in records:
@@ -134,15 +157,24 @@ def _report(args: argparse.Namespace, stages: list[Any], slos: dict[str, float],
                       f"{f(s['ttft_s']['p50'])}/{f(s['ttft_s']['p95'])}",
                       f"{f(s['inter_token_latency_s']['p50'], 4)}/{f(s['inter_token_latency_s']['p95'], 4)}",
                       f(s["latency_s"]["p95"]), f"{ok}/{n}",
-                      ", ".join(f"{k} {v}" for k, v in sorted(r["errors"].items())) or "—", r["saturation"] or "no")
+                      ", ".join(f"{k} {v}" for k, v in sorted(r["errors"].items())) or "—",
+                      _vs(r.get("vs_synchronous")), r["saturation"] or "no")
     console.print(table)
+    intact, why = intact_up_to(records) if args.profile == "sweep" else (None, None)
     if args.profile == "sweep":
         console.print(f"knee: {f(knee, 2)} req/s (the highest rate served without saturation); "
                       + (f"saturated at {saturated_at:.2f} req/s" if saturated_at else "no stage saturated"))
+        console.print(f"answers intact up to {f(intact, 2)} req/s" + (f"; {why}" if why else ""))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"base_url": args.base_url, "model": args.model, "profile": args.profile,
                                          "slos": slos, "knee_rate": knee, "saturated_at": saturated_at,
-                                         "stages": records}, indent=2))
+                                         "intact_up_to": intact, "degraded": why, "stages": records}, indent=2))
         console.print(f"json: {args.json}")
     return EXIT_OK
+
+
+def _vs(q: dict[str, Any] | None) -> str:
+    if not q or not q["compared"]:
+        return "—"
+    return f"{q['changed_rate']:.0%}/{q['shorter_rate']:.0%} of {q['compared']}"

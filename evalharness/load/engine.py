@@ -55,7 +55,8 @@ class LoadRequest:
         r = self.result
         return {"index": self.index, "start_s": self.start_s, "scheduled_s": self.scheduled_s,
                 "ttft_s": r.ttft_s, "inter_token_latency_s": r.inter_token_latency_s, "latency_s": r.latency_s,
-                "output_tokens": r.output_tokens, "success": r.success, "error": r.error, "error_kind": r.error_kind}
+                "output_tokens": r.output_tokens, "success": r.success, "error": r.error, "error_kind": r.error_kind,
+                "output": r.text}
 
 
 @dataclass

@@ -204,3 +204,50 @@ def test_empty_answers_under_load_are_counted_per_stage():
     record = stage_record(stage, {})
     assert record["success_rate"] == 0.5 and record["empty_rate"] == 0.5 and record["errors"] == {"empty": 2}
     assert record["truncated_rate"] == 0.0
+
+
+def test_answers_under_load_are_compared_with_the_unloaded_answers():
+    from evalharness.load.quality import against_baseline
+
+    def req(i, text, tokens, success=True):
+        return {"index": i, "output": text, "output_tokens": tokens, "success": success}
+
+    prompts = ["p0", "p1"]
+    sync = {"requests": [req(0, "a b c", 3), req(1, "x y", 2)]}
+    loaded = {"requests": [req(2, "a b c", 3), req(3, "x", 1), req(4, "a b", 2), req(5, "", None, success=False),
+                           req(7, "x y", 2)]}
+    against_baseline([sync, loaded], sync, lambda i: prompts[i % 2])
+    assert sync["vs_synchronous"] == {"compared": 2, "changed_rate": 0.0, "shorter_rate": 0.0}
+    # 4 successful answers: p0 same, p1 cut to "x", p0 cut to "a b", p1 same; the failure is not compared
+    assert loaded["vs_synchronous"] == {"compared": 4, "changed_rate": 0.5, "shorter_rate": 0.5}
+
+
+def test_load_sweep_command_reports_the_knee(tmp_path):
+    import json
+
+    from evalharness.cli import main
+
+    with FakeOpenAI(capacity=2) as server:
+        server.default = Script(first_delay_s=0.1, chunks=["a", "b"])
+        code = main(["load", server.base_url, "--model", "m", "--profile", "sweep", "--concurrency", "4",
+                     "--requests", "12", "--warmup", "0", "--sweep-steps", "2", "--json", str(tmp_path / "s.json")])
+    assert code == 0
+    data = json.loads((tmp_path / "s.json").read_text())
+    assert [s["profile"] for s in data["stages"]] == ["synchronous", "throughput", "constant", "constant", "constant"]
+    assert data["saturated_at"] == data["stages"][-1]["offered_rate"] and data["stages"][-1]["saturated"]
+    assert data["knee_rate"] == data["stages"][-2]["offered_rate"]
+    assert all(s["vs_synchronous"]["changed_rate"] == 0.0 for s in data["stages"])  # the same answer at any load
+
+
+def test_answers_intact_up_to_the_first_degraded_rate():
+    from evalharness.cli_load import intact_up_to
+
+    def stage(rate, success=1.0, changed=0.0, errors=None):
+        return {"offered_rate": rate, "success_rate": success, "errors": errors or {},
+                "vs_synchronous": {"compared": 8, "changed_rate": changed, "shorter_rate": changed}}
+
+    records = [stage(None), stage(None, 0.125, errors={"empty": 7}), stage(0.5), stage(0.7), stage(1.0, changed=0.875),
+               stage(1.2)]
+    best, why = intact_up_to(records)
+    assert best == 0.7 and "at 1 req/s: 88% of answers changed" in why
+    assert intact_up_to(records[:4]) == (0.7, None)
