@@ -92,3 +92,25 @@ def test_short_monitoring_period(server, tmp_path):
     assert probes == len(got) >= 2
     assert all(r["success"] and r["latency_s"] > 0 and r["ttft_s"] is not None for r in got)
     assert records[-1]["kind"] == "stop"
+
+
+def test_load_stages_against_the_real_server(server, tmp_path):
+    """`evalharness load` against llama.cpp's server: a synchronous stage and an open-loop stage
+    under its capacity, every request on one clock, figures that hang together."""
+    import json
+
+    from evalharness.cli import main
+
+    out = tmp_path / "load.json"
+    assert main(["load", server, "--model", "gemma3-270m", "--profile", "synchronous", "--requests", "3",
+                 "--warmup", "1", "--max-tokens", "8", "--slo", "ttft_p95_s=30", "--json", str(out)]) == 0
+    [stage] = json.loads(out.read_text())["stages"]
+    requests = stage["requests"]
+    assert [r["success"] for r in requests] == [True] * 3, [r["error"] for r in requests]
+    for r in requests:
+        assert 0 < r["ttft_s"] < r["latency_s"] and r["output_tokens"] >= 1 and r["output"].strip()
+    # one at a time: each request starts after the previous one ended
+    for before, after in zip(requests, requests[1:]):
+        assert after["start_s"] >= before["start_s"] + before["latency_s"] - 1e-6
+    assert stage["goodput"] == stage["achieved_rate"] > 0  # a 30 s TTFT target: every request meets it
+    assert stage["summary"]["latency_s"]["p50"] <= stage["summary"]["latency_s"]["p95"]
