@@ -78,7 +78,8 @@ def cmd_load(args: argparse.Namespace) -> int:
     import httpx
 
     from evalharness.endpoints.client import Timeouts, api_key_from_env, stream_chat
-    from evalharness.load.engine import StageSpec, run_stage
+    from evalharness.load.engine import StageSpec, run_stage, stage_record
+    from evalharness.load.quality import against_baseline
     from evalharness.load.sweep import run_sweep
 
     problem = _problem(args)
@@ -108,9 +109,6 @@ def cmd_load(args: argparse.Namespace) -> int:
             stages, knee, saturated_at = swept.stages, swept.knee_rate, swept.saturated_at
         else:
             stages, knee, saturated_at = [run_stage(base, send, origin=origin)], None, None
-    from evalharness.load.engine import stage_record
-    from evalharness.load.quality import against_baseline
-
     records = [stage_record(s, slos) for s in stages]
     if args.profile == "sweep":
         against_baseline(records, records[0], lambda i: prompts[i % len(prompts)])
@@ -127,7 +125,7 @@ def intact_up_to(records: list[dict[str, Any]]) -> tuple[float | None, str | Non
             continue
         q = r.get("vs_synchronous") or {}
         if (r["success_rate"] or 0) < 1 or (q.get("changed_rate") or 0) > 0:
-            failed = ", ".join(f"{k} {v}" for k, v in sorted(r["errors"].items()))
+            failed = _kinds(r["errors"])
             why = (f"at {r['offered_rate']:.3g} req/s: " + (f"{q['changed_rate']:.0%} of answers changed "
                    f"({q['shorter_rate']:.0%} shorter) from the unloaded ones" if q.get("changed_rate") else "")
                    + (f"; failed: {failed}" if failed else ""))
@@ -157,7 +155,7 @@ def _report(args: argparse.Namespace, records: list[dict[str, Any]], slos: dict[
                       f"{f(s['ttft_s']['p50'])}/{f(s['ttft_s']['p95'])}",
                       f"{f(s['inter_token_latency_s']['p50'], 4)}/{f(s['inter_token_latency_s']['p95'], 4)}",
                       f(s["latency_s"]["p95"]), f"{ok}/{n}",
-                      ", ".join(f"{k} {v}" for k, v in sorted(r["errors"].items())) or "—",
+                      _kinds(r["errors"]) or "—",
                       _vs(r.get("vs_synchronous")), r["saturation"] or "no")
     console.print(table)
     intact, why = intact_up_to(records) if args.profile == "sweep" else (None, None)
@@ -178,3 +176,7 @@ def _vs(q: dict[str, Any] | None) -> str:
     if not q or not q["compared"]:
         return "—"
     return f"{q['changed_rate']:.0%}/{q['shorter_rate']:.0%} of {q['compared']}"
+
+
+def _kinds(errors: dict[str, int]) -> str:
+    return ", ".join(f"{kind} {n}" for kind, n in sorted(errors.items()))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -33,13 +35,15 @@ def run_probe(base_url: str, model: str, prompt: str, requests: int, concurrency
     return results, summary(results, wall, concurrency)
 
 
+def failure_kinds(results: Iterable[EndpointResult]) -> dict[str, int]:
+    """How many requests failed, by error kind."""
+    return dict(Counter(r.error_kind or "unknown" for r in results if not r.success))
+
+
 def summary(results: list[EndpointResult], wall_s: float, concurrency: int) -> dict[str, Any]:
     ok = [r for r in results if r.success]
     tokens = sum(r.output_tokens or 0 for r in ok)
-    failures: dict[str, int] = {}
-    for r in results:
-        if not r.success:
-            failures[r.error_kind or "unknown"] = failures.get(r.error_kind or "unknown", 0) + 1
+    failures = failure_kinds(results)
     return {
         "requests": len(results), "succeeded": len(ok),
         "success_rate": len(ok) / len(results) if results else None,

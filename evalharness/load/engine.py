@@ -13,20 +13,21 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from evalharness.endpoints.client import EndpointResult
+from evalharness.endpoints.probe import failure_kinds
 from evalharness.load.arrivals import constant_offsets, gamma_offsets
 from evalharness.measure.stats import summarize
 
 Profile = Literal["synchronous", "concurrent", "throughput", "constant", "poisson"]
 OPEN_LOOP = ("constant", "poisson")
 SUMMARY_FIELDS = ("ttft_s", "inter_token_latency_s", "latency_s", "output_tokens")
-SLO_FIELDS = {"ttft_p95_s": ("ttft_s", "p95"), "itl_p95_s": ("inter_token_latency_s", "p95"),
-              "latency_p95_s": ("latency_s", "p95")}
+# an SLO's name -> the per-request figure it bounds (goodput applies it to each request)
+SLO_FIELDS = {"ttft_p95_s": "ttft_s", "itl_p95_s": "inter_token_latency_s", "latency_p95_s": "latency_s"}
 SATURATION_SHARE = 0.9  # achieved below this share of the offered rate: saturated
 Send = Callable[[int], EndpointResult]  # request number -> the timed answer
 
@@ -51,7 +52,7 @@ class LoadRequest:
     result: EndpointResult
     warmup: bool = False
 
-    def record(self, origin: float) -> dict[str, Any]:
+    def record(self) -> dict[str, Any]:
         r = self.result
         return {"index": self.index, "start_s": self.start_s, "scheduled_s": self.scheduled_s,
                 "ttft_s": r.ttft_s, "inter_token_latency_s": r.inter_token_latency_s, "latency_s": r.latency_s,
@@ -124,7 +125,7 @@ def meets(r: EndpointResult, slos: dict[str, float]) -> bool:
     if not r.success:
         return False
     for name, limit in slos.items():
-        value = getattr(r, SLO_FIELDS[name][0])
+        value = getattr(r, SLO_FIELDS[name])
         if value is None or value > limit:
             return False
     return True
@@ -212,15 +213,11 @@ def _count_for(spec: StageSpec) -> int:
     return max(1, int(spec.rate * spec.duration_s * 2) + 1)  # enough to fill the duration
 
 
-def stage_record(stage: StageResult, slos: dict[str, float], origin: float = 0.0,
-                 answers: Sequence[str] | None = None) -> dict[str, Any]:
+def stage_record(stage: StageResult, slos: dict[str, float]) -> dict[str, Any]:
     """The stage as the load JSON writes it."""
     saturated, why = stage.saturated()
     measured = stage.measured
-    errors: dict[str, int] = {}
-    for r in measured:
-        if not r.result.success:
-            errors[r.result.error_kind or "unknown"] = errors.get(r.result.error_kind or "unknown", 0) + 1
+    errors = failure_kinds(r.result for r in measured)
     share = (lambda kind: errors.get(kind, 0) / len(measured)) if measured else (lambda kind: None)
     return {"profile": stage.spec.profile,
             "concurrency": stage.spec.concurrency if stage.spec.profile not in OPEN_LOOP else None,
@@ -229,4 +226,4 @@ def stage_record(stage: StageResult, slos: dict[str, float], origin: float = 0.0
             "warmup_requests": sum(1 for r in stage.requests if r.warmup),
             "success_rate": (sum(1 for r in measured if r.result.success) / len(measured)) if measured else None,
             "empty_rate": share("empty"), "truncated_rate": share("truncated"), "errors": errors,
-            "requests": [r.record(origin) for r in stage.measured], "summary": stage.summary()}
+            "requests": [r.record() for r in stage.measured], "summary": stage.summary()}

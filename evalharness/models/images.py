@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import io
 import mimetypes
 import re
@@ -81,10 +80,6 @@ def pil_image(data: bytes) -> Any:
         raise ValueError(f"a broken image: {exc}") from None
 
 
-def load_image(ref: str) -> Any:
-    return pil_image(image_bytes(ref)[0])
-
-
 def as_data_url(ref: str) -> str:
     """The image as a data URL (what OpenAI-compatible servers take in `image_url`)."""
     if is_data_url(ref):
@@ -92,7 +87,3 @@ def as_data_url(ref: str) -> str:
     data, mime = image_bytes(ref)
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
-
-def image_digest(ref: str) -> str:
-    """sha256 of the image's bytes: what makes two image inputs the same."""
-    return hashlib.sha256(image_bytes(ref)[0]).hexdigest()

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from evalharness.models.chat import gemma_turns
-from evalharness.models.images import image_digest, load_image
+from evalharness.models.images import image_bytes, pil_image
 
 
 @dataclass
@@ -44,7 +45,8 @@ def vision_prompt(processor: Any, messages: Sequence[Any]) -> VisionPrompt:
     checkpoints), else Gemma's turns with `<start_of_image>` where each image goes."""
     images = [image for m in messages if not isinstance(m.content, str)
               for image in (p.image for p in m.content if p.type == "image")]
-    pil = [load_image(ref) for ref in images]
+    data = [image_bytes(ref)[0] for ref in images]  # each image read once: decoded and hashed
+    pil = [pil_image(d) for d in data]
     if getattr(processor, "chat_template", None):
         chat = [{"role": m.role, "content": [{"type": "text", "text": m.content}] if isinstance(m.content, str)
                  else [{"type": "text", "text": p.text} if p.type == "text" else {"type": "image"}
@@ -55,4 +57,4 @@ def vision_prompt(processor: Any, messages: Sequence[Any]) -> VisionPrompt:
     batch = processor(text=text, images=pil, return_tensors="pt", add_special_tokens=False)
     ids = batch.pop("input_ids")[0].tolist()
     batch.pop("attention_mask", None)
-    return VisionPrompt(ids=ids, inputs=dict(batch), digests=tuple(image_digest(ref) for ref in images))
+    return VisionPrompt(ids=ids, inputs=dict(batch), digests=tuple(hashlib.sha256(d).hexdigest() for d in data))
