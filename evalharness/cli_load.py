@@ -1,4 +1,6 @@
-"""`evalharness load BASE_URL --model NAME`: an endpoint under a load profile, stage by stage."""
+"""`evalharness load BASE_URL --model NAME` or `evalharness load SUITE`: a server under a load
+profile, stage by stage; with a suite, its endpoint models take its cases as the load and every
+answer is scored with its scorers."""
 
 from __future__ import annotations
 
@@ -6,19 +8,20 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_OK
+from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_GATE, EXIT_OK
 
-PROMPTS = ("Say hello in one short sentence.", "Name three colours.", "What is 12 times 7?",
-           "Give one tip for writing clear code.")
+KIND = "evalharness-load"  # what a load JSON says it is (the dashboard lists only these)
 
 
 def add_load_args(sub: Any) -> None:
     ld = sub.add_parser("load", help="load-test an OpenAI-compatible endpoint: profiles, SLOs, goodput, a sweep")
-    ld.add_argument("base_url", help="as clients take it, e.g. http://127.0.0.1:8080/v1")
-    ld.add_argument("--model", required=True, help="the model name at the endpoint")
+    ld.add_argument("target", help="a server as clients take it (e.g. http://127.0.0.1:8080/v1; give --model), "
+                    "or a suite file: its endpoint models, its cases as the load, its scorers on every answer")
+    ld.add_argument("--model", help="the model name at the server; with a suite, which endpoint model (name or id)")
     ld.add_argument("--profile", default="synchronous",
                     choices=["synchronous", "concurrent", "throughput", "constant", "poisson", "sweep"],
                     help="synchronous: one at a time; concurrent/throughput: N in flight; constant/poisson: "
@@ -33,12 +36,17 @@ def add_load_args(sub: Any) -> None:
     ld.add_argument("--sweep-steps", type=int, default=4, help="sweep: rates between synchronous and throughput")
     ld.add_argument("--slo", action="append", default=[], metavar="NAME=SECONDS",
                     help="ttft_p95_s, itl_p95_s or latency_p95_s; repeatable. Goodput counts requests meeting all")
-    ld.add_argument("--max-tokens", type=int, default=64)
+    ld.add_argument("--max-tokens", type=int, help="tokens per answer at most (default: 64, or each case's setting)")
     ld.add_argument("--prompt", action="append", help="a prompt (repeatable; requests cycle through them)")
+    ld.add_argument("--alert", action="append", default=[], metavar="RULE",
+                    help="e.g. 'quality drop > 0.05 at max', 'goodput < 2 at 4', 'ttft_s.p95 > 1.5'; repeatable")
+    ld.add_argument("--fail-on-alert", action="store_true", help="exit 1 when an alert fires")
+    ld.add_argument("--results-dir", type=Path, default=Path("results"),
+                    help="the JSON goes to RESULTS_DIR/load/ (the dashboard's Load tab) unless --json names a file")
     ld.add_argument("--api-key-env", help="environment variable holding the API key")
     ld.add_argument("--timeout", type=float, default=120.0, help="total seconds per request")
     ld.add_argument("--seed", type=int, default=0, help="seed of the poisson arrivals")
-    ld.add_argument("--json", type=Path, metavar="FILE", help="write {stages: [...]} as JSON")
+    ld.add_argument("--json", type=Path, metavar="FILE", help="write {stages: [...]} to FILE (one target only)")
 
 
 def parse_slos(items: list[str]) -> dict[str, float]:
@@ -74,45 +82,148 @@ def _problem(args: argparse.Namespace) -> str | None:
     return None
 
 
-def cmd_load(args: argparse.Namespace) -> int:
-    import httpx
+@dataclass(frozen=True)
+class _Plan:
+    targets: list[Any]  # load.workload.Target
+    workload: Any  # load.workload.Workload
+    loaded: Any = None  # the suite (LoadedSuite) when the target was one
 
-    from evalharness.endpoints.client import Timeouts, api_key_from_env, stream_chat
-    from evalharness.load.engine import StageSpec, run_stage, stage_record
-    from evalharness.load.quality import against_baseline
-    from evalharness.load.sweep import run_sweep
+
+def _plan(args: argparse.Namespace) -> _Plan:
+    from evalharness.load.workload import Target, endpoint_targets, prompts_workload, suite_workload
+
+    if args.target.startswith(("http://", "https://")):
+        if not args.model:
+            raise ValueError("give --model: the model name the server at " + args.target + " serves")
+        return _Plan([Target(args.model, args.target, args.model, args.api_key_env)],
+                     prompts_workload(args.prompt, args.max_tokens or 64))
+    from evalharness.suite import load_suite
+
+    if not Path(args.target).is_file():
+        raise ValueError(f"{args.target}: neither a server URL (http://...) nor a suite file")
+    if args.prompt:
+        raise ValueError("--prompt is for a server URL; a suite's cases are its prompts")
+    loaded = load_suite(args.target)
+    targets = endpoint_targets(loaded, args.model)
+    if args.json and len(targets) > 1:
+        raise ValueError(f"--json names one file but {args.target} has {len(targets)} endpoint models: "
+                         "pick one with --model, or leave --json out (one file each under --results-dir)")
+    return _Plan(targets, suite_workload(loaded, args.max_tokens), loaded)
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from evalharness.load.alerts import parse_rule
+    from evalharness.suite import SuiteError
 
     problem = _problem(args)
     try:
         slos = parse_slos(args.slo)
-        key = api_key_from_env(args.api_key_env)
-    except ValueError as exc:
+        rules = [parse_rule(text) for text in args.alert]
+        plan = _plan(args) if problem is None else None
+    except (ValueError, SuiteError) as exc:
         problem = str(exc)
-    if problem:
+    if problem or plan is None:
         print(f"evalharness: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    prompts = args.prompt or list(PROMPTS)
+    worst = EXIT_OK
+    for target in plan.targets:
+        try:
+            doc = _load_one(args, target, plan, slos, rules)
+        except ValueError as exc:  # an API key variable that is not set, a bad tokenizer
+            print(f"evalharness: {target.label}: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        _report(doc)
+        if args.fail_on_alert and any(a["fired"] for a in doc["alerts"]):
+            worst = EXIT_GATE
+    return worst
+
+
+def _load_one(args: argparse.Namespace, target: Any, plan: _Plan, slos: dict[str, float],
+              rules: list[Any]) -> dict[str, Any]:
+    from evalharness.load.alerts import evaluate
+    from evalharness.load.engine import stage_record
+    from evalharness.load.quality import against_baseline
+
+    key_of = lambda i: plan.workload.item(i).key  # noqa: E731
+    stages, knee, saturated_at = _run_stages(args, target, plan.workload)
+    records = [stage_record(s, slos) for s in stages]
+    if args.profile == "sweep":
+        against_baseline(records, records[0], key_of)
+    if plan.loaded is not None:
+        _score(records, plan)
+    intact, why = intact_up_to(records) if args.profile == "sweep" else (None, None)
+    doc = {"kind": KIND, "schema_version": 1, "started_at": _now(), "target": target.label,
+           "base_url": target.base_url, "model": target.model,
+           "suite": str(plan.loaded.path) if plan.loaded is not None else None, "profile": args.profile,
+           "slos": slos, "knee_rate": knee, "saturated_at": saturated_at, "intact_up_to": intact, "degraded": why,
+           "alerts": evaluate(rules, records), "stages": records}
+    doc["json"] = str(_write(args, doc))
+    return doc
+
+
+def _run_stages(args: argparse.Namespace, target: Any, workload: Any) -> tuple[list[Any], float | None, float | None]:
+    import httpx
+
+    from evalharness.endpoints.client import Timeouts, api_key_from_env, stream_chat
+    from evalharness.endpoints.messages import local_counter
+    from evalharness.load.engine import StageSpec, run_stage
+    from evalharness.load.sweep import run_sweep
+
+    key = api_key_from_env(target.api_key_env)
+    endpoint = target.endpoint
+    timeouts = (Timeouts(endpoint.timeouts.connect_s, endpoint.timeouts.first_token_s, endpoint.timeouts.total_s)
+                if endpoint is not None else Timeouts(total_s=args.timeout))
+    count = local_counter(endpoint.tokenizer) if endpoint is not None else None
+    base = StageSpec(args.profile if args.profile != "sweep" else
+                     ("poisson" if args.burstiness != 1.0 else "constant"),
+                     concurrency=args.concurrency, rate=args.rate, burstiness=args.burstiness,
+                     requests=args.requests, duration_s=args.duration, warmup=args.warmup, seed=args.seed)
     limits = httpx.Limits(max_connections=512, max_keepalive_connections=64)
     with httpx.Client(limits=limits) as client:
         def send(i: int) -> Any:
-            return stream_chat(args.base_url, args.model, [{"role": "user", "content": prompts[i % len(prompts)]}],
-                               max_tokens=args.max_tokens, api_key=key, timeouts=Timeouts(total_s=args.timeout),
-                               client=client)
+            item = workload.item(i)
+            return stream_chat(target.base_url, target.model, item.messages, max_tokens=item.max_tokens,
+                               temperature=item.temperature, sampling=item.sampling, api_key=key,
+                               timeouts=timeouts, count_tokens=count, client=client)
 
-        base = StageSpec(args.profile if args.profile != "sweep" else
-                         ("poisson" if args.burstiness != 1.0 else "constant"),
-                         concurrency=args.concurrency, rate=args.rate, burstiness=args.burstiness,
-                         requests=args.requests, duration_s=args.duration, warmup=args.warmup, seed=args.seed)
         origin = time.perf_counter()
         if args.profile == "sweep":
-            swept = run_sweep(base, send, args.sweep_steps, origin, note=lambda m: print(m, file=sys.stderr))
-            stages, knee, saturated_at = swept.stages, swept.knee_rate, swept.saturated_at
-        else:
-            stages, knee, saturated_at = [run_stage(base, send, origin=origin)], None, None
-    records = [stage_record(s, slos) for s in stages]
-    if args.profile == "sweep":
-        against_baseline(records, records[0], lambda i: prompts[i % len(prompts)])
-    return _report(args, records, slos, knee, saturated_at)
+            swept = run_sweep(base, send, args.sweep_steps, origin,
+                              note=lambda m: print(f"{target.label}: {m}", file=sys.stderr))
+            return swept.stages, swept.knee_rate, swept.saturated_at
+        return [run_stage(base, send, origin=origin)], None, None
+
+
+def _score(records: list[dict[str, Any]], plan: _Plan) -> None:
+    from evalharness.judging import close_judge, judge_binding
+    from evalharness.load.quality import score_stages
+
+    suite = plan.loaded.suite
+    judge = judge_binding(suite.judge, plan.loaded.path.parent)
+    try:
+        score_stages(records, plan.workload, suite.scorers, suite.tag_scorers, judge)
+    finally:
+        close_judge(judge)
+
+
+def _now() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _write(args: argparse.Namespace, doc: dict[str, Any]) -> Path:
+    import re
+
+    from evalharness.reports.reader import LOAD_FOLDER
+
+    path = args.json
+    if path is None:
+        stamp = doc["started_at"].replace(":", "").replace("-", "")[:15]
+        path = args.results_dir / LOAD_FOLDER / f"{stamp}-{re.sub(r'[^A-Za-z0-9_.-]+', '_', doc['target'])}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=2))
+    return path
 
 
 def intact_up_to(records: list[dict[str, Any]]) -> tuple[float | None, str | None]:
@@ -134,42 +245,42 @@ def intact_up_to(records: list[dict[str, Any]]) -> tuple[float | None, str | Non
     return best, None
 
 
-def _report(args: argparse.Namespace, records: list[dict[str, Any]], slos: dict[str, float], knee: float | None,
-            saturated_at: float | None) -> int:
+def _report(doc: dict[str, Any]) -> None:
     from rich.table import Table
 
     from evalharness.console import console
+    from evalharness.load.engine import stage_name
 
-    table = Table(title=f"{args.base_url} · {args.model}" + (f" · SLOs {slos}" if slos else ""))
+    records, slos, knee = doc["stages"], doc["slos"], doc["knee_rate"]
+    scored = any("quality" in r for r in records)
+    table = Table(title=f"{doc['base_url']} · {doc['model']}" + (f" · SLOs {slos}" if slos else ""))
     for col in ("stage", "offered req/s", "achieved req/s", "goodput req/s", "TTFT p50/p95 s", "ITL p50/p95 s",
-                "latency p95 s", "success", "failures", "changed/shorter vs sync", "saturated"):
+                "latency p95 s", "success", "failures", "changed/shorter vs sync", *(("quality",) if scored else ()),
+                "saturated"):
         table.add_column(col)
     f = lambda v, d=3: "—" if v is None else f"{v:.{d}f}"  # noqa: E731
     for r in records:
         s, n = r["summary"], len(r["requests"])
-        stage_name = r["profile"] + (f" {r['offered_rate']:.3g}/s" if r["offered_rate"] else "")
         ok = sum(1 for q in r["requests"] if q["success"])
-        stage_name += f" x{r['concurrency']}" if r["profile"] in ("concurrent", "throughput") else ""
-        table.add_row(stage_name, f(r["offered_rate"], 2), f(r["achieved_rate"], 2),
+        table.add_row(stage_name(r), f(r["offered_rate"], 2), f(r["achieved_rate"], 2),
                       f(r["goodput"], 2) if slos else "—",
                       f"{f(s['ttft_s']['p50'])}/{f(s['ttft_s']['p95'])}",
                       f"{f(s['inter_token_latency_s']['p50'], 4)}/{f(s['inter_token_latency_s']['p95'], 4)}",
                       f(s["latency_s"]["p95"]), f"{ok}/{n}",
                       _kinds(r["errors"]) or "—",
-                      _vs(r.get("vs_synchronous")), r["saturation"] or "no")
+                      _vs(r.get("vs_synchronous")), *((f(r.get("quality")),) if scored else ()),
+                      r["saturation"] or "no")
     console.print(table)
-    intact, why = intact_up_to(records) if args.profile == "sweep" else (None, None)
-    if args.profile == "sweep":
+    if doc["profile"] == "sweep":
         console.print(f"knee: {f(knee, 2)} req/s (the highest rate served without saturation); "
-                      + (f"saturated at {saturated_at:.2f} req/s" if saturated_at else "no stage saturated"))
-        console.print(f"answers intact up to {f(intact, 2)} req/s" + (f"; {why}" if why else ""))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"base_url": args.base_url, "model": args.model, "profile": args.profile,
-                                         "slos": slos, "knee_rate": knee, "saturated_at": saturated_at,
-                                         "intact_up_to": intact, "degraded": why, "stages": records}, indent=2))
-        console.print(f"json: {args.json}")
-    return EXIT_OK
+                      + (f"saturated at {doc['saturated_at']:.2f} req/s" if doc["saturated_at"]
+                         else "no stage saturated"))
+        console.print(f"answers intact up to {f(doc['intact_up_to'], 2)} req/s"
+                      + (f"; {doc['degraded']}" if doc["degraded"] else ""))
+    for a in doc["alerts"]:
+        mark = "ALERT" if a["fired"] else ("not evaluated" if a["fired"] is None else "ok")
+        console.print(f"{mark}: {a['message']}", markup=False)
+    console.print(f"json: {doc['json']}", markup=False)
 
 
 def _vs(q: dict[str, Any] | None) -> str:

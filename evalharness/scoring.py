@@ -42,20 +42,35 @@ def score_samples(
         if not sample.success or sample.output is None or case is None:
             out.append(sample)
             continue
-        names = list(case.scorers if case.scorers is not None else default_scorers)
-        for tag in case.tags:
-            names += [n for n in (tag_scorers or {}).get(tag, ()) if n not in names]
-        if case.assertions and "assertions" not in names:
-            names.append("assertions")  # a case's assertions are always checked
-        inp = scoring_input(case, judge)
-        scores: dict[str, float | None] = {}
-        details: dict[str, ScoreDetail] = {}
-        for name in names:
-            result = safe_score(name, inp, sample.output)
-            scores[name] = result.value
-            details[name] = detail(result)
+        scores, details = score_output(case, sample.output, default_scorers, tag_scorers, judge)
         out.append(sample.model_copy(update={"scores": scores, "score_details": details}))
     return out
+
+
+def scorer_names(case: Case, default_scorers: Sequence[str],
+                 tag_scorers: Mapping[str, Sequence[str]] | None = None) -> list[str]:
+    """The case's scorers (or the suite's), then its tags' scorers, then `assertions` when the
+    case has assertions (they are always checked)."""
+    names = list(case.scorers if case.scorers is not None else default_scorers)
+    for tag in case.tags:
+        names += [n for n in (tag_scorers or {}).get(tag, ()) if n not in names]
+    if case.assertions and "assertions" not in names:
+        names.append("assertions")
+    return names
+
+
+def score_output(case: Case, output: str, default_scorers: Sequence[str],
+                 tag_scorers: Mapping[str, Sequence[str]] | None = None, judge: JudgeBinding | None = None,
+                 ) -> tuple[dict[str, float | None], dict[str, ScoreDetail]]:
+    """One answer to `case` under every scorer that applies: values and details by scorer name."""
+    inp = scoring_input(case, judge)
+    scores: dict[str, float | None] = {}
+    details: dict[str, ScoreDetail] = {}
+    for name in scorer_names(case, default_scorers, tag_scorers):
+        result = safe_score(name, inp, output)
+        scores[name] = result.value
+        details[name] = detail(result)
+    return scores, details
 
 
 def detail(result: Score) -> ScoreDetail:

@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -27,9 +28,15 @@ class Script:
 
 
 class FakeOpenAI:
-    def __init__(self, capacity: int | None = None) -> None:
+    def __init__(self, capacity: int | None = None,
+                 responder: Callable[[dict, int], Script] | None = None) -> None:
         # at most `capacity` answers at a time (a server that saturates); None: no limit
         self.slots = threading.Semaphore(capacity) if capacity else None
+        # the script from the request body and the requests in flight (this one included): a
+        # server whose answers change under load; None: the queue, then `default`
+        self.responder = responder
+        self.in_flight = 0
+        self._lock = threading.Lock()
         self.queue: deque[Script] = deque()
         self.default = Script()
         self.requests: list[dict] = []
@@ -45,17 +52,29 @@ class FakeOpenAI:
                 length = int(self.headers.get("Content-Length", 0))
                 server.requests.append({"body": json.loads(self.rfile.read(length) or b"{}"),
                                         "auth": self.headers.get("Authorization")})
-                script = server.queue.popleft() if server.queue else server.default
+                body = server.requests[-1]["body"]
+                with server._lock:  # a request arriving now sees the ones still being answered
+                    server.in_flight += 1
+                    busy = server.in_flight
+                script = (server.responder(body, busy) if server.responder
+                          else server.queue.popleft() if server.queue else server.default)
                 self.auth = self.headers.get("Authorization")
-                if server.slots is None:
-                    server.respond(self, script)
-                    return
-                with server.slots:
-                    server.respond(self, script)
+                try:
+                    server.serve(self, script)
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def serve(self, h: BaseHTTPRequestHandler, script: Script) -> None:
+        if self.slots is None:
+            self.respond(h, script)
+            return
+        with self.slots:
+            self.respond(h, script)
 
     @property
     def base_url(self) -> str:

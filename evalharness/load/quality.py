@@ -1,4 +1,5 @@
-"""Answers under load against the same prompts' answers unloaded (the sweep's synchronous stage).
+"""Answers under load: scored with the suite's scorers, and set beside the same prompts' answers
+unloaded (the sweep's synchronous stage).
 
 Requests are greedy (temperature 0), so a server that keeps up answers a prompt the same way at
 any load: an answer that changes or comes back shorter under load is a fault a throughput figure
@@ -7,8 +8,11 @@ arrives, with its default `interrupt_requests`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+from evalharness.load.workload import Workload
+from evalharness.scoring import score_output, scorer_names
 
 
 def against_baseline(stages: Sequence[dict[str, Any]], baseline: dict[str, Any],
@@ -28,3 +32,37 @@ def against_baseline(stages: Sequence[dict[str, Any]], baseline: dict[str, Any],
                       if tokens is not None and r["output_tokens"] is not None and r["output_tokens"] < tokens)
         stage["vs_synchronous"] = {"compared": n, "changed_rate": changed / n if n else None,
                                    "shorter_rate": shorter / n if n else None}
+
+
+def score_stages(stages: Sequence[dict[str, Any]], workload: Workload, default_scorers: Sequence[str],
+                 tag_scorers: Mapping[str, Sequence[str]] | None = None, judge: Any = None) -> None:
+    """Score every answer with the suite's scorers (after the load, never while it runs) and add
+    to each stage: `scores` (each scorer's mean over the answered requests, as a report's
+    variant), `answered_quality` (the mean of those), and `quality`, where a request that got
+    no answer (an error, an empty answer) counts 0 for each scorer its case has: the answers
+    users got under that load."""
+    for stage in stages:
+        answered: dict[str, list[float]] = {}
+        everyone: dict[str, list[float]] = {}
+        for r in stage["requests"]:
+            item = workload.item(r["index"])
+            r["case_id"] = item.key
+            if item.case is None:
+                continue
+            if not r["success"] or r["output"] is None:
+                r["scores"] = None
+                for name in scorer_names(item.case, default_scorers, tag_scorers):
+                    everyone.setdefault(name, []).append(0.0)
+                continue
+            r["scores"], _ = score_output(item.case, r["output"], default_scorers, tag_scorers, judge)
+            for name, value in r["scores"].items():
+                if value is not None:
+                    answered.setdefault(name, []).append(value)
+                    everyone.setdefault(name, []).append(value)
+        stage["scores"] = {name: _mean(values) for name, values in answered.items()}
+        stage["answered_quality"] = _mean(list(stage["scores"].values()))
+        stage["quality"] = _mean([_mean(values) for values in everyone.values()])
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None

@@ -142,10 +142,14 @@ class FileKey:
     size: int
 
 
+LOAD_FOLDER = "load"  # results/load/: `evalharness load` JSON, not run reports
+
+
 def scan_results(results_dir: str | Path) -> tuple[list[FileKey], list[str]]:
     """One walk of a results folder: every report JSON (with its mtime and size) and every
-    samples log; hidden files and folders and pinned baselines left out. os.scandir, not pathlib:
-    at 10,000 runs this walk is what every dashboard rerun pays."""
+    samples log; hidden files and folders, pinned baselines and the load tests' folder
+    (results/load/) left out. os.scandir, not pathlib: at 10,000 runs this walk is what every
+    dashboard rerun pays."""
     root = str(results_dir)
     reports: list[FileKey] = []
     logs: list[str] = []
@@ -153,8 +157,9 @@ def scan_results(results_dir: str | Path) -> tuple[list[FileKey], list[str]]:
         return reports, logs
     folders = [root]
     while folders:
+        folder = folders.pop()
         try:
-            entries = list(os.scandir(folders.pop()))
+            entries = list(os.scandir(folder))
         except OSError:
             continue  # removed or unreadable while we looked
         for entry in entries:
@@ -162,7 +167,7 @@ def scan_results(results_dir: str | Path) -> tuple[list[FileKey], list[str]]:
             if name.startswith("."):
                 continue
             if entry.is_dir(follow_symlinks=False):
-                if name != "baselines":
+                if name != "baselines" and not (name == LOAD_FOLDER and folder == root):
                     folders.append(entry.path)
             elif name.endswith(".samples.jsonl"):
                 logs.append(entry.path)

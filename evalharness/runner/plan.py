@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from evalharness.measure import gpu
 from evalharness.reports.schema import PlanEntry
-from evalharness.runtimes import GenParams, Runtime, runtime_for
-from evalharness.suite.schema import Axes, Case, ModelSpec, Suite
+from evalharness.runtimes import Runtime, runtime_for
+from evalharness.suite.schema import Axes, ModelSpec, Suite
 
 
 @dataclass(frozen=True)
@@ -115,13 +115,6 @@ def reference_first(suite: Suite, plans: list[VariantPlan]) -> list[VariantPlan]
             ordered.append(p)
     # adapters whose base the suite lists come after every base model (stable otherwise)
     return sorted(ordered, key=lambda p: base_model(suite, p.model) is not None)
-
-
-def gen_params(suite: Suite, case: Case) -> GenParams:
-    merged = suite.generation.model_dump()
-    if case.generation is not None:
-        merged.update({k: v for k, v in case.generation.model_dump().items() if v is not None})
-    return GenParams(**merged)
 
 
 def parse_shard(text: str) -> tuple[int, int]:

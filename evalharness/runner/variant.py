@@ -13,9 +13,10 @@ from evalharness.measure.clock import Timer
 from evalharness.measure.memory import MB, PeakRSSSampler, current_rss_bytes, release_free_memory
 from evalharness.models.chat import render_prompt
 from evalharness.reports.schema import LoadFigures, Measurement, Sample
-from evalharness.runner.plan import VariantPlan, gen_params
+from evalharness.runner.plan import VariantPlan
 from evalharness.runner.reuse import reuse_key
 from evalharness.runtimes import Backend, GenerationError
+from evalharness.suite.params import gen_params
 from evalharness.suite.schema import Case, Suite
 
 BackendFactory = Callable[[VariantPlan], Backend]
