@@ -1,4 +1,4 @@
-"""evalharness dashboard: runs, comparison, trends, alerts, samples and live runs.
+"""evalharness dashboard: runs, comparison, trends, alerts, samples, load tests and live runs.
 
 Start with `evalharness dashboard [--results-dir results] [--port N]`. Reads reports only
 through evalharness's report reader and its results index (reports/store.py), and writes nothing
@@ -202,6 +202,46 @@ def monitor_section(root: Path) -> None:
         export_buttons(spec, f"monitor-{series.path.stem}", f"exp_mon_{series.path.stem}")
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def load_spec(path: str, mtime_ns: int, knee: float | None, title: str, _frame: pd.DataFrame) -> dict | None:
+    return charts.load_chart(_frame, knee, title)
+
+
+def load_section(root: Path) -> None:
+    """Load tests (results/load/, from `evalharness load`): stages against load, the knee."""
+    tests = dd.load_tests(root)
+    for t in tests:
+        if t.problem:
+            st.warning(dd.plain(f"Skipped a load file: {t.problem}"), icon="⚠️")
+    tests = [t for t in tests if t.doc is not None]
+    if not tests:
+        st.info("No load tests yet: `evalharness load SUITE` or `evalharness load URL --model NAME` writes them "
+                "to results/load/.")
+        return
+    names = {t.path.name: t for t in tests}
+    chosen = names[st.selectbox("Load test", list(names), key="load_test")]
+    doc = chosen.doc
+    knee, saturated = doc.get("knee_rate"), doc.get("saturated_at")
+    st.text(f"{doc.get('target')} at {doc.get('base_url')} · {doc.get('profile')} · started {doc.get('started_at')}"
+            + (f" · suite {doc['suite']}" if doc.get("suite") else ""))
+    if doc.get("profile") == "sweep":
+        st.text(f"knee: {'—' if knee is None else f'{knee:.3g} req/s'} (the highest rate served without "
+                f"saturation); " + (f"saturated at {saturated:.3g} req/s" if saturated else "no stage saturated"))
+        if doc.get("degraded"):
+            st.text(f"answers intact up to {doc.get('intact_up_to') or '—'} req/s; {doc['degraded']}")
+    fired = [a for a in doc.get("alerts") or [] if a.get("fired")]
+    for a in fired:
+        st.error(dd.plain(f"alert {a.get('rule')}: {a.get('message')}"))
+    frame = dd.load_frame(doc)
+    spec = load_spec(str(chosen.path), chosen.path.stat().st_mtime_ns, knee,
+                     f"{doc.get('target')}: latency, goodput and quality against load", frame)
+    if spec is not None:
+        st.vega_lite_chart(spec)
+        export_buttons(spec, f"load-{chosen.path.stem}", "exp_load")
+    shown = frame.rename(columns={c: label for c, (_, label) in dd.LOAD_COLUMNS.items()})
+    st.dataframe(shown, hide_index=True, width="stretch", placeholder="—")
+
+
 @st.fragment(run_every=REFRESH_S)
 def live_section(root: Path) -> None:
     store = results_store(str(root))
@@ -227,7 +267,7 @@ def main() -> None:
     for problem in idx.store.problems():
         st.warning(dd.plain(f"Skipped a file that is not a readable report: {problem}"), icon="⚠️")
     st.text(f"{len(idx.runs()):,} runs under {root}")
-    tabs = st.tabs(["Runs", "Comparison", "Trends", "Alerts", "Samples", "Live"])
+    tabs = st.tabs(["Runs", "Comparison", "Trends", "Alerts", "Samples", "Load", "Live"])
     with tabs[0]:
         runs_section(idx)
     with tabs[1]:
@@ -239,6 +279,8 @@ def main() -> None:
     with tabs[4]:
         samples_section(idx)
     with tabs[5]:
+        load_section(root)
+    with tabs[6]:
         live_section(root)
 
 

@@ -14,8 +14,6 @@ from typing import Any
 
 from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_GATE, EXIT_OK
 
-KIND = "evalharness-load"  # what a load JSON says it is (the dashboard lists only these)
-
 
 def add_load_args(sub: Any) -> None:
     ld = sub.add_parser("load", help="load-test an OpenAI-compatible endpoint: profiles, SLOs, goodput, a sweep")
@@ -152,7 +150,9 @@ def _load_one(args: argparse.Namespace, target: Any, plan: _Plan, slos: dict[str
     if plan.loaded is not None:
         _score(records, plan)
     intact, why = intact_up_to(records) if args.profile == "sweep" else (None, None)
-    doc = {"kind": KIND, "schema_version": 1, "started_at": _now(), "target": target.label,
+    from evalharness.reports.load_doc import LOAD_KIND
+
+    doc = {"kind": LOAD_KIND, "schema_version": 1, "started_at": _now(), "target": target.label,
            "base_url": target.base_url, "model": target.model,
            "suite": str(plan.loaded.path) if plan.loaded is not None else None, "profile": args.profile,
            "slos": slos, "knee_rate": knee, "saturated_at": saturated_at, "intact_up_to": intact, "degraded": why,
@@ -215,7 +215,7 @@ def _now() -> str:
 def _write(args: argparse.Namespace, doc: dict[str, Any]) -> Path:
     import re
 
-    from evalharness.reports.reader import LOAD_FOLDER
+    from evalharness.reports.load_doc import LOAD_FOLDER
 
     path = args.json
     if path is None:
@@ -249,7 +249,7 @@ def _report(doc: dict[str, Any]) -> None:
     from rich.table import Table
 
     from evalharness.console import console
-    from evalharness.load.engine import stage_name
+    from evalharness.reports.load_doc import stage_name
 
     records, slos, knee = doc["stages"], doc["slos"], doc["knee_rate"]
     scored = any("quality" in r for r in records)

@@ -10,8 +10,16 @@ from pathlib import Path
 import pandas as pd
 
 from evalharness import metrics
+from evalharness.reports.load_doc import LOAD_FOLDER, LOAD_KIND, stage_name
 from evalharness.reports.monitor import MonitorAlert, MonitorStop, ProbeRecord, read_series
-from evalharness.reports.reader import FileKey, ReportError, load_report, read_samples_log, report_files, scan_results
+from evalharness.reports.reader import (
+    FileKey,
+    ReportError,
+    load_report,
+    read_samples_log,
+    report_files,
+    scan_results,
+)
 from evalharness.reports.schema import Report
 from evalharness.reports.store import ResultsStore
 
@@ -169,3 +177,65 @@ def alerts_from(store: ResultsStore, severities: Sequence[str] = (),
 
 def statuses_from(store: ResultsStore) -> dict[str, str]:
     return dict(store.query("SELECT run_id, status FROM runs"))
+
+
+@dataclass(frozen=True)
+class LoadTest:
+    path: Path
+    doc: dict | None  # the load JSON, or None when it could not be read
+    problem: str | None
+
+
+def load_tests(results_dir: Path, limit: int = 50) -> list[LoadTest]:
+    """The newest load tests (results/load/*.json, written by `evalharness load`), newest first;
+    a file that is not one is listed with the reason."""
+    import json
+
+    folder = results_dir / LOAD_FOLDER
+    if not folder.is_dir():
+        return []
+    out = []
+    for path in sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)[:limit]:
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            out.append(LoadTest(path, None, f"{path.name}: not readable JSON ({type(exc).__name__})"))
+            continue
+        if not isinstance(doc, dict) or doc.get("kind") != LOAD_KIND or not isinstance(doc.get("stages"), list):
+            out.append(LoadTest(path, None, f"{path.name}: not an evalharness load test"))
+            continue
+        out.append(LoadTest(path, doc, None))
+    return out
+
+
+LOAD_COLUMNS = {  # column -> (where in a stage record, how it reads)
+    "ttft_p50_s": ("summary.ttft_s.p50", "TTFT p50 (s)"), "ttft_p95_s": ("summary.ttft_s.p95", "TTFT p95 (s)"),
+    "itl_p50_s": ("summary.inter_token_latency_s.p50", "ITL p50 (s)"),
+    "itl_p95_s": ("summary.inter_token_latency_s.p95", "ITL p95 (s)"),
+    "latency_p50_s": ("summary.latency_s.p50", "latency p50 (s)"),
+    "latency_p95_s": ("summary.latency_s.p95", "latency p95 (s)"),
+    "achieved_rate": ("achieved_rate", "achieved (req/s)"), "goodput": ("goodput", "goodput (req/s)"),
+    "quality": ("quality", "quality"), "success_rate": ("success_rate", "success rate"),
+    "empty_rate": ("empty_rate", "empty rate"), "changed_rate": ("vs_synchronous.changed_rate", "changed vs sync"),
+}
+
+
+def _pick(record: dict, path: str) -> float | None:
+    value: object = record
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def load_frame(doc: dict) -> pd.DataFrame:
+    """One row per stage: its name, its load (the offered rate; the achieved rate for a
+    closed-loop stage), the figures of LOAD_COLUMNS, and whether it saturated."""
+    rows = []
+    for r in doc["stages"]:
+        offered = _pick(r, "offered_rate")
+        row = {"stage": stage_name(r), "load": offered if offered is not None else _pick(r, "achieved_rate"),
+               "offered_rate": offered}
+        row.update({col: _pick(r, path) for col, (path, _) in LOAD_COLUMNS.items()})
+        row["saturated"] = r.get("saturation") or ""
+        rows.append(row)
+    return pd.DataFrame(rows)

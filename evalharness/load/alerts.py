@@ -26,7 +26,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from evalharness.load.engine import SUMMARY_FIELDS, stage_name
+from evalharness.load.engine import SUMMARY_FIELDS
+from evalharness.reports.load_doc import stage_name
 
 STAGE_FIGURES = ("quality", "answered_quality", "goodput", "achieved_rate", "success_rate", "empty_rate",
                  "truncated_rate")

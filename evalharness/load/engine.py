@@ -228,12 +228,3 @@ def stage_record(stage: StageResult, slos: dict[str, float]) -> dict[str, Any]:
             "empty_rate": share("empty"), "truncated_rate": share("truncated"), "errors": errors,
             "requests": [r.record() for r in stage.measured], "summary": stage.summary()}
 
-
-def stage_name(record: dict[str, Any]) -> str:
-    """A stage as tables and alerts name it: `synchronous`, `throughput x4`, `constant 0.82/s`."""
-    name = record["profile"]
-    if record["offered_rate"] is not None:
-        name += f" {record['offered_rate']:.3g}/s"
-    if record["profile"] in ("concurrent", "throughput"):
-        name += f" x{record['concurrency']}"
-    return name

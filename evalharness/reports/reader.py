@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from evalharness.lifecycle import SAFE_NAME
+from evalharness.reports.load_doc import LOAD_FOLDER
 from evalharness.reports.schema import (
     SCHEMA_VERSION,
     Environment,
@@ -142,7 +143,6 @@ class FileKey:
     size: int
 
 
-LOAD_FOLDER = "load"  # results/load/: `evalharness load` JSON, not run reports
 
 
 def scan_results(results_dir: str | Path) -> tuple[list[FileKey], list[str]]:

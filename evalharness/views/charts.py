@@ -149,6 +149,46 @@ def probe_chart(long: pd.DataFrame) -> dict:
     }
 
 
+LOAD_PANELS = (  # a row of the load chart: its title and the columns it draws
+    ("latency (s)", ("ttft_p50_s", "ttft_p95_s", "latency_p50_s", "latency_p95_s")),
+    ("requests/s", ("achieved_rate", "goodput")),
+    ("share of requests", ("quality", "success_rate", "changed_rate")),
+)
+
+
+def load_chart(frame: pd.DataFrame, knee: float | None, title: str) -> dict | None:
+    """A load test's stages against their load (offered rate; achieved for closed-loop stages):
+    latency percentiles, achieved rate and goodput, quality and success, a row each, the knee
+    (the highest rate served without saturation) a dashed rule across every row."""
+    from evalharness.dashboard_data import LOAD_COLUMNS
+
+    rows = [{"load": float(load), "panel": panel, "series": LOAD_COLUMNS[col][1], "value": float(value),
+             "stage": stage}
+            for panel, cols in LOAD_PANELS for col in cols if col in frame.columns
+            for load, value, stage in zip(frame["load"], frame[col], frame["stage"])
+            if pd.notna(load) and pd.notna(value)]
+    if not rows:
+        return None
+    x = {"field": "load", "type": "quantitative", "title": "load (req/s)"}
+    layers: list[dict] = [{"mark": {"type": "line", "point": True},
+                           "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "title": None},
+                                        "color": {"field": "series", "type": "nominal", "title": None},
+                                        "tooltip": [{"field": f, "type": "nominal"}
+                                                    for f in ("stage", "series", "value")]}}]
+    if knee is not None:
+        at_knee = {"x": {"datum": knee}}
+        layers += [{"mark": {"type": "rule", "strokeDash": [6, 4], "color": FRONTIER}, "encoding": at_knee},
+                   {"mark": {"type": "text", "align": "left", "dx": 4, "dy": 10, "color": FRONTIER, "y": 0,
+                             "text": f"knee {knee:.3g} req/s"}, "encoding": at_knee}]
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "data": {"values": rows}, **FRAME, "title": title,
+        "facet": {"row": {"field": "panel", "type": "nominal", "title": None, "sort": [p for p, _ in LOAD_PANELS]}},
+        "spec": {"height": 150, "layer": layers},
+        "resolve": {"scale": {"y": "independent"}},
+    }
+
+
 def export(spec: dict, fmt: str) -> bytes:
     """A chart's Vega-Lite spec as an SVG or PNG file (rendered by vl-convert, no browser)."""
     import vl_convert as vlc

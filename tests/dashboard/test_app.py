@@ -20,7 +20,7 @@ def app(results_dir, monkeypatch):
 
 
 def test_every_section_renders_and_bad_files_warn(app, results_dir):
-    assert [t.label for t in app.tabs] == ["Runs", "Comparison", "Trends", "Alerts", "Samples", "Live"]
+    assert [t.label for t in app.tabs] == ["Runs", "Comparison", "Trends", "Alerts", "Samples", "Load", "Live"]
     warnings = " ".join(w.value.replace("\\", "") for w in app.warning)  # Markdown escapes removed
     assert "truncated.json: not valid JSON" in warnings
     assert "foreign.json: not an evalharness report" in warnings
@@ -164,3 +164,39 @@ def test_live_view_shows_monitor_series_and_open_alerts(tmp_path, monkeypatch):
 def test_warnings_from_report_files_are_literal_text(app):
     crafted = [w.value for w in app.warning if "evil" in w.value]
     assert crafted and all("\\[click\\]\\(http\\:evil" in w and "!\\[x\\]" in w for w in crafted)
+
+
+def test_load_tab_draws_stages_against_load_with_the_knee(tmp_path, monkeypatch):
+    import json as _json
+
+    from evalharness.cli import main
+    from tests.fake_openai import FakeOpenAI, Script
+
+    results = tmp_path / "results"
+    with FakeOpenAI(capacity=2) as server:  # two answers at a time: the sweep saturates it
+        server.default = Script(first_delay_s=0.1, chunks=["a", "b"])
+        assert main(["load", server.base_url, "--model", "m", "--profile", "sweep", "--concurrency", "4",
+                     "--requests", "12", "--warmup", "0", "--sweep-steps", "2", "--results-dir", str(results),
+                     "--alert", "ttft_s.p95 rise > 0.01 at max"]) == 0
+    [written] = (results / "load").glob("*.json")
+    doc = _json.loads(written.read_text())
+    (results / "load" / "broken.json").write_text("{")
+    monkeypatch.setenv("EVALHARNESS_RESULTS_DIR", str(results))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    assert "Load" in [t.label for t in at.tabs]
+    warnings = " ".join(w.value.replace("\\", "") for w in at.warning)
+    assert "broken.json: not readable JSON" in warnings
+    assert "not a readable report" not in warnings  # results/load/ is not scanned as run reports
+    assert at.selectbox(key="load_test").value == written.name
+    texts = " ".join(t.value for t in at.text)
+    assert f"knee: {doc['knee_rate']:.3g} req/s" in texts and f"saturated at {doc['saturated_at']:.3g}" in texts
+    assert any("ttft_s.p95 rise > 0.01 at max" in e.value.replace("\\", "") for e in at.error)  # the fired alert
+    table = next(df.value for df in at.dataframe if "stage" in df.value.columns)
+    assert list(table["stage"])[:2] == ["synchronous", "throughput x4"] and len(table) == len(doc["stages"])
+    assert "goodput (req/s)" in table.columns and "TTFT p95 (s)" in table.columns
+    [chart] = at.get("vega_lite_chart")
+    spec = _json.loads(chart.proto.spec)
+    rules = [layer for layer in spec["spec"]["layer"] if layer["mark"]["type"] == "rule"]
+    assert rules[0]["encoding"]["x"]["datum"] == doc["knee_rate"]

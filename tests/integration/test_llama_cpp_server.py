@@ -114,3 +114,35 @@ def test_load_stages_against_the_real_server(server, tmp_path):
         assert after["start_s"] >= before["start_s"] + before["latency_s"] - 1e-6
     assert stage["goodput"] == stage["achieved_rate"] > 0  # a 30 s TTFT target: every request meets it
     assert stage["summary"]["latency_s"]["p50"] <= stage["summary"]["latency_s"]["p95"]
+
+
+def test_a_suite_loads_the_real_server_and_scores_every_answer(server, write_suite, tmp_path):
+    """`evalharness load SUITE`: the suite's endpoint model, its cases as requests (each with its
+    own token limit), every answer scored; a scorer that pins each answer's length checks that
+    the scores are of these answers."""
+    import json
+
+    from evalharness.cli import main
+
+    path = write_suite(f"""
+name: real-load
+models:
+  - {{source: openai, id: gemma3-270m, name: real, endpoint: {{base_url: "{server}", timeouts: {{total_s: 120}}}}}}
+generation: {{max_new_tokens: 6}}
+scorers: [coherence]
+cases:
+  - {{id: short, prompt: "Name a colour.", assertions: [{{type: max_chars, value: 100000}}]}}
+  - {{id: shorter, prompt: "Name a fruit.", generation: {{max_new_tokens: 3}}}}
+""")
+    out = tmp_path / "load.json"
+    assert main(["load", str(path), "--profile", "synchronous", "--requests", "4", "--warmup", "0",
+                 "--json", str(out), "--alert", "quality < 0 at each"]) == 0
+    doc = json.loads(out.read_text())
+    [stage] = doc["stages"]
+    assert [r["case_id"] for r in stage["requests"]] == ["short", "shorter", "short", "shorter"]
+    assert all(r["success"] for r in stage["requests"]), [r["error"] for r in stage["requests"]]
+    assert all(r["output_tokens"] <= 3 for r in stage["requests"] if r["case_id"] == "shorter")
+    assert all(set(r["scores"]) == {"coherence", "assertions"} for r in stage["requests"] if r["case_id"] == "short")
+    assert stage["scores"]["assertions"] == 1.0 and 0 <= stage["scores"]["coherence"] <= 1
+    assert stage["quality"] == stage["answered_quality"]  # every request answered
+    assert [a["fired"] for a in doc["alerts"]] == [False]

@@ -121,6 +121,32 @@ def test_probe_chart_is_a_row_per_metric():
     assert spec["facet"]["row"]["field"] == "metric" and len(spec["data"]["values"]) == 2
 
 
+def test_load_chart_draws_each_panel_against_load_with_the_knee():
+    from evalharness.dashboard_data import load_frame
+
+    def stage(profile, offered, achieved, ttft95, quality):
+        return {"profile": profile, "offered_rate": offered, "concurrency": 2, "achieved_rate": achieved,
+                "goodput": achieved, "quality": quality, "success_rate": 1.0, "saturation": None,
+                "summary": {"ttft_s": {"p50": ttft95 / 2, "p95": ttft95}, "latency_s": {"p50": 1.0, "p95": 1.2}}}
+
+    doc = {"stages": [stage("synchronous", None, 0.8, 0.3, 0.5), stage("throughput", None, 0.7, 1.5, 0.5),
+                      stage("constant", 0.9, 0.85, 0.4, 0.45), stage("constant", 1.2, 0.9, 2.0, 0.4)]}
+    frame = load_frame(doc)
+    # a closed-loop stage sits at its achieved rate, an open-loop one at its offered rate
+    assert list(frame["load"]) == [0.8, 0.7, 0.9, 1.2] and list(frame["stage"])[1] == "throughput x2"
+    spec = charts.load_chart(frame, 0.9, "srv")
+    alt.FacetChart.from_dict(spec)
+    rows = spec["data"]["values"]
+    assert {r["panel"] for r in rows} == {"latency (s)", "requests/s", "share of requests"}
+    assert [r["value"] for r in rows if r["series"] == "TTFT p95 (s)"] == [0.3, 1.5, 0.4, 2.0]
+    assert not any(r["series"] == "ITL p50 (s)" for r in rows)  # not measured: not drawn
+    [rule] = [layer for layer in spec["spec"]["layer"] if layer["mark"]["type"] == "rule"]
+    assert rule["encoding"]["x"]["datum"] == 0.9
+    assert b"knee 0.9 req/s" in charts.export(spec, "svg")
+    assert all(layer["mark"]["type"] == "line" for layer in charts.load_chart(frame, None, "srv")["spec"]["layer"])
+    assert charts.load_chart(load_frame({"stages": []}), None, "srv") is None
+
+
 def test_labels_that_would_overlap_take_the_other_side():
     # two points at nearly the same place: the lower one's label goes below it
     assert charts.label_below([1.0, 1.02, 5.0], [0.99, 0.95, 0.1], ["quanto-int8", "torchao-int8wo", "x"]) \
