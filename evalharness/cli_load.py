@@ -77,6 +77,8 @@ def _problem(args: argparse.Namespace) -> str | None:
         return "--concurrency must be 1..512, --warmup at least 0, --burstiness above 0"
     if args.profile == "sweep" and args.sweep_steps < 1:
         return "--sweep-steps must be at least 1"
+    if args.max_tokens is not None and not 1 <= args.max_tokens <= 65536:
+        return "--max-tokens must be 1..65536"
     return None
 
 
@@ -142,7 +144,10 @@ def _load_one(args: argparse.Namespace, target: Any, plan: _Plan, slos: dict[str
     from evalharness.load.engine import stage_record
     from evalharness.load.quality import against_baseline
 
-    key_of = lambda i: plan.workload.item(i).key  # noqa: E731
+    def key_of(i: int) -> str | None:  # sampled answers differ anyway: not compared with the unloaded ones
+        item = plan.workload.item(i)
+        return item.key if item.temperature == 0 else None
+
     stages, knee, saturated_at = _run_stages(args, target, plan.workload)
     records = [stage_record(s, slos) for s in stages]
     if args.profile == "sweep":
@@ -191,7 +196,14 @@ def _run_stages(args: argparse.Namespace, target: Any, workload: Any) -> tuple[l
             swept = run_sweep(base, send, args.sweep_steps, origin,
                               note=lambda m: print(f"{target.label}: {m}", file=sys.stderr))
             return swept.stages, swept.knee_rate, swept.saturated_at
+        print(f"{target.label}: {base.profile} stage, {_size(args)}", file=sys.stderr)
         return [run_stage(base, send, origin=origin)], None, None
+
+
+def _size(args: argparse.Namespace) -> str:
+    parts = [f"{args.requests} requests"] if args.requests is not None else []
+    parts += [f"{args.duration:g} s"] if args.duration is not None else []
+    return " or ".join(parts) + (f" after {args.warmup} warm-up" if args.warmup else "")
 
 
 def _score(records: list[dict[str, Any]], plan: _Plan) -> None:

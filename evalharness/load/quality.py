@@ -16,13 +16,15 @@ from evalharness.scoring import score_output, scorer_names
 
 
 def against_baseline(stages: Sequence[dict[str, Any]], baseline: dict[str, Any],
-                     prompt_of: Callable[[int], str]) -> None:
+                     prompt_of: Callable[[int], str | None]) -> None:
     """Add `vs_synchronous` to every stage record: {compared, changed_rate, shorter_rate}, over its
-    successful answers to prompts the baseline answered."""
+    successful answers to prompts the baseline answered (a prompt whose key is None, a sampled
+    one, is not compared)."""
     reference: dict[str, tuple[str, int | None]] = {}
     for r in baseline["requests"]:
-        if r["success"]:
-            reference.setdefault(prompt_of(r["index"]), (r["output"], r["output_tokens"]))
+        key = prompt_of(r["index"])
+        if r["success"] and key is not None:
+            reference.setdefault(key, (r["output"], r["output_tokens"]))
     for stage in stages:
         pairs = [(r, reference[prompt_of(r["index"])]) for r in stage["requests"]
                  if r["success"] and prompt_of(r["index"]) in reference]

@@ -189,6 +189,7 @@ def test_load_command_writes_the_stages_json(tmp_path, capsys):
     (["--profile", "constant", "--requests", "3"], "needs --rate"),
     (["--requests", "3", "--slo", "ttft=1"], "unknown SLO"),
     ([], "give --requests and/or --duration"),
+    (["--requests", "3", "--max-tokens", "0"], "--max-tokens must be 1..65536"),
 ])
 def test_load_command_refuses_bad_options(argv, message, capsys):
     from evalharness.cli import main
@@ -220,6 +221,9 @@ def test_answers_under_load_are_compared_with_the_unloaded_answers():
     assert sync["vs_synchronous"] == {"compared": 2, "changed_rate": 0.0, "shorter_rate": 0.0}
     # 4 successful answers: p0 same, p1 cut to "x", p0 cut to "a b", p1 same; the failure is not compared
     assert loaded["vs_synchronous"] == {"compared": 4, "changed_rate": 0.5, "shorter_rate": 0.5}
+    # a sampled prompt (key None) is never compared: its answers differ at any load
+    against_baseline([sync, loaded], sync, lambda i: "p0" if i % 2 == 0 else None)
+    assert loaded["vs_synchronous"] == {"compared": 2, "changed_rate": 0.5, "shorter_rate": 0.5}
 
 
 def test_load_sweep_command_reports_the_knee(tmp_path):
