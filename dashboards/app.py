@@ -237,6 +237,8 @@ def load_section(root: Path) -> None:
                      f"{doc.get('target')}: latency, goodput and quality against load", frame)
     if spec is not None:
         st.vega_lite_chart(spec)
+        st.caption("Lines: open-loop stages at the rate offered. Diamonds: closed-loop stages (synchronous, "
+                   "throughput) at the rate they achieved. Quality counts a request without an answer as 0.")
         export_buttons(spec, f"load-{chosen.path.stem}", "exp_load")
     shown = frame.rename(columns={c: label for c, (_, label) in dd.LOAD_COLUMNS.items()})
     st.dataframe(shown, hide_index=True, width="stretch", placeholder="—")

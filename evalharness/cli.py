@@ -46,7 +46,7 @@ def _run_args(sub: Any) -> None:
     run.add_argument("--memory-budget-mb", type=float, metavar="MB",
                      help="interleaved: most memory the warm workers may hold (overrides the suite)")
     run.add_argument("--case-files-anywhere", action="store_true",
-                     help="read case files outside the suite's folder (default: only inside it)")
+                     help="read case files, images and adapters outside the suite's folder (default: only inside it)")
     run.add_argument("--executor", choices=["local", "ray"], default="local",
                      help="ray: each variant a Ray actor on any node of a cluster (with its threads as CPUs, "
                      "a GPU for cuda variants), variants at once; records stream back to this process")
@@ -170,7 +170,7 @@ def _misc_args(sub: Any) -> None:
     val = sub.add_parser("validate", help="check suite files; exit 2 listing every problem")
     val.add_argument("files", nargs="+", type=Path)
     val.add_argument("--case-files-anywhere", action="store_true",
-                     help="read case files outside the suite's folder (default: only inside it)")
+                     help="read case files, images and adapters outside the suite's folder (default: only inside it)")
     dash = sub.add_parser("dashboard", help="start the Streamlit dashboard over a results dir")
     dash.add_argument("--results-dir", type=Path, default=Path("results"))
     dash.add_argument("--port", type=int, default=8501)

@@ -16,22 +16,24 @@ from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_GATE, EXIT_OK
 
 
 def add_load_args(sub: Any) -> None:
-    ld = sub.add_parser("load", help="load-test an OpenAI-compatible endpoint: profiles, SLOs, goodput, a sweep")
+    ld = sub.add_parser("load", help="load-test an OpenAI-compatible endpoint: profiles, SLOs, goodput, a sweep",
+                        description="Options not given come from a suite's `load:` section, else the defaults; "
+                        "--slo and --alert add to the suite's.")
     ld.add_argument("target", help="a server as clients take it (e.g. http://127.0.0.1:8080/v1; give --model), "
                     "or a suite file: its endpoint models, its cases as the load, its scorers on every answer")
     ld.add_argument("--model", help="the model name at the server; with a suite, which endpoint model (name or id)")
-    ld.add_argument("--profile", default="synchronous",
+    ld.add_argument("--profile",
                     choices=["synchronous", "concurrent", "throughput", "constant", "poisson", "sweep"],
                     help="synchronous: one at a time; concurrent/throughput: N in flight; constant/poisson: "
                     "requests/s offered whatever is in flight; sweep: synchronous, throughput, then rates "
-                    "between until saturation")
-    ld.add_argument("--concurrency", type=int, default=4, help="requests in flight (concurrent, throughput, sweep)")
+                    "between until saturation (default: the suite's `load.profile`, else synchronous)")
+    ld.add_argument("--concurrency", type=int, help="requests in flight (concurrent, throughput, sweep; default 4)")
     ld.add_argument("--rate", type=float, help="requests/s offered (constant, poisson)")
-    ld.add_argument("--burstiness", type=float, default=1.0, help="gamma arrivals' shape (1 = Poisson; <1 burstier)")
+    ld.add_argument("--burstiness", type=float, help="gamma arrivals' shape (default 1 = Poisson; <1 burstier)")
     ld.add_argument("--requests", type=int, help="measured requests per stage")
     ld.add_argument("--duration", type=float, help="seconds of sending per stage")
-    ld.add_argument("--warmup", type=int, default=1, help="requests per stage left out of the figures")
-    ld.add_argument("--sweep-steps", type=int, default=4, help="sweep: rates between synchronous and throughput")
+    ld.add_argument("--warmup", type=int, help="requests per stage left out of the figures (default 1)")
+    ld.add_argument("--sweep-steps", type=int, help="sweep: rates between synchronous and throughput (default 4)")
     ld.add_argument("--slo", action="append", default=[], metavar="NAME=SECONDS",
                     help="ttft_p95_s, itl_p95_s or latency_p95_s; repeatable. Goodput counts requests meeting all")
     ld.add_argument("--max-tokens", type=int, help="tokens per answer at most (default: 64, or each case's setting)")
@@ -41,14 +43,18 @@ def add_load_args(sub: Any) -> None:
     ld.add_argument("--fail-on-alert", action="store_true", help="exit 1 when an alert fires")
     ld.add_argument("--results-dir", type=Path, default=Path("results"),
                     help="the JSON goes to RESULTS_DIR/load/ (the dashboard's Load tab) unless --json names a file")
-    ld.add_argument("--api-key-env", help="environment variable holding the API key")
-    ld.add_argument("--timeout", type=float, default=120.0, help="total seconds per request")
+    ld.add_argument("--api-key-env",
+                    help="environment variable holding the API key (a server URL; a suite's endpoint names its own)")
+    ld.add_argument("--timeout", type=float, default=120.0,
+                    help="total seconds per request (a server URL; a suite's endpoint has its own timeouts)")
     ld.add_argument("--seed", type=int, default=0, help="seed of the poisson arrivals")
+    ld.add_argument("--case-files-anywhere", action="store_true",
+                    help="a suite's case files and images may lie outside its folder (default: only inside it)")
     ld.add_argument("--json", type=Path, metavar="FILE", help="write {stages: [...]} to FILE (one target only)")
 
 
 def parse_slos(items: list[str]) -> dict[str, float]:
-    from evalharness.load.engine import SLO_FIELDS
+    from evalharness.reports.load_doc import SLO_FIELDS
 
     out: dict[str, float] = {}
     for item in items:
@@ -66,7 +72,8 @@ def parse_slos(items: list[str]) -> dict[str, float]:
 
 def _problem(args: argparse.Namespace) -> str | None:
     if args.requests is None and args.duration is None:
-        return "give --requests and/or --duration (each stage stops at whichever comes first)"
+        return ("give --requests and/or --duration (each stage stops at whichever comes first), or a suite's "
+                "`load.requests` / `load.duration_s`")
     if args.requests is not None and not 1 <= args.requests <= 100_000:
         return "--requests must be 1..100000"
     if args.duration is not None and not args.duration > 0:
@@ -89,42 +96,64 @@ class _Plan:
     loaded: Any = None  # the suite (LoadedSuite) when the target was one
 
 
-def _plan(args: argparse.Namespace) -> _Plan:
-    from evalharness.load.workload import Target, endpoint_targets, prompts_workload, suite_workload
+# (option, the suite's `load:` field, the default when neither gives it)
+SETTINGS = (("profile", "profile", "synchronous"), ("concurrency", "concurrency", 4), ("rate", "rate", None),
+            ("burstiness", "burstiness", 1.0), ("requests", "requests", None), ("duration", "duration_s", None),
+            ("warmup", "warmup", 1), ("sweep_steps", "sweep_steps", 4), ("max_tokens", "max_tokens", None))
+
+
+def _settle(args: argparse.Namespace, spec: Any) -> tuple[dict[str, float], list[Any]]:
+    """Fill the options not given from the suite's `load:` section (`spec`), else the defaults;
+    the SLOs and alert rules: the suite's, then the command line's."""
+    from evalharness.load_rules import parse_rule
+
+    for option, field, default in SETTINGS:
+        if getattr(args, option) is None:
+            setattr(args, option, getattr(spec, field) if spec is not None else default)
+    slos = {**(spec.slos if spec is not None else {}), **parse_slos(args.slo)}
+    rules = [parse_rule(text) for text in (*(spec.alerts if spec is not None else ()), *args.alert)]
+    return slos, rules
+
+
+def _plan(args: argparse.Namespace) -> tuple[list[Any], Any]:
+    """The targets, and the suite when the target is one."""
+    from evalharness.load.workload import Target, endpoint_targets
 
     if args.target.startswith(("http://", "https://")):
         if not args.model:
             raise ValueError("give --model: the model name the server at " + args.target + " serves")
-        return _Plan([Target(args.model, args.target, args.model, args.api_key_env)],
-                     prompts_workload(args.prompt, args.max_tokens or 64))
+        return [Target(args.model, args.target, args.model, args.api_key_env)], None
     from evalharness.suite import load_suite
 
     if not Path(args.target).is_file():
         raise ValueError(f"{args.target}: neither a server URL (http://...) nor a suite file")
     if args.prompt:
         raise ValueError("--prompt is for a server URL; a suite's cases are its prompts")
-    loaded = load_suite(args.target)
+    loaded = load_suite(args.target, case_files_anywhere=args.case_files_anywhere)
     targets = endpoint_targets(loaded, args.model)
     if args.json and len(targets) > 1:
         raise ValueError(f"--json names one file but {args.target} has {len(targets)} endpoint models: "
                          "pick one with --model, or leave --json out (one file each under --results-dir)")
-    return _Plan(targets, suite_workload(loaded, args.max_tokens), loaded)
+    return targets, loaded
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from evalharness.load.alerts import parse_rule
+    from evalharness.load.workload import prompts_workload, suite_workload
     from evalharness.suite import SuiteError
 
-    problem = _problem(args)
+    problem = None
     try:
-        slos = parse_slos(args.slo)
-        rules = [parse_rule(text) for text in args.alert]
-        plan = _plan(args) if problem is None else None
+        targets, loaded = _plan(args)
+        slos, rules = _settle(args, loaded.suite.load if loaded is not None else None)
+        problem = _problem(args)
     except (ValueError, SuiteError) as exc:
         problem = str(exc)
-    if problem or plan is None:
+    if problem:
         print(f"evalharness: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    workload = (suite_workload(loaded, args.max_tokens) if loaded is not None
+                else prompts_workload(args.prompt, args.max_tokens or 64))
+    plan = _Plan(targets, workload, loaded)
     worst = EXIT_OK
     for target in plan.targets:
         try:

@@ -56,18 +56,26 @@ class FakeOpenAI:
                 with server._lock:  # a request arriving now sees the ones still being answered
                     server.in_flight += 1
                     busy = server.in_flight
+                self.counted = True
                 script = (server.responder(body, busy) if server.responder
                           else server.queue.popleft() if server.queue else server.default)
                 self.auth = self.headers.get("Authorization")
                 try:
                     server.serve(self, script)
                 finally:
-                    with server._lock:
-                        server.in_flight -= 1
+                    server.release(self)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def release(self, h: BaseHTTPRequestHandler) -> None:
+        """This request is no longer in flight: before its [DONE] goes out (a client's next
+        request may follow at once), or when its handler ends."""
+        with self._lock:
+            if getattr(h, "counted", False):
+                h.counted = False
+                self.in_flight -= 1
 
     def serve(self, h: BaseHTTPRequestHandler, script: Script) -> None:
         if self.slots is None:
@@ -138,4 +146,5 @@ class FakeOpenAI:
         if s.usage:
             tokens = len(chunks) if s.usage_tokens is None else s.usage_tokens
             send({"choices": [], "usage": {"prompt_tokens": 7, "completion_tokens": tokens}})
+        self.release(h)
         send("[DONE]")

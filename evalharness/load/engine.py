@@ -22,12 +22,10 @@ from evalharness.endpoints.client import EndpointResult
 from evalharness.endpoints.probe import failure_kinds
 from evalharness.load.arrivals import constant_offsets, gamma_offsets
 from evalharness.measure.stats import summarize
+from evalharness.reports.load_doc import SLO_FIELDS, SUMMARY_FIELDS
 
 Profile = Literal["synchronous", "concurrent", "throughput", "constant", "poisson"]
 OPEN_LOOP = ("constant", "poisson")
-SUMMARY_FIELDS = ("ttft_s", "inter_token_latency_s", "latency_s", "output_tokens")
-# an SLO's name -> the per-request figure it bounds (goodput applies it to each request)
-SLO_FIELDS = {"ttft_p95_s": "ttft_s", "itl_p95_s": "inter_token_latency_s", "latency_p95_s": "latency_s"}
 SATURATION_SHARE = 0.9  # achieved below this share of the offered rate: saturated
 Send = Callable[[int], EndpointResult]  # request number -> the timed answer
 

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+MAX_CONFIG_BYTES = 1 << 20  # adapter_config.json is a few hundred bytes
+
 
 def check_adapter_folder(folder: Path) -> str | None:
     """Why `folder` is not a PEFT adapter this harness can apply, else None."""
@@ -15,6 +17,8 @@ def check_adapter_folder(folder: Path) -> str | None:
     if not config.is_file():
         return (f"{str(folder)!r} has no adapter_config.json: give a folder written by "
                 "PeftModel.save_pretrained")
+    if config.stat().st_size > MAX_CONFIG_BYTES:
+        return f"{config} is larger than {MAX_CONFIG_BYTES >> 10} KiB: not an adapter's config"
     try:
         peft_type = json.loads(config.read_text()).get("peft_type")
     except (OSError, ValueError, AttributeError) as exc:

@@ -55,12 +55,19 @@ class TransformersBackend(LocalBackend):
         self.clock = clock_for_device(device)
         self.eos_ids = frozenset(_eos_ids(model, tokenizer))
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        # case id -> (the case, its encoding): an image case is read and processed once, not per repeat
+        self._vision: dict[str, tuple[Any, VisionPrompt]] = {}
 
     def encode(self, case: Any) -> list[int] | VisionPrompt:
         if getattr(case, "images", ()):
             if not self.accepts_images:
                 raise GenerationError(f"case {case.id!r} has an image and this model reads text only")
-            return vision_prompt(self.processor, case.messages)
+            cached = self._vision.get(case.id)
+            if cached is not None and cached[0] is case:
+                return cached[1]
+            prompt = vision_prompt(self.processor, case.messages)
+            self._vision[case.id] = (case, prompt)
+            return prompt
         return prompt_ids(self.tokenizer, case.messages, case.prompt)
 
     def timed_generate(self, prompt: list[int] | VisionPrompt, params: GenParams) -> TimedGeneration:

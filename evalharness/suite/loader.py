@@ -130,7 +130,7 @@ def load_suite(path: str | Path, case_files_anywhere: bool = False) -> LoadedSui
     except ValidationError as exc:
         raise SuiteError(problems_from(exc, shown, root, Suite)) from None
 
-    suite, problems = _resolve_adapters(suite, p.parent, shown, root)
+    suite, problems = _resolve_adapters(suite, p.parent, shown, root, case_files_anywhere)
     cases = list(suite.cases)
     for i, spec in enumerate(suite.case_files):
         line = node_line(root, ("case_files", i, "path"))
@@ -147,9 +147,11 @@ def load_suite(path: str | Path, case_files_anywhere: bool = False) -> LoadedSui
     return LoadedSuite(suite, p, hashlib.sha256(raw).hexdigest(), tuple(cases))
 
 
-def _resolve_adapters(suite: Suite, base: Path, file: str, root: yaml.Node | None) -> tuple[Suite, list[Problem]]:
+def _resolve_adapters(suite: Suite, base: Path, file: str, root: yaml.Node | None,
+                      anywhere: bool) -> tuple[Suite, list[Problem]]:
     """The suite with every model's adapter folder made absolute (relative paths are the suite
-    folder's), and a problem for each folder that is not a PEFT adapter."""
+    folder's, inside it unless `anywhere`: an adapter's weights are read and applied), and a
+    problem for each folder that is not a PEFT adapter."""
     from evalharness.models.adapters import check_adapter_folder
 
     problems: list[Problem] = []
@@ -157,7 +159,7 @@ def _resolve_adapters(suite: Suite, base: Path, file: str, root: yaml.Node | Non
     for i, model in enumerate(suite.models):
         if model.adapter is not None:
             folder = (base / model.adapter).resolve()
-            problem = check_adapter_folder(folder)
+            problem = _blocked(base, model.adapter, anywhere) or check_adapter_folder(folder)
             if problem:
                 problems.append(Problem(file, node_line(root, ("models", i, "adapter")), f"models[{i}].adapter",
                                         problem))
@@ -170,8 +172,6 @@ def _resolve_images(cases: list[Case], inline: int, base: Path, file: str, root:
                     anywhere: bool) -> tuple[list[Case], list[Problem]]:
     """Cases with every image file made absolute (relative paths are the suite folder's, inside
     it unless `anywhere`), and a problem for each image that is missing, too large or unreadable."""
-    from evalharness.models.images import image_problem, is_data_url
-
     out: list[Case] = []
     problems: list[Problem] = []
     for i, case in enumerate(cases):
@@ -180,22 +180,33 @@ def _resolve_images(cases: list[Case], inline: int, base: Path, file: str, root:
             continue
         messages = []
         for j, message in enumerate(case.messages or ()):
+            if isinstance(message.content, str):
+                messages.append(message)
+                continue
             parts = []
-            for k, part in enumerate(message.content if not isinstance(message.content, str) else ()):
+            for k, part in enumerate(message.content):
                 if part.type == "image":
-                    loc = ("cases", i, "messages", j, "content", k, "image") if i < inline else ("case_files",)
-                    where = f"cases[{i}].messages[{j}].content[{k}].image" if i < inline else f"case {case.id!r}"
-                    outside = None if is_data_url(part.image) else _outside(base, part.image)
-                    ref = part.image if is_data_url(part.image) else str((base / part.image).resolve())
-                    problem = outside if outside and (not anywhere or "NUL" in outside) else image_problem(ref)
+                    inline_case = i < inline
+                    loc = ("cases", i, "messages", j, "content", k, "image") if inline_case else ("case_files",)
+                    where = f"cases[{i}].messages[{j}].content[{k}].image" if inline_case else f"case {case.id!r}"
+                    ref, problem = _image_ref(base, part.image, anywhere)
                     if problem:
                         problems.append(Problem(file, node_line(root, loc), where, f"image: {problem}"))
                     part = part.model_copy(update={"image": ref})
                 parts.append(part)
-            messages.append(message if isinstance(message.content, str)
-                            else message.model_copy(update={"content": tuple(parts)}))
+            messages.append(message.model_copy(update={"content": tuple(parts)}))
         out.append(case.model_copy(update={"messages": tuple(messages)}))
     return out, problems
+
+
+def _image_ref(base: Path, image: str, anywhere: bool) -> tuple[str, str | None]:
+    """An image part's data URL, or its file made absolute; and why it cannot be used, if so."""
+    from evalharness.models.images import image_problem, is_data_url
+
+    if is_data_url(image):
+        return image, image_problem(image)
+    ref = str((base / image).resolve())
+    return ref, _blocked(base, image, anywhere) or image_problem(ref)
 
 
 def _cross_check(suite: Suite, cases: list[Case], file: str, root: yaml.Node | None) -> list[Problem]:
@@ -226,9 +237,9 @@ def read_case_file(
     fmt = spec.format
     if fmt == "auto":
         fmt = "csv" if path.suffix.lower() == ".csv" else "jsonl"
-    outside = _outside(base, spec.path)
-    if outside and (anywhere is False or "NUL" in outside):
-        return [], [Problem(suite_file, suite_line, f"{where}.path", outside)]
+    blocked = _blocked(base, spec.path, anywhere)
+    if blocked:
+        return [], [Problem(suite_file, suite_line, f"{where}.path", blocked)]
     try:
         text = read_bounded(path, MAX_CASE_FILE_BYTES).decode("utf-8")
     except (OSError, ValueError) as exc:
@@ -271,9 +282,9 @@ def _bfcl_file(base: Path, spec: CaseFile, text: str, path: Path, where: str, su
     answers = None
     problems: list[Problem] = []
     if spec.answers is not None:
-        outside = _outside(base, spec.answers)
-        if outside and (anywhere is False or "NUL" in outside):
-            return [], [Problem(suite_file, suite_line, f"{where}.answers", outside)]
+        blocked = _blocked(base, spec.answers, anywhere)
+        if blocked:
+            return [], [Problem(suite_file, suite_line, f"{where}.answers", blocked)]
         try:
             answer_text = read_bounded(base / spec.answers, MAX_CASE_FILE_BYTES).decode("utf-8")
         except (OSError, ValueError) as exc:
@@ -285,8 +296,15 @@ def _bfcl_file(base: Path, spec: CaseFile, text: str, path: Path, where: str, su
     return cases, problems + [Problem(str(path), n, where, msg) for n, msg in bad]
 
 
+def _blocked(base: Path, relative: str, anywhere: bool) -> str | None:
+    """Why a file the suite names may not be read: outside the suite's folder (unless
+    `anywhere`), or a NUL in its path (never allowed)."""
+    outside = _outside(base, relative)
+    return outside if outside and (not anywhere or "NUL" in outside) else None
+
+
 def _outside(base: Path, relative: str) -> str | None:
-    """Why a case file may not be read: only files inside the suite's own folder are."""
+    """Why a file the suite names is not inside the suite's own folder, or None."""
     if "\x00" in relative:
         return "the path contains a NUL character"
     if Path(relative).is_absolute():
@@ -294,8 +312,8 @@ def _outside(base: Path, relative: str) -> str | None:
                 "(or pass --case-files-anywhere)")
     target = (base / relative).resolve()
     if base.resolve() not in target.parents:
-        return (f"{relative!r} leaves the suite's folder ({base}); case files live beside or below the "
-                "suite (or pass --case-files-anywhere)")
+        return (f"{relative!r} leaves the suite's folder ({base}); the files a suite names live beside or "
+                "below it (or pass --case-files-anywhere)")
     return None
 
 

@@ -14,6 +14,7 @@ from evalharness.scorers import SCORERS
 from evalharness.suite.content import ImagePart, Message, TextPart  # noqa: F401 (re-exported)
 from evalharness.suite.gate import GatePolicy
 from evalharness.suite.judge import RubricSpec, builtin_rubric
+from evalharness.suite.load_spec import LoadSpec
 from evalharness.suite.model_spec import EndpointSpec, EndpointTimeouts, ModelSpec, Strict  # noqa: F401 (re-exported)
 
 
@@ -290,6 +291,7 @@ class Suite(Strict):
     gate: GatePolicy = Field(default_factory=GatePolicy, description="baseline comparison policy")
     axes: Axes = Field(default_factory=Axes, description="default variant axes")
     monitor: MonitorConfig = Field(default_factory=MonitorConfig, description="endpoint monitoring")
+    load: LoadSpec | None = Field(default=None, description="`evalharness load SUITE`: profile, SLOs, alert rules")
     fidelity: Fidelity = Field(default_factory=Fidelity, description="drift from a reference")
     judge: JudgeSpec | None = Field(default=None, description="the model and rubric of the `judge` scorer")
     threads: int | None = Field(default=None, ge=1, le=1024, description="torch CPU threads")

@@ -157,24 +157,29 @@ LOAD_PANELS = (  # a row of the load chart: its title and the columns it draws
 
 
 def load_chart(frame: pd.DataFrame, knee: float | None, title: str) -> dict | None:
-    """A load test's stages against their load (offered rate; achieved for closed-loop stages):
-    latency percentiles, achieved rate and goodput, quality and success, a row each, the knee
-    (the highest rate served without saturation) a dashed rule across every row."""
+    """A load test's stages against their load: latency percentiles, achieved rate and goodput,
+    quality and success, a row each. Open-loop stages (offered rates) are joined by lines;
+    closed-loop ones (synchronous, throughput: at their achieved rate) are diamonds, since their
+    load was not chosen; the knee (the highest rate served without saturation) is a dashed rule."""
     from evalharness.dashboard_data import LOAD_COLUMNS
 
     rows = [{"load": float(load), "panel": panel, "series": LOAD_COLUMNS[col][1], "value": float(value),
-             "stage": stage}
+             "stage": stage, "loop": "closed" if pd.isna(offered) else "open"}
             for panel, cols in LOAD_PANELS for col in cols if col in frame.columns
-            for load, value, stage in zip(frame["load"], frame[col], frame["stage"])
+            for load, value, stage, offered in zip(frame["load"], frame[col], frame["stage"], frame["offered_rate"])
             if pd.notna(load) and pd.notna(value)]
     if not rows:
         return None
-    x = {"field": "load", "type": "quantitative", "title": "load (req/s)"}
-    layers: list[dict] = [{"mark": {"type": "line", "point": True},
-                           "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "title": None},
-                                        "color": {"field": "series", "type": "nominal", "title": None},
-                                        "tooltip": [{"field": f, "type": "nominal"}
-                                                    for f in ("stage", "series", "value")]}}]
+    x = {"field": "load", "type": "quantitative", "title": "load (req/s): offered, or achieved for closed loop"}
+    encoding = {"x": x, "y": {"field": "value", "type": "quantitative", "title": None},
+                "color": {"field": "series", "type": "nominal", "title": None},
+                "tooltip": [{"field": f, "type": "nominal"} for f in ("stage", "series", "value")]}
+    layers: list[dict] = [
+        {"transform": [{"filter": "datum.loop == 'open'"}], "mark": {"type": "line", "point": True},
+         "encoding": encoding},
+        {"transform": [{"filter": "datum.loop == 'closed'"}],
+         "mark": {"type": "point", "shape": "diamond", "filled": True, "size": 90}, "encoding": encoding},
+    ]
     if knee is not None:
         at_knee = {"x": {"datum": knee}}
         layers += [{"mark": {"type": "rule", "strokeDash": [6, 4], "color": FRONTIER}, "encoding": at_knee},

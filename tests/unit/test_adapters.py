@@ -92,6 +92,22 @@ def test_bad_adapter_and_merge_without_adapter_are_suite_errors(tmp_path):
     assert any(":8: matrix[1].merge:" in m and "no `adapter`" in m for m in messages), messages
 
 
+def test_an_adapter_outside_the_suite_folder_is_refused_unless_allowed(tmp_path):
+    suite_dir = tmp_path / "suites"
+    suite_dir.mkdir()
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    for adapter, why in (("../elsewhere", "leaves the suite's folder"), (str(outside), "is absolute")):
+        (suite_dir / "suite.yaml").write_text(SUITE.replace("adapter: lora", f"adapter: {adapter}"))
+        with pytest.raises(SuiteError) as exc:
+            load_suite(suite_dir / "suite.yaml")
+        assert any("models[1].adapter" in str(p) and why in str(p) for p in exc.value.problems), exc.value.problems
+        # allowed: then it is checked as an adapter folder (this one has no adapter_config.json)
+        with pytest.raises(SuiteError) as exc:
+            load_suite(suite_dir / "suite.yaml", case_files_anywhere=True)
+        assert any("no adapter_config.json" in str(p) for p in exc.value.problems), exc.value.problems
+
+
 def test_adapter_identity_changes_the_reuse_key(tmp_path):
     from evalharness.runner.plan import plan_variants
 

@@ -16,7 +16,7 @@ LAYERS: list[set[str]] = [
     {"reports"},
     {"measure", "scorers", "quantization", "models"},
     {"endpoints"},
-    {"runtimes", "alerts"},
+    {"runtimes", "alerts", "load_rules"},
     {"suite"},
     {"scoring", "judging", "compare", "select", "console", "dashboard_data"},
     {"views"},

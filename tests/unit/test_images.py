@@ -57,6 +57,10 @@ def test_a_different_image_changes_the_logits(folder):
     # the image's soft tokens sit inside the prompt, as the processor expanded them
     assert prompts["red"].ids.count(backend.tokenizer.convert_tokens_to_ids("<image_soft_token>")) == 4
     assert torch.is_tensor(prompts["red"].inputs["pixel_values"])
+    # a case is processed once per variant, not once per repeat; another case object is not taken for it
+    assert backend.encode(cases["red"]) is prompts["red"]
+    moved = cases["red"].model_copy(update={"messages": cases["blue"].messages})
+    assert backend.encode(moved) is not prompts["red"]
     backend.close()
 
 

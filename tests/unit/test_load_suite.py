@@ -125,3 +125,43 @@ def test_alert_rules_pick_their_stages_and_compare_with_synchronous():
 def test_bad_alert_rules_are_refused_with_the_grammar(text, message):
     with pytest.raises(ValueError, match=message):
         parse_rule(text)
+
+
+LOAD_SECTION = """load:
+  profile: concurrent
+  concurrency: 2
+  requests: 4
+  warmup: 0
+  slos: {ttft_p95_s: 5}
+  alerts: ["success_rate < 1"]
+"""
+
+
+def test_a_suites_load_section_sets_the_test_and_the_command_line_overrides_it(write_suite, tmp_path):
+    with FakeOpenAI() as server:
+        server.default = Script(first_delay_s=0.01, chunks=["Paris", " 4"])
+        path = write_suite(SUITE.format(url=server.base_url) + LOAD_SECTION)
+        assert main(["load", str(path), "--json", str(tmp_path / "a.json")]) == 0
+        assert main(["load", str(path), "--requests", "2", "--slo", "latency_p95_s=9", "--alert", "goodput < 1e6",
+                     "--json", str(tmp_path / "b.json")]) == 0
+    a, b = (json.loads((tmp_path / f"{n}.json").read_text()) for n in "ab")
+    [stage] = a["stages"]
+    assert stage["profile"] == "concurrent" and stage["concurrency"] == 2 and len(stage["requests"]) == 4
+    assert a["slos"] == {"ttft_p95_s": 5.0} and [x["rule"] for x in a["alerts"]] == ["success_rate < 1"]
+    assert len(b["stages"][0]["requests"]) == 2  # the command line wins
+    assert b["slos"] == {"ttft_p95_s": 5.0, "latency_p95_s": 9.0}  # and adds to the suite's SLOs and rules
+    assert [x["rule"] for x in b["alerts"]] == ["success_rate < 1", "goodput < 1e6"] and b["alerts"][1]["fired"]
+
+
+@pytest.mark.parametrize("section,message", [
+    ("load: {alerts: ['quality falls > 1']}", "write METRIC"),
+    ("load: {slos: {ttft_p50_s: 1}}", "unknown SLO 'ttft_p50_s'"),
+    ("load: {profile: poisson}", "needs `rate`"),
+])
+def test_a_bad_load_section_is_a_suite_error_with_its_line(write_suite, section, message, capsys):
+    path = write_suite(SUITE.format(url="http://127.0.0.1:9/v1") + section + "\n")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr()
+    text = err.out + err.err
+    line = path.read_text().splitlines().index(section) + 1
+    assert message in text and f"suite.yaml:{line}: load" in text, text  # the `load:` line of the suite

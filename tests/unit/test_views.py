@@ -143,7 +143,10 @@ def test_load_chart_draws_each_panel_against_load_with_the_knee():
     [rule] = [layer for layer in spec["spec"]["layer"] if layer["mark"]["type"] == "rule"]
     assert rule["encoding"]["x"]["datum"] == 0.9
     assert b"knee 0.9 req/s" in charts.export(spec, "svg")
-    assert all(layer["mark"]["type"] == "line" for layer in charts.load_chart(frame, None, "srv")["spec"]["layer"])
+    # open-loop stages joined by a line; closed-loop ones (load not chosen) as separate diamonds
+    assert {r["stage"] for r in rows if r["loop"] == "closed"} == {"synchronous", "throughput x2"}
+    assert [layer["mark"]["type"] for layer in charts.load_chart(frame, None, "srv")["spec"]["layer"]] == ["line",
+                                                                                                      "point"]
     assert charts.load_chart(load_frame({"stages": []}), None, "srv") is None
 
 

@@ -1,0 +1,55 @@
+"""A suite's `load:` section: how `evalharness load SUITE` loads its endpoint models (command-line
+options override it, `--alert` rules add to its own)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from evalharness.load_rules import parse_rule
+from evalharness.reports.load_doc import SLO_FIELDS
+from evalharness.suite.model_spec import Strict
+
+
+class LoadSpec(Strict):
+    """Profile, size, SLOs and alert rules of a load test."""
+
+    profile: Literal["synchronous", "concurrent", "throughput", "constant", "poisson", "sweep"] = Field(
+        default="synchronous", description="synchronous, concurrent/throughput (closed loop), constant/poisson (open "
+        "loop), or sweep")
+    concurrency: int = Field(default=4, ge=1, le=512, description="requests in flight (closed loop, sweep)")
+    rate: float | None = Field(default=None, gt=0, description="requests/s offered (constant, poisson)")
+    burstiness: float = Field(default=1.0, gt=0, description="gamma arrivals' shape (1 = Poisson)")
+    requests: int | None = Field(default=None, ge=1, le=100_000, description="measured requests per stage")
+    duration_s: float | None = Field(default=None, gt=0, description="seconds of sending per stage")
+    warmup: int = Field(default=1, ge=0, description="requests per stage left out of the figures")
+    sweep_steps: int = Field(default=4, ge=1, description="sweep: rates between synchronous and throughput")
+    max_tokens: int | None = Field(default=None, ge=1, le=65536, description="caps every answer (default: "
+                                   "each case's generation settings)")
+    slos: dict[str, float] = Field(default_factory=dict, description="ttft_p95_s, itl_p95_s, latency_p95_s -> "
+                                   "seconds; goodput counts requests meeting all")
+    alerts: tuple[str, ...] = Field(default=(), description="rules such as 'quality drop > 0.05 at max'")
+
+    @field_validator("slos")
+    @classmethod
+    def _known_slos(cls, v: dict[str, float]) -> dict[str, float]:
+        for name, limit in v.items():
+            if name not in SLO_FIELDS:
+                raise ValueError(f"unknown SLO {name!r}: use {', '.join(SLO_FIELDS)}")
+            if not limit > 0:
+                raise ValueError(f"SLO {name} must be above 0 s")
+        return v
+
+    @field_validator("alerts")
+    @classmethod
+    def _rules_parse(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for text in v:
+            parse_rule(text)  # ValueError naming the rule and the grammar
+        return v
+
+    @model_validator(mode="after")
+    def _sized(self) -> LoadSpec:
+        if self.profile in ("constant", "poisson") and self.rate is None:
+            raise ValueError(f"profile {self.profile} needs `rate` (requests/s)")
+        return self
