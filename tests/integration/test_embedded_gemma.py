@@ -106,7 +106,9 @@ def test_min_new_tokens_does_not_inflate_ttft(converted, write_suite, tmp_path):
         report = Runner(load_suite(path), RunOptions(output_dir=tmp_path)).run().report
         ttft[min_tokens] = report.variants[0].summary["ttft_s"].p50
         assert all(s.success and s.ttft_s < s.latency_s for s in report.samples)
-    assert 0.6 < ttft[8] / ttft[0] < 1.6, ttft
+    # the bug was 16x; two runs one after the other on a shared 2-core VM differ by up to ~2x
+    # (1.9x measured with another process busy), so the bound is 3x
+    assert 1 / 3 < ttft[8] / ttft[0] < 3.0, ttft
 
 
 def test_a_bfcl_category_runs_on_the_embedded_gemma(tmp_path):
