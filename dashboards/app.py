@@ -203,8 +203,10 @@ def monitor_section(root: Path) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def load_spec(path: str, mtime_ns: int, knee: float | None, title: str, _frame: pd.DataFrame) -> dict | None:
-    return charts.load_chart(_frame, knee, title)
+def load_spec(key: tuple, knee: float | None, title: str, _frame: pd.DataFrame, _compare=None,
+              name: str = "") -> dict | None:
+    # keyed on both files' paths and mtimes (`key`); the frames are not hashed
+    return charts.load_chart(_frame, knee, title, _compare, name)
 
 
 def load_section(root: Path) -> None:
@@ -233,12 +235,18 @@ def load_section(root: Path) -> None:
     for a in fired:
         st.error(dd.plain(f"alert {a.get('rule')}: {a.get('message')}"))
     frame = dd.load_frame(doc)
-    spec = load_spec(str(chosen.path), chosen.path.stat().st_mtime_ns, knee,
-                     f"{doc.get('target')}: latency, goodput and quality against load", frame)
+    others = [n for n in names if n != chosen.path.name]
+    other_name = st.selectbox("Compare with", ["—", *others], key="load_cmp") if others else "—"
+    other = names.get(other_name)
+    compare = (other_name, dd.load_frame(other.doc), other.doc.get("knee_rate")) if other is not None else None
+    key = tuple((str(t.path), t.path.stat().st_mtime_ns) for t in (chosen, other) if t is not None)
+    spec = load_spec(key, knee, f"{doc.get('target')}: latency, goodput and quality against load", frame,
+                     compare, chosen.path.name if compare is not None else "")
     if spec is not None:
         st.vega_lite_chart(spec)
         st.caption("Lines: open-loop stages at the rate offered. Diamonds: closed-loop stages (synchronous, "
-                   "throughput) at the rate they achieved. Quality counts a request without an answer as 0.")
+                   "throughput) at the rate they achieved. Quality counts a request without an answer as 0."
+                   + (" The compared test's lines are dashed, its knee grey." if compare is not None else ""))
         export_buttons(spec, f"load-{chosen.path.stem}", "exp_load")
     shown = frame.rename(columns={c: label for c, (_, label) in dd.LOAD_COLUMNS.items()})
     st.dataframe(shown, hide_index=True, width="stretch", placeholder="—")

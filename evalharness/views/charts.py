@@ -156,35 +156,53 @@ LOAD_PANELS = (  # a row of the load chart: its title and the columns it draws
 )
 
 
-def load_chart(frame: pd.DataFrame, knee: float | None, title: str) -> dict | None:
-    """A load test's stages against their load: latency percentiles, achieved rate and goodput,
-    quality and success, a row each. Open-loop stages (offered rates) are joined by lines;
-    closed-loop ones (synchronous, throughput: at their achieved rate) are diamonds, since their
-    load was not chosen; the knee (the highest rate served without saturation) is a dashed rule."""
+def _load_rows(frame: pd.DataFrame, test: str) -> list[dict]:
     from evalharness.dashboard_data import LOAD_COLUMNS
 
-    rows = [{"load": float(load), "panel": panel, "series": LOAD_COLUMNS[col][1], "value": float(value),
-             "stage": stage, "loop": "closed" if pd.isna(offered) else "open"}
+    return [{"load": float(load), "panel": panel, "series": LOAD_COLUMNS[col][1], "value": float(value),
+             "stage": stage, "loop": "closed" if pd.isna(offered) else "open", "test": test}
             for panel, cols in LOAD_PANELS for col in cols if col in frame.columns
             for load, value, stage, offered in zip(frame["load"], frame[col], frame["stage"], frame["offered_rate"])
             if pd.notna(load) and pd.notna(value)]
+
+
+def _knee_layers(knee: float, colour: str, label: str, dy: int) -> list[dict]:
+    at_knee = {"x": {"datum": knee}}
+    return [{"mark": {"type": "rule", "strokeDash": [6, 4], "color": colour}, "encoding": at_knee},
+            {"mark": {"type": "text", "align": "left", "dx": 4, "dy": dy, "color": colour, "y": 0,
+                      "text": f"{label}knee {knee:.3g} req/s"}, "encoding": at_knee}]
+
+
+def load_chart(frame: pd.DataFrame, knee: float | None, title: str,
+               compare: tuple[str, pd.DataFrame, float | None] | None = None, name: str = "") -> dict | None:
+    """A load test's stages against their load: latency percentiles, achieved rate and goodput,
+    quality and success, a row each. Open-loop stages (offered rates) are joined by lines;
+    closed-loop ones (synchronous, throughput: at their achieved rate) are diamonds, since their
+    load was not chosen; the knee (the highest rate served without saturation) is a dashed rule.
+    `compare` (name, frame, knee) draws a second test beside it, dashed, its knee in grey."""
+    rows = _load_rows(frame, name or "this test")
+    if compare is not None:
+        rows += _load_rows(compare[1], compare[0])
     if not rows:
         return None
     x = {"field": "load", "type": "quantitative", "title": "load (req/s): offered, or achieved for closed loop"}
     encoding = {"x": x, "y": {"field": "value", "type": "quantitative", "title": None},
                 "color": {"field": "series", "type": "nominal", "title": None},
-                "tooltip": [{"field": f, "type": "nominal"} for f in ("stage", "series", "value")]}
+                "tooltip": [{"field": f, "type": "nominal"} for f in ("test", "stage", "series", "value")]}
+    if compare is not None:  # one line per series and test: the compared test dashed
+        encoding["strokeDash"] = {"field": "test", "type": "nominal", "title": None,
+                                  "sort": [name or "this test", compare[0]], "legend": {"symbolType": "stroke"}}
     layers: list[dict] = [
         {"transform": [{"filter": "datum.loop == 'open'"}], "mark": {"type": "line", "point": True},
          "encoding": encoding},
         {"transform": [{"filter": "datum.loop == 'closed'"}],
-         "mark": {"type": "point", "shape": "diamond", "filled": True, "size": 90}, "encoding": encoding},
+         "mark": {"type": "point", "shape": "diamond", "filled": True, "size": 90},
+         "encoding": {k: v for k, v in encoding.items() if k != "strokeDash"}},
     ]
     if knee is not None:
-        at_knee = {"x": {"datum": knee}}
-        layers += [{"mark": {"type": "rule", "strokeDash": [6, 4], "color": FRONTIER}, "encoding": at_knee},
-                   {"mark": {"type": "text", "align": "left", "dx": 4, "dy": 10, "color": FRONTIER, "y": 0,
-                             "text": f"knee {knee:.3g} req/s"}, "encoding": at_knee}]
+        layers += _knee_layers(knee, FRONTIER, f"{name}: " if compare is not None and name else "", 10)
+    if compare is not None and compare[2] is not None:
+        layers += _knee_layers(compare[2], "#757575", f"{compare[0]}: ", 24)
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
         "data": {"values": rows}, **FRAME, "title": title,

@@ -1,5 +1,6 @@
 """AppTest over fixture reports: every section renders, filters work, bad files warn."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -200,3 +201,15 @@ def test_load_tab_draws_stages_against_load_with_the_knee(tmp_path, monkeypatch)
     spec = _json.loads(chart.proto.spec)
     rules = [layer for layer in spec["spec"]["layer"] if layer["mark"]["type"] == "rule"]
     assert rules[0]["encoding"]["x"]["datum"] == doc["knee_rate"]
+    # another test beside it (an older copy with another knee): dashed, its knee a second rule
+    older = {**doc, "knee_rate": 0.5}
+    (results / "load" / "older.json").write_text(_json.dumps(older))
+    os.utime(results / "load" / "older.json", (1, 1))  # older: the newest stays selected
+    at.run()
+    at.selectbox(key="load_cmp").set_value("older.json").run()
+    assert not at.exception, at.exception
+    [chart] = at.get("vega_lite_chart")
+    spec = _json.loads(chart.proto.spec)
+    rules = [layer["encoding"]["x"]["datum"] for layer in spec["spec"]["layer"] if layer["mark"]["type"] == "rule"]
+    assert rules == [doc["knee_rate"], 0.5]
+    assert any("dashed" in c.value for c in at.caption)

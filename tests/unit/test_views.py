@@ -148,6 +148,15 @@ def test_load_chart_draws_each_panel_against_load_with_the_knee():
     assert [layer["mark"]["type"] for layer in charts.load_chart(frame, None, "srv")["spec"]["layer"]] == ["line",
                                                                                                       "point"]
     assert charts.load_chart(load_frame({"stages": []}), None, "srv") is None
+    # a second test beside it: every row says which test, the other dashed, a knee each
+    slower = load_frame({"stages": doc["stages"][:3]})
+    spec = charts.load_chart(frame, 0.9, "srv", compare=("old.json", slower, 0.7), name="new.json")
+    alt.FacetChart.from_dict(spec)
+    assert {r["test"] for r in spec["data"]["values"]} == {"new.json", "old.json"}
+    assert spec["spec"]["layer"][0]["encoding"]["strokeDash"]["field"] == "test"
+    rules = [layer["encoding"]["x"]["datum"] for layer in spec["spec"]["layer"] if layer["mark"]["type"] == "rule"]
+    assert rules == [0.9, 0.7]
+    assert b"old.json: knee 0.7 req/s" in charts.export(spec, "svg")
 
 
 def test_labels_that_would_overlap_take_the_other_side():
