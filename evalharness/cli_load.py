@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_GATE, EXIT_OK
+from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_GATE, EXIT_OK, now_iso
 
 
 def add_load_args(sub: Any) -> None:
@@ -117,12 +117,14 @@ def _settle(args: argparse.Namespace, spec: Any) -> tuple[dict[str, float], list
 
 def _plan(args: argparse.Namespace) -> tuple[list[Any], Any]:
     """The targets, and the suite when the target is one."""
-    from evalharness.load.workload import Target, endpoint_targets
+    from evalharness.load.workload import endpoint_targets, url_target
 
     if args.target.startswith(("http://", "https://")):
         if not args.model:
             raise ValueError("give --model: the model name the server at " + args.target + " serves")
-        return [Target(args.model, args.target, args.model, args.api_key_env)], None
+        if not args.timeout > 0:
+            raise ValueError("--timeout must be above 0 s")
+        return [url_target(args.target, args.model, args.api_key_env, args.timeout)], None
     from evalharness.suite import load_suite
 
     if not Path(args.target).is_file():
@@ -172,6 +174,7 @@ def _load_one(args: argparse.Namespace, target: Any, plan: _Plan, slos: dict[str
     from evalharness.load.alerts import evaluate
     from evalharness.load.engine import stage_record
     from evalharness.load.quality import against_baseline
+    from evalharness.reports.load_doc import LOAD_KIND
 
     def key_of(i: int) -> str | None:  # sampled answers differ anyway: not compared with the unloaded ones
         item = plan.workload.item(i)
@@ -184,9 +187,7 @@ def _load_one(args: argparse.Namespace, target: Any, plan: _Plan, slos: dict[str
     if plan.loaded is not None:
         _score(records, plan)
     intact, why = intact_up_to(records) if args.profile == "sweep" else (None, None)
-    from evalharness.reports.load_doc import LOAD_KIND
-
-    doc = {"kind": LOAD_KIND, "schema_version": 1, "started_at": _now(), "target": target.label,
+    doc = {"kind": LOAD_KIND, "schema_version": 1, "started_at": now_iso(), "target": target.label,
            "base_url": target.base_url, "model": target.model,
            "suite": str(plan.loaded.path) if plan.loaded is not None else None, "profile": args.profile,
            "slos": slos, "knee_rate": knee, "saturated_at": saturated_at, "intact_up_to": intact, "degraded": why,
@@ -198,16 +199,12 @@ def _load_one(args: argparse.Namespace, target: Any, plan: _Plan, slos: dict[str
 def _run_stages(args: argparse.Namespace, target: Any, workload: Any) -> tuple[list[Any], float | None, float | None]:
     import httpx
 
-    from evalharness.endpoints.client import Timeouts, api_key_from_env, stream_chat
-    from evalharness.endpoints.messages import local_counter
+    from evalharness.endpoints.client import stream_chat
+    from evalharness.endpoints.messages import client_settings
     from evalharness.load.engine import StageSpec, run_stage
     from evalharness.load.sweep import run_sweep
 
-    key = api_key_from_env(target.api_key_env)
-    endpoint = target.endpoint
-    timeouts = (Timeouts(endpoint.timeouts.connect_s, endpoint.timeouts.first_token_s, endpoint.timeouts.total_s)
-                if endpoint is not None else Timeouts(total_s=args.timeout))
-    count = local_counter(endpoint.tokenizer) if endpoint is not None else None
+    settings = client_settings(target.endpoint)
     base = StageSpec(args.profile if args.profile != "sweep" else
                      ("poisson" if args.burstiness != 1.0 else "constant"),
                      concurrency=args.concurrency, rate=args.rate, burstiness=args.burstiness,
@@ -217,8 +214,8 @@ def _run_stages(args: argparse.Namespace, target: Any, workload: Any) -> tuple[l
         def send(i: int) -> Any:
             item = workload.item(i)
             return stream_chat(target.base_url, target.model, item.messages, max_tokens=item.max_tokens,
-                               temperature=item.temperature, sampling=item.sampling, api_key=key,
-                               timeouts=timeouts, count_tokens=count, client=client)
+                               temperature=item.temperature, sampling=item.sampling, api_key=settings.api_key,
+                               timeouts=settings.timeouts, count_tokens=settings.count_tokens, client=client)
 
         origin = time.perf_counter()
         if args.profile == "sweep":
@@ -245,12 +242,6 @@ def _score(records: list[dict[str, Any]], plan: _Plan) -> None:
         score_stages(records, plan.workload, suite.scorers, suite.tag_scorers, judge)
     finally:
         close_judge(judge)
-
-
-def _now() -> str:
-    from datetime import datetime, timezone
-
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def _write(args: argparse.Namespace, doc: dict[str, Any]) -> Path:

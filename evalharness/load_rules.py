@@ -4,9 +4,7 @@
 
 from __future__ import annotations
 
-import operator
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from evalharness.reports.load_doc import SUMMARY_FIELDS
@@ -15,8 +13,6 @@ STAGE_FIGURES = ("quality", "answered_quality", "goodput", "achieved_rate", "suc
                  "truncated_rate")
 VS_SYNC = ("changed_rate", "shorter_rate")
 STATS = ("p50", "p90", "p95", "p99", "mean")
-OPS: dict[str, Callable[[float, float], bool]] = {">": operator.gt, ">=": operator.ge, "<": operator.lt,
-                                                  "<=": operator.le}
 RULE = re.compile(r"^\s*(?P<metric>[\w.-]+)\s+(?:(?P<change>drop|rise)\s+)?(?P<op>>=|<=|>|<)\s*"
                   r"(?P<value>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?:\s+at\s+(?P<at>\S+))?\s*$")
 RATE_TOLERANCE = 0.1  # `at R` matches a stage offered within 10% of R

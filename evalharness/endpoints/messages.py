@@ -1,9 +1,13 @@
-"""What endpoint callers share: a case as chat messages, and a local token counter."""
+"""What endpoint callers share: a case as chat messages, a local token counter, and what a
+suite's endpoint spec gives a client (API key, timeouts, token counter)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+
+from evalharness.endpoints.client import Timeouts, api_key_from_env
 
 
 def case_messages(case: Any) -> list[dict[str, Any]]:
@@ -39,3 +43,18 @@ def local_counter(tokenizer: str | None) -> Callable[[str], int] | None:
         tokenizer = str(folder)
     tok = AutoTokenizer.from_pretrained(tokenizer)
     return lambda text: len(tok(text, add_special_tokens=False)["input_ids"])
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    api_key: str | None
+    timeouts: Timeouts
+    count_tokens: Callable[[str], int] | None
+
+
+def client_settings(endpoint: Any) -> ClientSettings:
+    """An endpoint spec (suite `endpoint:`) as a client uses it: the key read from its environment
+    variable (ValueError when it is not set), its timeouts, its local token counter."""
+    t = endpoint.timeouts
+    return ClientSettings(api_key_from_env(endpoint.api_key_env), Timeouts(t.connect_s, t.first_token_s, t.total_s),
+                          local_counter(endpoint.tokenizer))

@@ -23,7 +23,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from evalharness.load_rules import OPS, RATE_TOLERANCE, STAGE_FIGURES, VS_SYNC, LoadRule, parse_rule
+from evalharness.alerts import OPS
+from evalharness.load_rules import RATE_TOLERANCE, STAGE_FIGURES, VS_SYNC, LoadRule, parse_rule
 from evalharness.reports.load_doc import stage_name
 
 __all__ = ["LoadRule", "chosen_stages", "evaluate", "figure", "parse_rule"]

@@ -61,10 +61,20 @@ class Target:
     """One server and model to load: from the command line or from a suite's endpoint model."""
 
     label: str
-    base_url: str
     model: str
-    api_key_env: str | None = None
-    endpoint: EndpointSpec | None = None
+    endpoint: EndpointSpec  # the server: its URL, API key variable, timeouts, tokenizer
+
+    @property
+    def base_url(self) -> str:
+        return self.endpoint.base_url
+
+
+def url_target(base_url: str, model: str, api_key_env: str | None, total_s: float) -> Target:
+    """A server named on the command line, as a suite's endpoint model would name it."""
+    from evalharness.suite.model_spec import EndpointTimeouts
+
+    return Target(model, model, EndpointSpec(base_url=base_url, api_key_env=api_key_env,
+                                             timeouts=EndpointTimeouts(total_s=total_s)))
 
 
 def endpoint_targets(loaded: LoadedSuite, wanted: str | None) -> list[Target]:
@@ -85,4 +95,4 @@ def endpoint_targets(loaded: LoadedSuite, wanted: str | None) -> list[Target]:
 
 def _target(m: ModelSpec) -> Target:
     assert m.endpoint is not None
-    return Target(m.label, m.endpoint.base_url, m.id, m.endpoint.api_key_env, m.endpoint)
+    return Target(m.label, m.id, m.endpoint)

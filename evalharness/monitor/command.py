@@ -8,8 +8,8 @@ import sys
 from datetime import datetime, timezone
 from typing import Any
 
-from evalharness.endpoints.client import Timeouts, api_key_from_env, stream_chat
-from evalharness.endpoints.messages import case_messages, local_counter
+from evalharness.endpoints.client import stream_chat
+from evalharness.endpoints.messages import case_messages, client_settings
 from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_OK, sigterm_as_interrupt
 from evalharness.monitor.loop import Monitor, SeriesWriter, Target
 from evalharness.monitor.state import Transition
@@ -75,13 +75,11 @@ def endpoint_targets(suite: Any, max_tokens: int) -> list[Target]:
         if m.endpoint is None:
             continue
         ep = m.endpoint
-        key = api_key_from_env(ep.api_key_env)
-        timeouts = Timeouts(ep.timeouts.connect_s, ep.timeouts.first_token_s, ep.timeouts.total_s)
-        counter = local_counter(ep.tokenizer)
+        settings = client_settings(ep)
 
-        def call(messages, ep=ep, model=m.id, key=key, timeouts=timeouts, counter=counter):
-            return stream_chat(ep.base_url, model, messages, max_tokens=max_tokens, api_key=key,
-                               timeouts=timeouts, count_tokens=counter)
+        def call(messages, ep=ep, model=m.id, settings=settings):
+            return stream_chat(ep.base_url, model, messages, max_tokens=max_tokens, api_key=settings.api_key,
+                               timeouts=settings.timeouts, count_tokens=settings.count_tokens)
 
         targets.append(Target(name=m.label, base_url=ep.base_url, model=m.id, call=call))
     return targets

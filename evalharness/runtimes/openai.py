@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
-from evalharness.endpoints.client import Timeouts, api_key_from_env, stream_chat
-from evalharness.endpoints.messages import case_messages, local_counter
+from evalharness.endpoints.client import stream_chat
+from evalharness.endpoints.messages import case_messages, client_settings
 from evalharness.reports.schema import Measurement
 from evalharness.runtimes.base import (
     Capabilities,
@@ -34,10 +34,8 @@ class OpenAIBackend:
         self.model = model
         self.endpoint = endpoint
         # the key is read from the environment at run time and never stored in reports or logs
-        self._key = api_key_from_env(endpoint.api_key_env)
-        t = endpoint.timeouts
-        self.timeouts = Timeouts(t.connect_s, t.first_token_s, t.total_s)
-        self.count_tokens = local_counter(endpoint.tokenizer)
+        settings = client_settings(endpoint)
+        self._key, self.timeouts, self.count_tokens = settings.api_key, settings.timeouts, settings.count_tokens
         # one client per variant: connections are reused, and the warm-up opens them before any
         # measured request, so TCP set-up is not in a measured TTFT
         self._http = httpx.Client(limits=httpx.Limits(max_connections=4, max_keepalive_connections=4))

@@ -190,6 +190,7 @@ def test_load_command_writes_the_stages_json(tmp_path, capsys):
     (["--requests", "3", "--slo", "ttft=1"], "unknown SLO"),
     ([], "give --requests and/or --duration"),
     (["--requests", "3", "--max-tokens", "0"], "--max-tokens must be 1..65536"),
+    (["--requests", "3", "--timeout", "0"], "--timeout must be above 0 s"),
 ])
 def test_load_command_refuses_bad_options(argv, message, capsys):
     from evalharness.cli import main
