@@ -197,8 +197,7 @@ def _load_one(args: argparse.Namespace, target: Any, plan: _Plan, slos: dict[str
 
 
 def _run_stages(args: argparse.Namespace, target: Any, workload: Any) -> tuple[list[Any], float | None, float | None]:
-    import httpx
-
+    from evalharness.endpoints.bounded import bounded_client
     from evalharness.endpoints.client import stream_chat
     from evalharness.endpoints.messages import client_settings
     from evalharness.load.engine import StageSpec, run_stage
@@ -209,8 +208,7 @@ def _run_stages(args: argparse.Namespace, target: Any, workload: Any) -> tuple[l
                      ("poisson" if args.burstiness != 1.0 else "constant"),
                      concurrency=args.concurrency, rate=args.rate, burstiness=args.burstiness,
                      requests=args.requests, duration_s=args.duration, warmup=args.warmup, seed=args.seed)
-    limits = httpx.Limits(max_connections=512, max_keepalive_connections=64)
-    with httpx.Client(limits=limits) as client:
+    with bounded_client(max_connections=512, max_keepalive=64) as client:
         def send(i: int) -> Any:
             item = workload.item(i)
             return stream_chat(target.base_url, target.model, item.messages, max_tokens=item.max_tokens,

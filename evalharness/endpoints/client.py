@@ -17,6 +17,9 @@ from typing import Any
 
 import httpx
 
+from evalharness.endpoints.bounded import BodyTooLarge, bounded_client, deadline, deadline_passed, lines, read_capped
+from evalharness.endpoints.secrets import Redactor
+
 Clock = Callable[[], float]
 
 
@@ -24,7 +27,11 @@ Clock = Callable[[], float]
 class Timeouts:
     connect_s: float = 5.0
     first_token_s: float = 30.0  # also the longest allowed stall between chunks
-    total_s: float = 120.0
+    total_s: float = 120.0  # a hard deadline: every socket operation of the request ends by then
+    max_line_bytes: int = 1 << 20  # one server-sent event
+    max_body_bytes: int = 64 << 20  # the whole stream
+
+ERROR_CHARS = 300  # an error message kept in a record, cut after the key is redacted
 
 
 @dataclass
@@ -32,7 +39,7 @@ class EndpointResult:
     success: bool
     error_kind: str | None  # connect, timeout_connect, timeout_first_token, stall, timeout_total,
     #                         http_4xx, http_5xx, malformed, server_error, truncated, empty,
-    #                         bad_key (not sent), protocol
+    #                         oversized, bad_key (not sent), protocol
     error: str | None
     status_code: int | None
     text: str
@@ -89,28 +96,18 @@ class _Stream:
     usage: dict[str, Any] = field(default_factory=dict)
     status: int | None = None
 
-    secret: str | None = None
+    redactor: Redactor = field(default_factory=lambda: Redactor(None))
 
     def result(self, kind: str | None, error: str | None) -> EndpointResult:
         end = self.clock()
-        text = redact("".join(self.parts), self.secret)
+        text = self.redactor("".join(self.parts))
         tokens, source = _count(self.usage, text, self.times, self.count_tokens)
         prompt = self.usage.get("prompt_tokens")
         prompt = prompt if isinstance(prompt, int) and not isinstance(prompt, bool) and prompt >= 0 else None
-        return EndpointResult(success=kind is None, error_kind=kind, error=redact(error, self.secret),
+        return EndpointResult(success=kind is None, error_kind=kind, error=self.redactor.clip(error, ERROR_CHARS),
                               status_code=self.status, text=text, start_s=self.start, end_s=end,
                               chunk_times_s=self.times, output_tokens=tokens, prompt_tokens=prompt,
                               token_count_source=source)
-
-
-def redact(text: str | None, secret: str | None) -> str | None:
-    """`text` with every occurrence of the secret (and of its stripped form) replaced."""
-    if text is None or not secret:
-        return text
-    for form in {secret, secret.strip()}:
-        if len(form) >= 4:
-            text = text.replace(form, "[redacted]")
-    return text
 
 
 def api_key_from_env(variable: str | None) -> str | None:
@@ -143,9 +140,9 @@ def key_problem(api_key: str | None) -> str | None:
 def _content_of(chunk: Any) -> tuple[list[str] | None, dict[str, Any] | None, str | None]:
     """(content pieces, usage, problem) of one event; anything of the wrong shape is a problem."""
     if not isinstance(chunk, dict):
-        return None, None, f"an event that is not a JSON object: {str(chunk)[:60]!r}"
+        return None, None, f"an event that is not a JSON object: {str(chunk)!r}"
     if "error" in chunk:
-        return None, None, f"server error in stream: {str(chunk['error'])[:160]}"
+        return None, None, f"server error in stream: {chunk['error']}"
     usage = chunk.get("usage")
     if usage is not None and not isinstance(usage, dict):
         return None, None, "`usage` is not an object"
@@ -165,11 +162,11 @@ def _content_of(chunk: Any) -> tuple[list[str] | None, dict[str, Any] | None, st
     return pieces, usage, None
 
 
-def _read_events(resp: httpx.Response, st: _Stream, total_s: float) -> tuple[str | None, str | None]:
+def _read_events(resp: httpx.Response, st: _Stream, timeouts: Timeouts) -> tuple[str | None, str | None]:
     """Consume server-sent events up to [DONE]: (None, None), or the failure (kind, message)."""
-    for line in resp.iter_lines():
-        if st.clock() - st.start > total_s:
-            return "timeout_total", f"no complete answer within {total_s:g} s"
+    for line in lines(resp, timeouts.max_line_bytes, timeouts.max_body_bytes):
+        if st.clock() - st.start > timeouts.total_s or deadline_passed():
+            return "timeout_total", f"no complete answer within {timeouts.total_s:g} s"
         if not line.startswith("data:"):
             continue
         payload = line[5:].strip()
@@ -177,8 +174,8 @@ def _read_events(resp: httpx.Response, st: _Stream, total_s: float) -> tuple[str
             return None, None
         try:
             chunk = json.loads(payload)
-        except (json.JSONDecodeError, RecursionError):
-            return "malformed", f"unparseable server-sent event: {payload[:80]!r}"
+        except (json.JSONDecodeError, RecursionError, ValueError):
+            return "malformed", f"unparseable server-sent event: {payload!r}"
         pieces, usage, problem = _content_of(chunk)
         if problem is not None:
             kind = "server_error" if problem.startswith("server error") else "malformed"
@@ -219,32 +216,43 @@ def stream_chat(
     if bad_key is not None:
         return _Stream(start=clock(), clock=clock, count_tokens=None).result("bad_key", bad_key)
     own = client is None
-    http = client or httpx.Client()  # built before the clock starts: its set-up is not the server's time
-    st = _Stream(start=clock(), clock=clock, count_tokens=count_tokens, secret=api_key)
+    http = client or bounded_client()  # built before the clock starts: its set-up is not the server's time
+    st = _Stream(start=clock(), clock=clock, count_tokens=count_tokens, redactor=Redactor(api_key))
+    try:
+        with deadline(timeouts.total_s):
+            return _exchange(http, url, body, headers, timeout, timeouts, st)
+    finally:
+        if own:
+            http.close()
+
+
+def _exchange(http: httpx.Client, url: str, body: dict[str, Any], headers: dict[str, str], timeout: httpx.Timeout,
+              timeouts: Timeouts, st: _Stream) -> EndpointResult:
     try:
         with http.stream("POST", url, json=body, headers=headers, timeout=timeout) as resp:
             st.status = resp.status_code
             if st.status >= 400:
-                detail = resp.read().decode("utf-8", "replace")[:200]
+                detail = read_capped(resp)
                 return st.result("http_5xx" if st.status >= 500 else "http_4xx", f"HTTP {st.status}: {detail}")
-            kind, error = _read_events(resp, st, timeouts.total_s)
+            kind, error = _read_events(resp, st, timeouts)
             if kind is not None:
                 return st.result(kind, error)
-    except httpx.ConnectTimeout:
-        return st.result("timeout_connect", f"no connection within {timeouts.connect_s:g} s")
-    except httpx.ConnectError as exc:
-        return st.result("connect", f"cannot connect to {url}: {exc}")
-    except httpx.ReadTimeout:
+    except BodyTooLarge as exc:
+        return st.result("oversized", f"the answer was refused: {exc}")
+    except httpx.TimeoutException as exc:
+        if deadline_passed():
+            return st.result("timeout_total", f"no complete answer within {timeouts.total_s:g} s")
+        if isinstance(exc, httpx.ConnectTimeout):
+            return st.result("timeout_connect", f"no connection within {timeouts.connect_s:g} s")
         if not st.times:
             return st.result("timeout_first_token", f"no first token within {timeouts.first_token_s:g} s")
         return st.result("stall", f"the stream stalled for over {timeouts.first_token_s:g} s")
+    except httpx.ConnectError as exc:
+        return st.result("connect", f"cannot connect to {url}: {exc}")
     except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
         return st.result("truncated", f"the connection broke mid-stream: {exc}")
     except (httpx.HTTPError, httpx.InvalidURL, UnicodeError, ValueError) as exc:
         return st.result("protocol", f"the request failed: {type(exc).__name__}: {exc}")
-    finally:
-        if own:
-            http.close()
     if not "".join(st.parts).strip():
         return st.result("empty", "the server answered with no content")
     return st.result(None, None)

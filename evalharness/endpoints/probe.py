@@ -10,8 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import httpx
-
+from evalharness.endpoints.bounded import bounded_client
 from evalharness.endpoints.client import EndpointResult, Timeouts, stream_chat
 from evalharness.measure.stats import summarize
 
@@ -21,8 +20,7 @@ def run_probe(base_url: str, model: str, prompt: str, requests: int, concurrency
               timeouts: Timeouts | None = None) -> tuple[list[EndpointResult], dict[str, Any]]:
     """`requests` chat completions, `concurrency` at a time; results in submission order."""
     messages = [{"role": "user", "content": prompt}]
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    with httpx.Client(limits=limits) as client:
+    with bounded_client(max_connections=concurrency) as client:
         started = time.perf_counter()
 
         def one(_: int) -> EndpointResult:

@@ -131,54 +131,58 @@ def meets(r: EndpointResult, slos: dict[str, float]) -> bool:
 
 def run_stage(spec: StageSpec, send: Send, clock: Callable[[], float] = time.perf_counter,
               origin: float | None = None) -> StageResult:
-    """Run one stage; `origin` is the run's clock zero (every start_s is relative to it)."""
+    """Run one stage; `origin` is the run's clock zero (every start_s is relative to it). The
+    warm-up requests are sent one after another and answered before the measured window opens:
+    they never take a slot or a place in the schedule of a measured request."""
     origin = clock() if origin is None else origin
-    if spec.profile in OPEN_LOOP:
-        return _open_loop(spec, send, clock, origin)
-    return _closed_loop(spec, send, clock, origin)
-
-
-def _closed_loop(spec: StageSpec, send: Send, clock: Callable[[], float], origin: float) -> StageResult:
-    workers = 1 if spec.profile == "synchronous" else spec.concurrency
     stage = StageResult(spec)
+    for index in range(spec.warmup):
+        result = send(index)
+        stage.requests.append(LoadRequest(index, result.start_s - origin, None, result, True))
+    if spec.profile in OPEN_LOOP:
+        _open_loop(spec, send, clock, origin, stage)
+    else:
+        _closed_loop(spec, send, clock, origin, stage)
+    stage.requests.sort(key=lambda r: r.index)
+    return stage
+
+
+def _closed_loop(spec: StageSpec, send: Send, clock: Callable[[], float], origin: float,
+                 stage: StageResult) -> None:
+    workers = 1 if spec.profile == "synchronous" else spec.concurrency
     lock = threading.Lock()
-    counter = iter(range(10**9))
+    counter = iter(range(spec.warmup, 10**9))
     first_measured: list[float] = []  # when the first measured request went
 
     def worker() -> None:
         while True:
             with lock:
                 index = next(counter)
-                warm = index < spec.warmup
-                if not warm:
-                    if spec.requests is not None and index - spec.warmup >= spec.requests:
-                        return
-                    now = clock()
-                    if not first_measured:
-                        first_measured.append(now)
-                    elif spec.duration_s is not None and now - first_measured[0] >= spec.duration_s:
-                        return
+                if spec.requests is not None and index - spec.warmup >= spec.requests:
+                    return
+                now = clock()
+                if not first_measured:
+                    first_measured.append(now)
+                elif spec.duration_s is not None and now - first_measured[0] >= spec.duration_s:
+                    return
             result = send(index)
             with lock:
-                stage.requests.append(LoadRequest(index, result.start_s - origin, None, result, warm))
+                stage.requests.append(LoadRequest(index, result.start_s - origin, None, result))
 
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(workers)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    stage.requests.sort(key=lambda r: r.index)
-    return stage
 
 
-def _open_loop(spec: StageSpec, send: Send, clock: Callable[[], float], origin: float) -> StageResult:
+def _open_loop(spec: StageSpec, send: Send, clock: Callable[[], float], origin: float,
+               stage: StageResult) -> None:
     if spec.rate is None:
         raise ValueError(f"profile {spec.profile} needs a rate (requests/s)")
     n = spec.requests if spec.requests is not None else _count_for(spec)
-    total = spec.warmup + n
-    offsets = (constant_offsets(spec.rate, total) if spec.profile == "constant"
-               else gamma_offsets(spec.rate, total, spec.burstiness, spec.seed))
-    stage = StageResult(spec)
+    offsets = (constant_offsets(spec.rate, n) if spec.profile == "constant"
+               else gamma_offsets(spec.rate, n, spec.burstiness, spec.seed))
     lock = threading.Lock()
     in_flight = [0]
 
@@ -186,12 +190,12 @@ def _open_loop(spec: StageSpec, send: Send, clock: Callable[[], float], origin: 
         result = send(index)
         with lock:
             in_flight[0] -= 1
-            stage.requests.append(LoadRequest(index, result.start_s - origin, due, result, index < spec.warmup))
+            stage.requests.append(LoadRequest(index, result.start_s - origin, due, result))
 
     start = clock()
-    with ThreadPoolExecutor(max_workers=min(total, 512) or 1) as pool:
-        for index, offset in enumerate(offsets):
-            if spec.duration_s is not None and index >= spec.warmup and offset - offsets[spec.warmup] > spec.duration_s:
+    with ThreadPoolExecutor(max_workers=min(n, 512) or 1) as pool:
+        for i, offset in enumerate(offsets):
+            if spec.duration_s is not None and offset - offsets[0] > spec.duration_s:
                 break
             delay = start + offset - clock()
             if delay > 0:
@@ -199,9 +203,7 @@ def _open_loop(spec: StageSpec, send: Send, clock: Callable[[], float], origin: 
             with lock:
                 stage.backlog.append(in_flight[0])
                 in_flight[0] += 1
-            pool.submit(one, index, start + offset - origin)
-    stage.requests.sort(key=lambda r: r.index)
-    return stage
+            pool.submit(one, spec.warmup + i, start + offset - origin)
 
 
 def _count_for(spec: StageSpec) -> int:

@@ -29,10 +29,16 @@ def parse_duration(text: str) -> float:
 def webhook_sender(url: str):
     import httpx
 
+    from evalharness.endpoints.bounded import bounded_client, deadline
+
     def send(tr: Transition) -> None:
+        # the answer is never read: a hostile notifier can neither hold the monitor (5 s in all)
+        # nor flood it
         try:
-            httpx.post(url, json={"source": "evalharness", **tr.model_dump(exclude={"kind"})}, timeout=5)
-        except httpx.HTTPError as exc:  # a notifier outage must not stop the monitor
+            with bounded_client(max_connections=1) as http, deadline(5.0), http.stream(
+                    "POST", url, json={"source": "evalharness", **tr.model_dump(exclude={"kind"})}, timeout=5):
+                pass
+        except (httpx.HTTPError, OSError) as exc:  # a notifier outage must not stop the monitor
             print(f"webhook {url} failed: {exc}", file=sys.stderr)
 
     return send

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
+from evalharness.endpoints.bounded import bounded_client
 from evalharness.endpoints.client import stream_chat
 from evalharness.endpoints.messages import case_messages, client_settings
 from evalharness.reports.schema import Measurement
@@ -38,7 +37,7 @@ class OpenAIBackend:
         self._key, self.timeouts, self.count_tokens = settings.api_key, settings.timeouts, settings.count_tokens
         # one client per variant: connections are reused, and the warm-up opens them before any
         # measured request, so TCP set-up is not in a measured TTFT
-        self._http = httpx.Client(limits=httpx.Limits(max_connections=4, max_keepalive_connections=4))
+        self._http = bounded_client(max_connections=4)
 
     def encode(self, case: Any) -> list[dict[str, str]]:
         return case_messages(case)

@@ -70,6 +70,20 @@ def test_warmup_requests_are_left_out():
     assert stage_record(stage, {})["warmup_requests"] == 2
 
 
+def test_the_warm_up_is_answered_before_the_measured_window_opens():
+    """Issue 29: the warm-up took one of four slots, so 12 requests ran in 4 waves, not 3."""
+    with FakeOpenAI() as server, httpx.Client() as client:
+        server.default = Script(first_delay_s=0.3, chunks=["a"])
+        stage = run_stage(StageSpec("throughput", concurrency=4, requests=8, warmup=1), endpoint_send(server, client))
+    warm = [r for r in stage.requests if r.warmup]
+    measured = stage.measured
+    assert len(warm) == 1 and len(measured) == 8
+    assert min(r.start_s for r in measured) >= warm[0].start_s + warm[0].result.latency_s
+    starts = sorted(r.start_s for r in measured)
+    waves = 1 + sum(1 for a, b in zip(starts, starts[1:]) if b - a > 0.15)
+    assert waves == 2, starts
+
+
 def endpoint_send(server: FakeOpenAI, client: httpx.Client):
     return lambda i: stream_chat(server.base_url, "m", [{"role": "user", "content": f"q{i}"}], client=client)
 
@@ -232,10 +246,12 @@ def test_load_sweep_command_reports_the_knee(tmp_path):
 
     from evalharness.cli import main
 
+    # the server's 0.3 s per answer dwarfs the client's own time, even on a busy machine (at 0.1 s a
+    # busy neighbour once cut the measured throughput so far that the overload never saturated)
     with FakeOpenAI(capacity=2) as server:
-        server.default = Script(first_delay_s=0.1, chunks=["a", "b"])
+        server.default = Script(first_delay_s=0.3, chunks=["a", "b"])
         code = main(["load", server.base_url, "--model", "m", "--profile", "sweep", "--concurrency", "4",
-                     "--requests", "12", "--warmup", "0", "--sweep-steps", "2", "--json", str(tmp_path / "s.json")])
+                     "--requests", "10", "--warmup", "0", "--sweep-steps", "2", "--json", str(tmp_path / "s.json")])
     assert code == 0
     data = json.loads((tmp_path / "s.json").read_text())
     assert [s["profile"] for s in data["stages"]] == ["synchronous", "throughput", "constant", "constant", "constant"]
