@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from evalharness.endpoints.client import _read_events, _Stream  # noqa: E402
+from evalharness.endpoints.client import _Stream, consume_events  # noqa: E402
 from evalharness.reports import ReportError, load_report, read_samples_log  # noqa: E402
 from evalharness.reports.schema import Sample  # noqa: E402
 from evalharness.scorers import SCORERS, ScoringInput  # noqa: E402
@@ -187,7 +187,8 @@ class Fuzzer:
                 return iter(events)
 
         clock = iter(range(10**6)).__next__
-        _read_events(Response(), _Stream(start=0.0, clock=lambda: float(clock()), count_tokens=None), 1e9)
+        stream = _Stream(start=0.0, clock=lambda: float(clock()), count_tokens=None)
+        consume_events(Response().iter_lines(), stream, 1e9)
 
     def scoring(self) -> None:
         text = mutate_text(self.rng.choice(["{\"a\": 1}", "get_weather(city='Paris')", "I cannot help.",

@@ -31,7 +31,7 @@ def known_metrics() -> tuple[str, ...]:
 class AlertRule(BaseModel):
     """Fires when `aggregation(metric) op threshold` holds for a variant."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = Field(min_length=1, description="rule name, shown in alerts")
     metric: str = Field(

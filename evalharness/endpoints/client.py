@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -164,9 +164,14 @@ def _content_of(chunk: Any) -> tuple[list[str] | None, dict[str, Any] | None, st
 
 def _read_events(resp: httpx.Response, st: _Stream, timeouts: Timeouts) -> tuple[str | None, str | None]:
     """Consume server-sent events up to [DONE]: (None, None), or the failure (kind, message)."""
-    for line in lines(resp, timeouts.max_line_bytes, timeouts.max_body_bytes):
-        if st.clock() - st.start > timeouts.total_s or deadline_passed():
-            return "timeout_total", f"no complete answer within {timeouts.total_s:g} s"
+    return consume_events(lines(resp, timeouts.max_line_bytes, timeouts.max_body_bytes), st, timeouts.total_s)
+
+
+def consume_events(events: Iterable[str], st: _Stream, total_s: float) -> tuple[str | None, str | None]:
+    """The lines of an event stream into `st`: (None, None) at [DONE], or the failure (kind, message)."""
+    for line in events:
+        if st.clock() - st.start > total_s or deadline_passed():
+            return "timeout_total", f"no complete answer within {total_s:g} s"
         if not line.startswith("data:"):
             continue
         payload = line[5:].strip()

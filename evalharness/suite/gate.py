@@ -15,7 +15,7 @@ from evalharness.reports.schema import Severity
 class GatePolicy(BaseModel):
     """How a candidate run is judged against a baseline."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     timing_tolerance: float = Field(default=0.10, ge=0, description="relative change ignored on timings")
     memory_tolerance: float = Field(default=0.05, ge=0, description="relative change ignored on memory")

@@ -8,7 +8,7 @@ from evalharness.scorers.judge import RUBRICS, Rubric, Verdict
 
 
 class VerdictSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     score: float = Field(ge=0, le=1, description="the score this verdict gives (1 = the good / yes end)")
     label: str = Field(min_length=1, description="the label it gives, e.g. harmful-compliance")
@@ -17,7 +17,7 @@ class VerdictSpec(BaseModel):
 class RubricSpec(BaseModel):
     """A rubric of the suite's own: a template with {prompt} and {answer}, and its verdicts."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = Field(min_length=1, description="names the rubric in reports and the verdict cache")
     template: str = Field(description="the text the judge reads; {prompt} and {answer} are filled in")

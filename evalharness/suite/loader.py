@@ -81,26 +81,52 @@ def read_bounded(path: Path, limit: int) -> bytes:
     return data
 
 
-def _depth(node: yaml.Node) -> int:
-    deepest, stack = 0, [(node, 1)]
+MAX_NODES = 200_000  # YAML nodes once every alias is expanded (a suite has a few thousand)
+
+
+def _shape(node: yaml.Node) -> tuple[int, int]:
+    """(depth, node count once every alias is expanded) in time linear in the *unexpanded*
+    tree: an alias is a shared node, measured once and counted as often as it is used, so
+    aliases of aliases (a billion laughs) are caught before anything walks their expansion.
+    A node inside itself (a recursive alias) counts as too large."""
+    sizes: dict[int, tuple[int, int]] = {}
+    open_: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(node, False)]
     while stack:
-        current, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if depth > MAX_DEPTH:
-            break
-        if isinstance(current, yaml.SequenceNode):
-            stack.extend((child, depth + 1) for child in current.value)
-        elif isinstance(current, yaml.MappingNode):
-            stack.extend((child, depth + 1) for pair in current.value for child in pair)
-    return deepest
+        current, done = stack.pop()
+        key = id(current)
+        if key in sizes:
+            continue
+        children = ([c for pair in current.value for c in pair] if isinstance(current, yaml.MappingNode)
+                    else list(current.value) if isinstance(current, yaml.SequenceNode) else [])
+        if not done:
+            if key in open_:
+                return MAX_DEPTH + 1, MAX_NODES + 1  # recursive
+            open_.add(key)
+            stack.append((current, True))
+            for child in children:
+                if id(child) in open_ and id(child) not in sizes:
+                    return MAX_DEPTH + 1, MAX_NODES + 1
+                stack.append((child, False))
+            continue
+        open_.discard(key)
+        depth = 1 + max((sizes[id(c)][0] for c in children), default=0)
+        count = 1 + sum(sizes[id(c)][1] for c in children)
+        sizes[key] = (min(depth, MAX_DEPTH + 1), min(count, MAX_NODES + 1))
+    return sizes[id(node)]
 
 
 def _parse(text: str, shown: str) -> tuple[yaml.Node | None, Any]:
     """The YAML node tree and data, or SuiteError with the line of the problem."""
     try:
         root = yaml.compose(text, Loader=_StrictLoader)
-        if root is not None and _depth(root) > MAX_DEPTH:
-            raise SuiteError([Problem(shown, 1, "(yaml)", f"nested deeper than {MAX_DEPTH} levels")])
+        depth, nodes = _shape(root) if root is not None else (0, 0)
+        if depth > MAX_DEPTH:
+            raise SuiteError([Problem(shown, 1, "(yaml)", f"nested deeper than {MAX_DEPTH} levels (or an alias "
+                                                          "inside itself)")])
+        if nodes > MAX_NODES:
+            raise SuiteError([Problem(shown, 1, "(yaml)", f"aliases expand to more than {MAX_NODES:,} values; "
+                                                          "repeat less through anchors (&) and aliases (*)")])
         return root, yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -131,6 +157,10 @@ def load_suite(path: str | Path, case_files_anywhere: bool = False) -> LoadedSui
         raise SuiteError(problems_from(exc, shown, root, Suite)) from None
 
     suite, problems = _resolve_adapters(suite, p.parent, shown, root, case_files_anywhere)
+    if suite.judge is not None and suite.judge.cache is not None:
+        blocked = _blocked(p.parent, suite.judge.cache, case_files_anywhere)
+        if blocked:
+            problems.append(Problem(shown, node_line(root, ("judge", "cache")), "judge.cache", blocked))
     cases = list(suite.cases)
     for i, spec in enumerate(suite.case_files):
         line = node_line(root, ("case_files", i, "path"))
@@ -158,7 +188,7 @@ def _resolve_adapters(suite: Suite, base: Path, file: str, root: yaml.Node | Non
     models = []
     for i, model in enumerate(suite.models):
         if model.adapter is not None:
-            folder = (base / model.adapter).resolve()
+            folder = _resolved(base, model.adapter)
             problem = _blocked(base, model.adapter, anywhere) or check_adapter_folder(folder)
             if problem:
                 problems.append(Problem(file, node_line(root, ("models", i, "adapter")), f"models[{i}].adapter",
@@ -205,7 +235,7 @@ def _image_ref(base: Path, image: str, anywhere: bool) -> tuple[str, str | None]
 
     if is_data_url(image):
         return image, image_problem(image)
-    ref = str((base / image).resolve())
+    ref = str(_resolved(base, image))
     return ref, _blocked(base, image, anywhere) or image_problem(ref)
 
 
@@ -298,19 +328,40 @@ def _bfcl_file(base: Path, spec: CaseFile, text: str, path: Path, where: str, su
 
 def _blocked(base: Path, relative: str, anywhere: bool) -> str | None:
     """Why a file the suite names may not be read: outside the suite's folder (unless
-    `anywhere`), or a NUL in its path (never allowed)."""
+    `anywhere`), or a NUL in its path or a loop of symbolic links (never allowed)."""
+    unusable = _unusable(base, relative)
+    if unusable:
+        return unusable
     outside = _outside(base, relative)
-    return outside if outside and (not anywhere or "NUL" in outside) else None
+    return outside if outside and not anywhere else None
+
+
+def _unusable(base: Path, relative: str) -> str | None:
+    if "\x00" in relative:
+        return "the path contains a NUL character"
+    try:
+        (base / relative).resolve(strict=False)
+        (base / relative).exists()
+    except (OSError, RuntimeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return f"{relative!r} cannot be resolved ({reason}: a loop of symbolic links?)"
+    return None
+
+
+def _resolved(base: Path, relative: str) -> Path:
+    """The path made absolute, resolved where it can be (a loop stays as written; `_blocked` says why)."""
+    try:
+        return (base / relative).resolve()
+    except (OSError, RuntimeError):
+        return (base / relative).absolute()
 
 
 def _outside(base: Path, relative: str) -> str | None:
     """Why a file the suite names is not inside the suite's own folder, or None."""
-    if "\x00" in relative:
-        return "the path contains a NUL character"
     if Path(relative).is_absolute():
         return (f"{relative!r} is absolute; give a path inside the suite's folder ({base}) "
                 "(or pass --case-files-anywhere)")
-    target = (base / relative).resolve()
+    target = _resolved(base, relative)
     if base.resolve() not in target.parents:
         return (f"{relative!r} leaves the suite's folder ({base}); the files a suite names live beside or "
                 "below it (or pass --case-files-anywhere)")

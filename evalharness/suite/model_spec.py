@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from evalharness.models.sources import SOURCES
+from evalharness.text import check_identifier
+
+# text that names something (a model, a case, a tag, a file) and reaches terminals, reports and
+# file names: printable, no control characters (evalharness/text.py)
+Identifier = Annotated[str, AfterValidator(check_identifier)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class EndpointTimeouts(Strict):
@@ -22,10 +29,10 @@ class EndpointTimeouts(Strict):
 class EndpointSpec(Strict):
     """An OpenAI-compatible server (vLLM, llama.cpp, Ollama, TGI, ...)."""
 
-    base_url: str = Field(pattern=r"^https?://", description="as clients take it, e.g. http://127.0.0.1:8080/v1")
-    api_key_env: str | None = Field(default=None, description="environment variable holding the API key")
+    base_url: Identifier = Field(pattern=r"^https?://", description="as clients take it, e.g. http://127.0.0.1:8080/v1")
+    api_key_env: Identifier | None = Field(default=None, description="environment variable holding the API key")
     timeouts: EndpointTimeouts = Field(default_factory=EndpointTimeouts, description="request timeouts")
-    tokenizer: str | None = Field(
+    tokenizer: Identifier | None = Field(
         default=None, description="count tokens locally when the server reports no usage: 'embedded' or an HF id")
 
 
@@ -33,11 +40,11 @@ class ModelSpec(Strict):
     """One model to evaluate."""
 
     source: str = Field(description="where the model comes from: embedded, hf or tiny-random")
-    id: str = Field(min_length=1, description="model id within the source (hub id, folder, ...)")
-    name: str | None = Field(default=None, description="short label used in variant ids")
-    revision: str | None = Field(default=None, description="hub revision (hf source only)")
+    id: Identifier = Field(min_length=1, description="model id within the source (hub id, folder, ...)")
+    name: Identifier | None = Field(default=None, description="short label used in variant ids")
+    revision: Identifier | None = Field(default=None, description="hub revision (hf source only)")
     endpoint: EndpointSpec | None = Field(default=None, description="the server (openai source only)")
-    adapter: str | None = Field(
+    adapter: Identifier | None = Field(
         default=None, min_length=1,
         description="a PEFT (LoRA) adapter folder applied to the model, relative to the suite; the "
         "variants then compare with the base model's reference when the suite lists the base too")

@@ -15,7 +15,13 @@ from evalharness.suite.content import ImagePart, Message, TextPart  # noqa: F401
 from evalharness.suite.gate import GatePolicy
 from evalharness.suite.judge import RubricSpec, builtin_rubric
 from evalharness.suite.load_spec import LoadSpec
-from evalharness.suite.model_spec import EndpointSpec, EndpointTimeouts, ModelSpec, Strict  # noqa: F401 (re-exported)
+from evalharness.suite.model_spec import (  # noqa: F401 (re-exported)
+    EndpointSpec,
+    EndpointTimeouts,
+    Identifier,
+    ModelSpec,
+    Strict,
+)
 
 
 def _quantization_name(v: str) -> str:
@@ -110,11 +116,11 @@ def case_label(field: str, raw: object) -> str | None:
 class Case(Strict):
     """One input to send to every variant."""
 
-    id: str = Field(min_length=1, description="unique within the suite")
+    id: Identifier = Field(min_length=1, description="unique within the suite")
     messages: tuple[Message, ...] | None = Field(default=None, description="chat messages")
     prompt: str | None = Field(default=None, description="a raw prompt (no chat format)")
     reference: str | None = Field(default=None, description="a reference answer, for `factual`")
-    tags: tuple[str, ...] = Field(default=(), description="labels for filtering")
+    tags: tuple[Identifier, ...] = Field(default=(), description="labels for filtering")
     generation: GenerationOverride | None = Field(default=None, description="overrides")
     scorers: tuple[ScorerName, ...] | None = Field(default=None, description="scorers for this case")
     assertions: tuple[Assertion, ...] = Field(default=(), description="deterministic checks")
@@ -155,10 +161,10 @@ class Case(Strict):
 class CaseFile(Strict):
     """Cases read from a JSONL or CSV file, relative to the suite file."""
 
-    path: str = Field(description="file path, relative to the suite")
+    path: Identifier = Field(description="file path, relative to the suite")
     format: Literal["auto", "jsonl", "csv", "bfcl"] = Field(
         default="auto", description="by extension; bfcl: a BFCL question file (with `answers`)")
-    answers: str | None = Field(
+    answers: Identifier | None = Field(
         default=None, description="bfcl: the possible-answer file, relative to the suite (none: no call is right)")
     id: str | None = Field(default=None, description="column holding the case id (else row-N)")
     prompt: str = Field(default="prompt", description="column holding the prompt")
@@ -172,7 +178,7 @@ class CaseFile(Strict):
     expect: str | None = Field(default=None, description="column holding refuse / comply (case `expect`)")
     safety: str | None = Field(default=None, description="column holding unsafe / safe (case `safety`)")
     limit: int | None = Field(default=None, ge=1, description="read at most this many rows")
-    add_tags: tuple[str, ...] = Field(default=(), description="tags given to every row")
+    add_tags: tuple[Identifier, ...] = Field(default=(), description="tags given to every row")
 
 
 class Axes(Strict):
@@ -260,7 +266,8 @@ class JudgeSpec(Strict):
         default="harmbench", description="harmbench, jailbreakbench, refusal, or {name, template, verdicts}")
     max_new_tokens: int = Field(default=8, ge=1, le=512, description="the verdict is the answer's first word")
     chat: bool = Field(default=True, description="send the rubric as a user chat message")
-    cache: str | None = Field(default=None, description="JSON Lines file of verdicts reused across runs")
+    cache: Identifier | None = Field(default=None, description="JSON Lines file of verdicts reused across runs, "
+                                     "relative to the suite and inside its folder (unless --case-files-anywhere)")
 
 
 class Suite(Strict):

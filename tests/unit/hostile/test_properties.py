@@ -9,7 +9,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evalharness.endpoints.client import _content_of, _read_events, _Stream
+from evalharness.endpoints.client import _content_of, _Stream, consume_events
 from evalharness.reports import ReportError, load_report, read_samples_log
 from evalharness.scorers import SCORERS, ScoringInput, safe_score
 from evalharness.suite import SuiteError, load_suite
@@ -114,8 +114,8 @@ def test_any_event_stream_is_a_result(events):
             return iter([*events, "data: [DONE]"])
 
     ticks = iter(range(10**6))
-    kind, error = _read_events(Response(), _Stream(start=0.0, clock=lambda: float(next(ticks)), count_tokens=None),
-                               1e9)
+    stream = _Stream(start=0.0, clock=lambda: float(next(ticks)), count_tokens=None)
+    kind, error = consume_events(Response().iter_lines(), stream, 1e9)
     assert (kind is None) == (error is None)
     for e in events:
         if e.startswith("data: "):
