@@ -13,14 +13,27 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.segment import Segment
 from rich.table import Table
 
 from evalharness import metrics
 from evalharness.reports.schema import Report, Variant
+from evalharness.text import terminal_safe
+
+
+class SafeConsole(Console):
+    """A rich console that never sends a terminal the control characters of the text it shows
+    (an id from a hand-edited report could set the window title or clear the screen); rich's own
+    styles and cursor moves are segments apart from the text, and pass as they are."""
+
+    def _render_buffer(self, buffer):  # noqa: ANN001 - rich's signature
+        return super()._render_buffer(seg if seg.control else Segment(terminal_safe(seg.text), seg.style)
+                                      for seg in buffer)
+
 
 # Off a terminal (CI logs, pipes) rich would wrap tables at 80 columns; give them room.
-console = Console(stderr=False, highlight=False, width=None if sys.stdout.isatty() else 200)
-err_console = Console(stderr=True, highlight=False)
+console = SafeConsole(stderr=False, highlight=False, width=None if sys.stdout.isatty() else 200)
+err_console = SafeConsole(stderr=True, highlight=False)
 
 
 class RichProgress:

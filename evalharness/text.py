@@ -45,11 +45,24 @@ def visible(text: object) -> str:
     return "".join(ch.encode("unicode_escape", "backslashreplace").decode() if _hidden(ch) else ch for ch in s)
 
 
+def terminal_safe(text: str) -> str:
+    """`visible`, but line breaks stay: what a terminal may be sent of a text we did not write."""
+    if not any(_hidden(ch) and ch != "\n" for ch in text):
+        return text
+    return "\n".join(visible(line) for line in text.split("\n"))
+
+
 def md_code(text: object) -> str:
     """An identifier as a Markdown code span inside a table cell: backticks and pipes cannot end
     the span or the cell, line breaks cannot start a heading."""
     s = visible(text).replace("`", "'").replace("|", "\\|")
     return f"`{s}`"
+
+
+def md_line(text: object) -> str:
+    """A line of Markdown prose holding identifiers: no markup, no HTML, one line."""
+    return (visible(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("`", "'").replace("|", "\\|"))
 
 
 def xml_text(text: object) -> str:

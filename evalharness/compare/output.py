@@ -10,6 +10,7 @@ from pathlib import Path
 from rich.table import Table
 
 from evalharness.compare.engine import Comparison, MetricComparison
+from evalharness.text import md_code, md_line, xml_text
 
 ICONS = {"regression": "❌", "improvement": "✅", "no change": "➖", "inconclusive": "❔"}
 
@@ -72,18 +73,18 @@ def markdown(cmp: Comparison) -> str:
     failures = cmp.gating_failures("info")
     head = "❌ **regression**" if failures else "✅ **no gating regression**"
     out = [f"## evalharness: {head}", "",
-           f"Baseline `{cmp.baseline_run}` → candidate `{cmp.candidate_run}`; timings ±"
+           f"Baseline {md_code(cmp.baseline_run)} → candidate {md_code(cmp.candidate_run)}; timings ±"
            f"{cmp.policy.timing_tolerance:.0%} tolerance, memory ±{cmp.policy.memory_tolerance:.0%}, "
            f"scores ±{cmp.policy.score_tolerance}, {cmp.policy.confidence:.0%} confidence.", ""]
     out += ["| variant | metric | baseline | candidate | change [CI] | verdict | gates |",
             "|---|---|---:|---:|---|---|---|"]
     for r in cmp.rows:
-        out.append(f"| `{r.variant_id}` | {r.metric} | {fmt_value(r.baseline, r.unit)} | "
+        out.append(f"| {md_code(r.variant_id)} | {r.metric} | {fmt_value(r.baseline, r.unit)} | "
                    f"{fmt_value(r.candidate, r.unit)} | {fmt_change(r)} | {ICONS[r.verdict]} "
                    f"{r.verdict} | {r.severity or 'no'} |")
     extra = _side_lists(cmp)
     if extra:
-        out += ["", *[f"- {line}" for line in extra]]
+        out += ["", *[f"- {md_line(line)}" for line in extra]]
     return "\n".join(out) + "\n"
 
 
@@ -95,7 +96,7 @@ def junit(cmp: Comparison) -> str:
         if r.severity is None:
             continue
         tests += 1
-        case = ET.SubElement(suite, "testcase", classname=r.variant_id, name=r.metric)
+        case = ET.SubElement(suite, "testcase", classname=xml_text(r.variant_id), name=r.metric)
         detail = (f"baseline {fmt_value(r.baseline, r.unit)}, candidate {fmt_value(r.candidate, r.unit)}, "
                   f"change {fmt_change(r)}, verdict {r.verdict}, severity {r.severity}")
         if r.verdict == "regression":

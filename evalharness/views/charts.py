@@ -3,10 +3,13 @@ and export to PNG/SVG (vl-convert renders the same Vega-Lite spec the dashboard 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from evalharness import metrics
 from evalharness.dashboard_data import pareto_mask
+from evalharness.text import visible
 from evalharness.views.table import header
 
 # SVG in the browser: labels are text a reader (and a test) can find, and print sharply
@@ -212,9 +215,23 @@ def load_chart(frame: pd.DataFrame, knee: float | None, title: str,
     }
 
 
+def _visible_strings(value: Any) -> Any:
+    """The spec with control characters in its text shown as escapes: vl-convert aborts the
+    whole process (a Rust panic) on a NUL in a label."""
+    if isinstance(value, str):
+        return visible(value)
+    if isinstance(value, dict):
+        return {_visible_strings(k): _visible_strings(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_visible_strings(v) for v in value]
+    return value
+
+
 def export(spec: dict, fmt: str) -> bytes:
     """A chart's Vega-Lite spec as an SVG or PNG file (rendered by vl-convert, no browser)."""
     import vl_convert as vlc
+
+    spec = _visible_strings(spec)
 
     if fmt == "svg":
         return vlc.vegalite_to_svg(spec).encode("utf-8")

@@ -14,6 +14,7 @@ from evalharness.compare import output
 from evalharness.compare.engine import compare_within
 from evalharness.reports.schema import Report
 from evalharness.select import Constraints, references, select
+from evalharness.text import visible
 from evalharness.views import charts, why
 from evalharness.views.table import display_frame, glance_frame
 
@@ -35,7 +36,7 @@ def chart_for(frame: pd.DataFrame):
 
 
 def _md_cell(text: object) -> str:
-    return html.escape(str(text)).replace("|", "\\|").replace("\n", " ")
+    return html.escape(visible(text)).replace("|", "\\|").replace("`", "&#96;")
 
 
 def markdown_table(df: pd.DataFrame) -> list[str]:
@@ -82,7 +83,7 @@ def to_html(report: Report, constraints: Constraints = NO_CONSTRAINTS, objective
             quality_score: str | None = None) -> str:
     frame = glance_frame([report])
     chart = chart_for(frame)
-    parts = [f"<h1>{html.escape(report.suite.name)} · run {html.escape(report.run_id)}</h1>",
+    parts = [f"<h1>{html.escape(visible(report.suite.name))} · run {html.escape(visible(report.run_id))}</h1>",
              f"<p>{len(report.variants)} variants, {len(report.samples)} samples, status "
              f"{html.escape(report.status)}.</p>"]
     if chart is not None:
@@ -90,11 +91,12 @@ def to_html(report: Report, constraints: Constraints = NO_CONSTRAINTS, objective
     for title, body in sections(report, frame, constraints, objective, quality_score):
         parts.append(f"<h2>{html.escape(title)}</h2>")
         if isinstance(body, pd.DataFrame):
-            parts.append(body.to_html(index=False, escape=True, na_rep="—"))
+            shown = body.map(lambda v: visible(v) if isinstance(v, str) else v)
+            parts.append(shown.to_html(index=False, escape=True, na_rep="—"))
         elif title == "Against the reference":
-            parts.append(f"<pre>{html.escape(body[0])}</pre>")
+            parts.append(f"<pre>{html.escape(visible(body[0]))}</pre>")
         else:
-            parts.append("<ul>" + "".join(f"<li>{html.escape(b)}</li>" for b in body) + "</ul>")
+            parts.append("<ul>" + "".join(f"<li>{html.escape(visible(b))}</li>" for b in body) + "</ul>")
     head = f"<!doctype html><html><head><meta charset='utf-8'><style>{STYLE}</style></head>"
     return f"{head}<body>{''.join(parts)}</body></html>"
 
