@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_GATE, EXIT_OK
+from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_GATE, EXIT_OK, finite_arg
 
 DEFAULT_SUITE = Path("suites/default.yaml")
 
@@ -41,9 +41,9 @@ def _run_args(sub: Any) -> None:
                      "process, for debugging")
     run.add_argument("--schedule", choices=["sequential", "interleaved"],
                      help="interleaved: all variants warm, (case, repeat) units round-robin")
-    run.add_argument("--variant-timeout", type=float, metavar="SECONDS",
+    run.add_argument("--variant-timeout", type=finite_arg, metavar="SECONDS",
                      help="kill a variant's worker past this much work (overrides the suite)")
-    run.add_argument("--memory-budget-mb", type=float, metavar="MB",
+    run.add_argument("--memory-budget-mb", type=finite_arg, metavar="MB",
                      help="interleaved: most memory the warm workers may hold (overrides the suite)")
     run.add_argument("--case-files-anywhere", action="store_true",
                      help="read case files, images and adapters outside the suite's folder (default: only inside it)")
@@ -84,7 +84,7 @@ def _compare_args(sub: Any) -> None:
     cmp.add_argument("--baseline-variant", metavar="ID", help="within one report: the baseline variant")
     cmp.add_argument("--candidate-variant", metavar="ID", help="within one report: the candidate variant")
     cmp.add_argument("--suite", type=Path, help="take the gate policy from this suite")
-    cmp.add_argument("--tolerance", type=float, help="timing tolerance (relative, e.g. 0.1)")
+    cmp.add_argument("--tolerance", type=finite_arg, help="timing tolerance (relative, e.g. 0.1)")
     _compare_outputs(cmp)
     base = sub.add_parser("baseline", help="pin or show the baseline report of a suite")
     base_sub = base.add_subparsers(dest="baseline_command", required=True)
@@ -105,9 +105,9 @@ def _select_args(sub: Any) -> None:
                       help="FILE.html (chart inline) or FILE.md (chart written beside it as FILE.svg)")
     for p in (sel, summ):
         p.add_argument("report", type=Path)
-        p.add_argument("--max-memory-mb", type=float)
-        p.add_argument("--max-latency-p95-s", type=float)
-        p.add_argument("--min-agreement", type=float, help="minimum token agreement with the fidelity reference")
+        p.add_argument("--max-memory-mb", type=finite_arg)
+        p.add_argument("--max-latency-p95-s", type=finite_arg)
+        p.add_argument("--min-agreement", type=finite_arg, help="minimum token agreement with the fidelity reference")
         p.add_argument("--min-score", action="append", default=[], metavar="NAME=VALUE")
         p.add_argument("--optimize", choices=["latency", "memory", "quality"], default="latency")
         p.add_argument("--quality-score", help="score to optimise for quality (default: mean of all)")
@@ -122,7 +122,7 @@ def _probe_args(sub: Any) -> None:
     pr.add_argument("--concurrency", type=int, default=1, help="requests in flight at once (load mode)")
     pr.add_argument("--max-tokens", type=int, default=64)
     pr.add_argument("--api-key-env", help="environment variable holding the API key")
-    pr.add_argument("--timeout", type=float, default=120.0, help="total seconds per request")
+    pr.add_argument("--timeout", type=finite_arg, default=120.0, help="total seconds per request")
     pr.add_argument("--json", type=Path, metavar="FILE", help="write {requests, summary} as JSON")
 
 
@@ -153,6 +153,9 @@ def _score_args(sub: Any) -> None:
     sc = sub.add_parser("score", help="score existing prompt/answer pairs, without any model")
     _scoring_input_args(sc, "a .csv or .jsonl file")
     sc.add_argument("--out", type=Path, required=True, help="a .csv or .jsonl file")
+    sc.add_argument("--keep-formulas", action="store_true",
+                    help="write cells that start with = + - @ as they are (default: behind an apostrophe, "
+                    "so a spreadsheet shows them instead of running them)")
     sv = sub.add_parser("scorer-validity", help="a scorer's agreement with human labels in a CSV/JSONL file")
     _scoring_input_args(sv, "a .csv or .jsonl file with a human label column")
     sv.add_argument("--truth-column", required=True, help="the column of human labels")

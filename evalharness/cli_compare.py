@@ -15,7 +15,7 @@ from evalharness.cli_common import baseline_or_none, report_or_none, suite_or_no
 from evalharness.compare.engine import SINGLE_RUN_NOTE, compare_reports, compare_within
 from evalharness.compare.output import notes, terminal_table, write_outputs
 from evalharness.console import console
-from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_GATE, EXIT_OK, SAFE_NAME
+from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_GATE, EXIT_OK, SAFE_NAME, finite
 from evalharness.reports import ReportError, load_report
 from evalharness.reports.reader import baseline_set_json, find_run_file
 from evalharness.reports.schema import Report
@@ -169,7 +169,7 @@ def constraints_from(args: argparse.Namespace):
     for item in args.min_score:
         name, sep, value = item.partition("=")
         try:
-            min_scores[name] = float(value)
+            min_scores[name] = finite(value)
         except ValueError:
             sep = ""
         if not sep or not name:

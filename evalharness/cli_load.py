@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_GATE, EXIT_OK, now_iso
+from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_GATE, EXIT_OK, finite, finite_arg, now_iso
 
 
 def add_load_args(sub: Any) -> None:
@@ -28,10 +28,10 @@ def add_load_args(sub: Any) -> None:
                     "requests/s offered whatever is in flight; sweep: synchronous, throughput, then rates "
                     "between until saturation (default: the suite's `load.profile`, else synchronous)")
     ld.add_argument("--concurrency", type=int, help="requests in flight (concurrent, throughput, sweep; default 4)")
-    ld.add_argument("--rate", type=float, help="requests/s offered (constant, poisson)")
-    ld.add_argument("--burstiness", type=float, help="gamma arrivals' shape (default 1 = Poisson; <1 burstier)")
+    ld.add_argument("--rate", type=finite_arg, help="requests/s offered (constant, poisson)")
+    ld.add_argument("--burstiness", type=finite_arg, help="gamma arrivals' shape (default 1 = Poisson; <1 burstier)")
     ld.add_argument("--requests", type=int, help="measured requests per stage")
-    ld.add_argument("--duration", type=float, help="seconds of sending per stage")
+    ld.add_argument("--duration", type=finite_arg, help="seconds of sending per stage")
     ld.add_argument("--warmup", type=int, help="requests per stage left out of the figures (default 1)")
     ld.add_argument("--sweep-steps", type=int, help="sweep: rates between synchronous and throughput (default 4)")
     ld.add_argument("--slo", action="append", default=[], metavar="NAME=SECONDS",
@@ -45,7 +45,7 @@ def add_load_args(sub: Any) -> None:
                     help="the JSON goes to RESULTS_DIR/load/ (the dashboard's Load tab) unless --json names a file")
     ld.add_argument("--api-key-env",
                     help="environment variable holding the API key (a server URL; a suite's endpoint names its own)")
-    ld.add_argument("--timeout", type=float, default=120.0,
+    ld.add_argument("--timeout", type=finite_arg, default=120.0,
                     help="total seconds per request (a server URL; a suite's endpoint has its own timeouts)")
     ld.add_argument("--seed", type=int, default=0, help="seed of the poisson arrivals")
     ld.add_argument("--case-files-anywhere", action="store_true",
@@ -62,7 +62,7 @@ def parse_slos(items: list[str]) -> dict[str, float]:
         if name not in SLO_FIELDS:
             raise ValueError(f"unknown SLO {name!r}: use {', '.join(SLO_FIELDS)} (e.g. ttft_p95_s=0.5)")
         try:
-            out[name] = float(value)
+            out[name] = finite(value)
         except ValueError:
             raise ValueError(f"SLO {name}: {value!r} is not a number of seconds") from None
         if not out[name] > 0:

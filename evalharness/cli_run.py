@@ -8,7 +8,7 @@ from pathlib import Path
 
 from evalharness.cli import DEFAULT_SUITE
 from evalharness.cli_common import baseline_or_none, suite_or_none
-from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_GATE, EXIT_INTERRUPTED, EXIT_OK
+from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_GATE, EXIT_INTERRUPTED, EXIT_IO, EXIT_OK, new_run_id
 from evalharness.reports.reader import find_run_file, read_samples_log
 from evalharness.reports.schema import Report
 from evalharness.reports.writer import RunInUse
@@ -97,10 +97,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     if problem:
         return _fail(problem)
     runner = Runner(loaded, options, progress=NullProgress() if args.quiet else RichProgress())
+    run_id = args.resume or new_run_id()
     try:
-        outcome = runner.resume(samples_path) if samples_path is not None else runner.run()
+        outcome = runner.resume(samples_path) if samples_path is not None else runner.run(run_id)
     except RunInUse as exc:
         return _fail(str(exc))
+    except OSError as exc:  # a full disk, a folder made read-only under the run
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"evalharness: cannot write{where}: {exc.strerror or exc}. What was measured is in the run's "
+              f"samples log; make room and go on with `evalharness run --resume {run_id} --output-dir "
+              f"{args.output_dir}`", file=sys.stderr)
+        return EXIT_IO
     return _finish(args, loaded, outcome, baseline, pairs)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -56,7 +57,10 @@ class RichProgress:
             self._progress.update(self._task, advance=steps, note=note)
 
     def message(self, text: str) -> None:
-        self._progress.console.print(f"[dim]{text}[/dim]")
+        self._progress.console.print(f"[dim]{escape(text)}[/dim]")
+
+    def warn(self, text: str) -> None:
+        self._progress.console.print(f"[yellow]warning:[/yellow] {escape(text)}")
 
     def stop(self) -> None:
         self._progress.stop()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from evalharness.lifecycle import finite
 from evalharness.reports.load_doc import SUMMARY_FIELDS
 
 STAGE_FIGURES = ("quality", "answered_quality", "goodput", "achieved_rate", "success_rate", "empty_rate",
@@ -41,7 +42,11 @@ def parse_rule(text: str) -> LoadRule:
         raise ValueError(f"alert {text!r}: 'at {at}' is not each, max, xN (concurrency) or a rate above 0")
     if metric in VS_SYNC and m["change"]:
         raise ValueError(f"alert {text!r}: {metric} is already a comparison with the synchronous answers")
-    return LoadRule(text.strip(), metric, m["change"], m["op"], float(m["value"]), at)
+    try:
+        value = finite(m["value"])
+    except ValueError as exc:
+        raise ValueError(f"alert {text!r}: {exc}") from None
+    return LoadRule(text.strip(), metric, m["change"], m["op"], value, at)
 
 
 def _metric_problem(metric: str) -> str | None:
@@ -60,7 +65,7 @@ def _metric_problem(metric: str) -> str | None:
 
 def _rate(text: str) -> float | None:
     try:
-        value = float(text)
+        value = finite(text)
     except ValueError:
         return None
     return value if value > 0 else None

@@ -17,21 +17,7 @@ from evalharness.judging import close_judge
 from evalharness.scorers import SCORERS, ScoringInput, safe_score
 from evalharness.scorers.judge import JudgeBinding
 from evalharness.suite.schema import CASE_LABELS, case_label
-
-
-def read_table(path: Path) -> pd.DataFrame:
-    if path.suffix.lower() == ".csv":
-        return pd.read_csv(path, keep_default_na=False)
-    return pd.read_json(path, lines=True)
-
-
-def write_table(df: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() == ".csv":
-        df.to_csv(path, index=False)
-    else:
-        df.to_json(path, orient="records", lines=True, force_ascii=False)
-
+from evalharness.tables import Table, cell_text, read_table, write_table
 
 SCORE_PREFIX = "score_"
 
@@ -58,8 +44,7 @@ def score_frame(df: pd.DataFrame, scorers: list[str], prompt_col: str, output_co
     inputs = [_input(row, prompt_col, reference_col, row_labels, judge, call_cols or {})
               for (_, row), row_labels in zip(df.iterrows(), labels or [{}] * len(df))]
     for name in scorers:
-        results = [safe_score(name, inp, "" if pd.isna(row[output_col]) else str(row[output_col]))
-                   for inp, (_, row) in zip(inputs, df.iterrows())]
+        results = [safe_score(name, inp, cell_text(row[output_col])) for inp, (_, row) in zip(inputs, df.iterrows())]
         out[f"{SCORE_PREFIX}{name}"] = [r.value for r in results]
         for part in PARTS:
             values = [getattr(r, part, None) for r in results]
@@ -70,7 +55,7 @@ def score_frame(df: pd.DataFrame, scorers: list[str], prompt_col: str, output_co
 
 def _input(row: pd.Series, prompt_col: str, reference_col: str | None, labels: dict[str, str | None],
            judge: JudgeBinding | None, call_cols: dict[str, str]) -> ScoringInput:
-    ref = row[reference_col] if reference_col else None
+    ref = cell_text(row[reference_col]) if reference_col else None
     extra: dict = {"judge": judge}
     for field, column in call_cols.items():
         value = row[column]
@@ -79,15 +64,15 @@ def _input(row: pd.Series, prompt_col: str, reference_col: str | None, labels: d
                 continue
             try:
                 value = json.loads(value)
-            except (json.JSONDecodeError, RecursionError) as exc:
-                extra["call_input_error"] = f"column {column!r} is not JSON: {getattr(exc, 'msg', exc)}"
+            except (ValueError, RecursionError) as exc:  # a number of over 4,300 digits is a ValueError
+                extra["call_input_error"] = f"column {column!r} is not JSON: {getattr(exc, 'msg', str(exc)[:80])}"
                 continue
         elif value is None or (isinstance(value, float) and math.isnan(value)):
             continue
         if field == "expected_calls" and isinstance(value, dict):
             value = [value]  # one expected call
         extra[field] = tuple(value) if isinstance(value, list) else value
-    return ScoringInput(prompt=str(row[prompt_col]), reference=str(ref) if ref not in (None, "") else None,
+    return ScoringInput(prompt=cell_text(row[prompt_col]), reference=ref or None,
                         extra=extra, **labels)
 
 
@@ -128,6 +113,7 @@ def read_judge(path: Path | None) -> JudgeBinding | None:
 class Scored:
     frame: pd.DataFrame  # the input with the score columns
     columns: list[str]  # the input's own columns
+    table: Table  # the input as read (written back as it came)
 
 
 def score_input(args: argparse.Namespace) -> Scored | int:
@@ -142,10 +128,11 @@ def score_input(args: argparse.Namespace) -> Scored | int:
         print("evalharness: --input and --out must be .csv or .jsonl files", file=sys.stderr)
         return 2
     try:
-        df = read_table(args.input)
-    except (OSError, ValueError) as exc:
+        table = read_table(args.input)
+    except ValueError as exc:
         print(f"evalharness: {args.input}: cannot read: {exc}", file=sys.stderr)
         return 2
+    df = table.frame
     label_cols = {field: column for field, column in (("expect", args.expect_column),
                                                       ("safety", args.safety_column)) if column}
     call_cols = {field: column for field, column in (("functions", getattr(args, "functions_column", None)),
@@ -177,15 +164,19 @@ def score_input(args: argparse.Namespace) -> Scored | int:
         return 2
     finally:
         close_judge(judge)
-    return Scored(scored, list(df.columns))
+    return Scored(scored, list(df.columns), table)
 
 
 def cmd_score(args: argparse.Namespace) -> int:
     result = score_input(args)
     if isinstance(result, int):
         return result
-    write_table(result.frame, args.out)
     added = [c for c in result.frame.columns if c not in result.columns]
+    try:
+        write_table(result.table, result.frame[added], args.out, keep_formulas=args.keep_formulas)
+    except OSError as exc:
+        print(f"evalharness: --out {args.out}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     print(f"scored {len(result.frame)} rows with {', '.join(args.scorer)} -> {args.out} "
           f"(new columns: {', '.join(added)})")
     return 0

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from evalharness.score_file import SCORE_PREFIX, score_input
+from evalharness.tables import hashable
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def cmd_scorer_validity(args: argparse.Namespace) -> int:
     frame, name = result.frame, args.scorer[0]
     scored, pred = predictions(frame, name, args.predicted)
     truth = frame[args.truth_column].astype(str).isin(args.positive)
-    groups = frame[args.group_column][scored].to_numpy() if args.group_column else None
+    groups = frame[args.group_column][scored].map(hashable).to_numpy() if args.group_column else None
     try:
         a = agreement(truth[scored].to_numpy(), pred[scored].to_numpy(), groups, int((~scored).sum()),
                       args.resamples, args.seed)

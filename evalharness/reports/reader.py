@@ -16,6 +16,7 @@ from evalharness.reports.load_doc import LOAD_FOLDER
 from evalharness.reports.schema import (
     SCHEMA_VERSION,
     Environment,
+    Measurement,
     NodeRecord,
     Report,
     ResumeRecord,
@@ -87,7 +88,21 @@ class SamplesLogContent:
     samples: dict[tuple[str, str, int], Sample] = field(default_factory=dict)
     resumes: list[ResumeRecord] = field(default_factory=list)
     nodes: dict[str, Environment] = field(default_factory=dict)  # Ray nodes by id
-    bad_lines: int = 0
+    bad_lines: int = 0  # unreadable, or a record that is not valid (a negative latency, a NaN, ...)
+    conflicts: int = 0  # a sample line whose measurement differs from an earlier line of its unit
+
+    def dropped(self) -> str | None:
+        """What reading the log left out, in words; None when nothing."""
+        parts = []
+        if self.bad_lines:
+            parts.append(f"{self.bad_lines} line(s) that are not valid records")
+        if self.conflicts:
+            parts.append(f"{self.conflicts} sample line(s) that contradict an earlier measurement of the same "
+                         "(variant, case, repeat) (the first measurement kept)")
+        return "; ".join(parts) or None
+
+
+_MEASURED = tuple(Measurement.model_fields)
 
 
 def _fold(out: SamplesLogContent, rec: dict) -> None:
@@ -99,6 +114,11 @@ def _fold(out: SamplesLogContent, rec: dict) -> None:
         out.variants[v.id] = v
     elif kind == "sample":
         s = Sample.model_validate(rec)
+        first = out.samples.get(s.key)
+        # a later line of a unit may add to it (fidelity, scores), never re-measure it
+        if first is not None and any(getattr(first, f) != getattr(s, f) for f in _MEASURED):
+            out.conflicts += 1
+            return
         out.samples[s.key] = s
     elif kind == "resume":
         out.resumes.append(ResumeRecord.model_validate(rec))

@@ -57,6 +57,15 @@ def _finite(value: float | None) -> float | None:
 
 
 Finite = Annotated[float | None, AfterValidator(_finite)]  # a measured figure: never NaN or infinite
+# a duration, a rate, a size or an energy: what a clock or counter gives is never below zero
+def _non_negative(value: float | None) -> float | None:
+    if value is not None and value < 0:
+        raise ValueError("must not be negative")
+    return value
+
+
+Measured = Annotated[float | None, AfterValidator(_finite), AfterValidator(_non_negative)]
+Count = Annotated[int | None, AfterValidator(_non_negative)]
 
 
 class SuiteRef(Record):
@@ -231,20 +240,20 @@ class Measurement(Record):
     metric is a field here, an entry in evalharness/metrics.py, and the code that measures it."""
 
     output: str | None
-    prompt_tokens: int | None = None
-    output_tokens: int | None
-    latency_s: Finite
-    ttft_s: Finite
-    prefill_tokens_per_s: Finite
-    decode_tokens_per_s: Finite
-    inter_token_latency_s: Finite = None
-    peak_rss_mb: Finite
-    gpu_peak_mb: Finite
-    gpu_device_used_mb: Finite = None
+    prompt_tokens: Count = None
+    output_tokens: Count
+    latency_s: Measured
+    ttft_s: Measured
+    prefill_tokens_per_s: Measured
+    decode_tokens_per_s: Measured
+    inter_token_latency_s: Measured = None
+    peak_rss_mb: Measured
+    gpu_peak_mb: Measured
+    gpu_device_used_mb: Measured = None
     output_ids: list[int] | None = None
-    batch_size: int = 1
+    batch_size: int = Field(default=1, ge=1)
     token_count_source: str | None = None  # tokenizer (local), or usage / tokenizer / chunks (endpoint)
-    energy_j: Finite = None  # the device's (GPU) or package's (CPU) counter over the generation
+    energy_j: Measured = None  # the device's (GPU) or package's (CPU) counter over the generation
     energy_method: str | None = None  # the counter read, when energy_j was measured
     energy_missing: str | None = None  # why energy_j is null
 
@@ -252,7 +261,7 @@ class Measurement(Record):
 class Sample(Measurement):
     variant_id: str
     case_id: str
-    repeat: int
+    repeat: int = Field(ge=0)
     tags: list[str] = Field(default_factory=list)
     prompt: str
     success: bool
@@ -296,7 +305,7 @@ class RunHeader(Record):
     """The first line of a samples log: what the run is, so it can be resumed or watched live."""
 
     schema_version: int
-    run_id: str
+    run_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")  # names the run's files
     started_at: str
     suite: SuiteRef
     environment: Environment

@@ -147,15 +147,21 @@ class Runner:
 
     def resume(self, samples_path: Path) -> RunOutcome:
         log = SamplesLog(samples_path)  # first: raises RunInUse while another process writes the run
-        content = read_samples_log(samples_path)
-        if content.header is None:
-            log.close()
-            raise ValueError(f"{samples_path}: no run header; cannot resume")
-        header = content.header
-        plans = [VariantPlan.from_entry(e) for e in header.plan]
-        self._drop_unplanned(content, plans)
-        resume = ResumeRecord(at=now_iso(), environment=Environment.model_validate(environment()))
-        log.write("resume", resume)
+        try:
+            content = read_samples_log(samples_path)
+            if content.header is None:
+                raise ValueError(f"{samples_path}: no run header; cannot resume")
+            header = content.header
+            plans = [VariantPlan.from_entry(e) for e in header.plan]
+            dropped = content.dropped()
+            if dropped:
+                self.progress.warn(f"{samples_path.name}: left out {dropped}; those units are measured again")
+            self._drop_unplanned(content, plans)
+            resume = ResumeRecord(at=now_iso(), environment=Environment.model_validate(environment()))
+            log.write("resume", resume)
+        except BaseException:
+            log.close()  # never a stale lock: the next resume must be able to take the run
+            raise
         content.resumes.append(resume)
         state = _RunState(header, plans, samples_path.with_name(f"{header.run_id}.json"), log, content)
         self.progress.message(f"resuming {header.run_id}: {len(content.samples)} samples already measured are kept")
@@ -172,7 +178,7 @@ class Runner:
         for vid in [v for v in content.variants if v not in planned]:
             del content.variants[vid]
         if stray:
-            self.progress.message(f"warning: {len(stray)} sample(s) outside the run's plan were dropped")
+            self.progress.warn(f"{len(stray)} sample(s) outside the run's plan were dropped")
 
     # -- internals ----------------------------------------------------------------------------
     def _environment(self, plans: Sequence[VariantPlan]) -> Environment:

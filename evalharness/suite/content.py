@@ -54,7 +54,8 @@ class Message(Strict):
             return v
         out, problems = [], []
         for k, item in enumerate(v):
-            model = PART_TYPES.get(item.get("type")) if isinstance(item, dict) else None
+            kind = item.get("type") if isinstance(item, dict) else None
+            model = PART_TYPES.get(kind) if isinstance(kind, str) else None
             if model is None:
                 problems.append(f"content[{k}]: a part is {{type: text, text: ...}} or {{type: image, image: ...}}")
                 continue

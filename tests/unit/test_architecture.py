@@ -12,13 +12,13 @@ APP = PKG.parent / "dashboards" / "app.py"
 # A part may import only parts of lower layers (same layer: no).  Keep in step with
 # docs/architecture.md.
 LAYERS: list[set[str]] = [
-    {"registry", "metrics", "lifecycle"},
+    {"registry", "metrics", "lifecycle", "text"},
     {"reports"},
     {"measure", "scorers", "quantization", "models"},
     {"endpoints"},
     {"runtimes", "alerts", "load_rules"},
     {"suite"},
-    {"scoring", "judging", "compare", "select", "console", "dashboard_data"},
+    {"scoring", "judging", "compare", "select", "console", "dashboard_data", "tables"},
     {"views"},
     {"runner", "load"},
     {"cli", "cli_common", "cli_compare", "cli_load", "cli_run", "monitor", "score_file", "validity", "__main__"},

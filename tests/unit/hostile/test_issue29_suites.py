@@ -111,3 +111,42 @@ def test_numbers_that_bound_behaviour_are_finite(write_suite, snippet):
     text = ("name: s\n" + snippet + "\n" + CASES) if snippet.startswith("models") else (HEAD + snippet + "\n" + CASES)
     found = problems(write_suite(text))
     assert any("finite" in p for p in found), found
+
+
+def test_a_content_part_whose_type_is_a_mapping_is_a_problem(write_suite):
+    found = problems(write_suite(HEAD + "cases: [{id: a, messages: [{role: user, content: [{type: {a: 1}, "
+                                        "text: hi}]}]}]\n"))
+    assert any("content[0]: a part is" in p for p in found), found
+
+
+def test_a_huge_integer_in_a_jsonl_case_file_or_bfcl_answers_names_its_line(tmp_path):
+    (tmp_path / "c.jsonl").write_text('{"id": "a", "prompt": "x", "n": ' + "9" * 5000 + "}\n")
+    (tmp_path / "q.json").write_text('{"id": "q1", "question": [[{"role": "user", "content": "hi"}]], '
+                                     '"function": [{"name": "f", "parameters": {"type": "dict", "properties": {}}}]}\n')
+    (tmp_path / "a.json").write_text('{"id": "q1", "ground_truth": [{"f": {"x": [' + "9" * 5000 + "]}}]}\n")
+    (tmp_path / "s.yaml").write_text(HEAD + "case_files: [{path: c.jsonl}, {path: q.json, format: bfcl, "
+                                            "answers: a.json}]\n")
+    found = problems(tmp_path / "s.yaml")
+    assert any("c.jsonl:1:" in p and "4,300 digits" in p for p in found), found
+    assert any("a.json:1:" in p and "4,300 digits" in p for p in found), found
+
+
+@pytest.mark.parametrize("argv", [
+    ["probe", "http://127.0.0.1:9/v1", "--model", "m", "--timeout", "inf"],
+    ["load", "http://127.0.0.1:9/v1", "--model", "m", "--rate", "nan"],
+    ["load", "http://127.0.0.1:9/v1", "--model", "m", "--duration", "inf"],
+    ["compare", "a.json", "b.json", "--tolerance", "inf"],
+    ["run", "--variant-timeout", "nan"],
+])
+def test_command_line_numbers_are_finite(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2 and "is not a finite number" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("rule", ["quality < 1e999", "goodput < 2 at inf", "success_rate < nan"])
+def test_load_alert_rules_are_finite(rule):
+    from evalharness.load_rules import parse_rule
+
+    with pytest.raises(ValueError):
+        parse_rule(rule)

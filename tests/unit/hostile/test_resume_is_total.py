@@ -115,3 +115,80 @@ def test_resume_from_another_folder(write_suite, tmp_path, monkeypatch):
 
     loaded_again, samples_path, code = _load(Args())
     assert code == 0 and samples_path == first.samples_path and loaded_again.sha256 == loaded.sha256
+
+
+def _measured_line(path) -> dict:
+    return json.loads(next(line for line in path.read_text().splitlines() if '"kind": "sample"' in line))
+
+
+@pytest.mark.parametrize("update", [{"latency_s": -0.5}, {"ttft_s": -1.0}, {"output_tokens": -3},
+                                    {"decode_tokens_per_s": -2.0}, {"repeat": -1}])
+def test_a_sample_with_impossible_figures_is_measured_again(write_suite, tmp_path, capsys, update):
+    """4401442 accepted a negative latency on resume (a variant's mean came out at -0.52 s)."""
+    loaded, first = first_run(write_suite, tmp_path)
+    sample = _measured_line(first.samples_path)
+    lines = [line for line in first.samples_path.read_text().splitlines()
+             if json.loads(line).get("kind") != "sample" or json.loads(line)["case_id"] != sample["case_id"]
+             or json.loads(line)["repeat"] != sample["repeat"] or json.loads(line)["variant_id"] != sample["variant_id"]]
+    lines.append(json.dumps({**sample, **update}))
+    first.samples_path.write_text("\n".join(lines) + "\n")
+    report = resume(loaded, tmp_path, first.samples_path).report
+    assert report.status == "complete" and len(report.samples) == 16
+    assert all(s.latency_s >= 0 and (s.output_tokens or 0) >= 0 for s in report.samples)
+    assert all(v.summary["latency_s"].mean > 0 for v in report.variants if "latency_s" in v.summary)
+    assert "left out 1 line(s) that are not valid records" in capsys.readouterr().err  # said even when quiet
+
+
+def test_a_duplicated_sample_line_never_replaces_the_measured_one(write_suite, tmp_path, capsys):
+    loaded, first = first_run(write_suite, tmp_path)
+    sample = _measured_line(first.samples_path)
+    with open(first.samples_path, "a") as fh:
+        fh.write(json.dumps({**sample, "latency_s": 999.0}) + "\n")  # a false high-latency alert
+    report = resume(loaded, tmp_path, first.samples_path).report
+    kept = next(s for s in report.samples if (s.variant_id, s.case_id, s.repeat) ==
+                (sample["variant_id"], sample["case_id"], sample["repeat"]))
+    assert kept.latency_s == sample["latency_s"]
+    assert "contradict an earlier measurement" in capsys.readouterr().err
+
+
+def test_a_header_with_an_invalid_run_id_leaves_no_lock(write_suite, tmp_path, capsys):
+    loaded, first = first_run(write_suite, tmp_path)
+    text = first.samples_path.read_text().replace('"run_id": "r1"', '"run_id": "../../etc/x"', 1)
+    first.samples_path.write_text(text)
+    assert main(["run", "--resume", "r1", "--output-dir", str(tmp_path / "results"), "--quiet"]) == 2
+    assert "no readable run header" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="no run header"):
+        resume(loaded, tmp_path, first.samples_path)
+    lock = first.samples_path.with_name(first.samples_path.name + ".lock")
+    SamplesLog(first.samples_path).close()  # the lock can be taken: nobody holds it
+    assert not lock.exists() or lock.read_text().strip() == ""
+
+
+def test_a_full_disk_is_a_message_and_the_run_resumes(write_suite, tmp_path, capsys, monkeypatch):
+    """4401442: OSError 28 from the report writer came out as a traceback."""
+    import errno
+
+    from evalharness.reports import writer
+
+    suite = write_suite(SUITE)
+    real = writer.atomic_write_text
+    calls = []
+
+    def full(path, text):
+        calls.append(path)
+        if len(calls) > 1:  # the first report ("running") fits, a later one does not
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        real(path, text)
+
+    import evalharness.runner
+
+    monkeypatch.setattr(evalharness.runner, "Runner", lambda *a, **kw: Runner(*a, **kw, factory=Factory()))
+    monkeypatch.setattr(writer, "atomic_write_text", full)
+    results = tmp_path / "results"
+    code = main(["run", str(suite), "--output-dir", str(results), "--isolation", "none", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 3 and "No space left on device" in err and "--resume" in err
+    run_id = err.split("--resume ")[1].split()[0]
+    monkeypatch.setattr(writer, "atomic_write_text", real)
+    assert main(["run", "--resume", run_id, "--output-dir", str(results), "--isolation", "none", "--quiet"]) in (0, 1)
+    assert load_report(next(results.rglob(f"{run_id}.json"))).status == "complete"
