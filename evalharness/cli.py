@@ -153,9 +153,8 @@ def _score_args(sub: Any) -> None:
     sc = sub.add_parser("score", help="score existing prompt/answer pairs, without any model")
     _scoring_input_args(sc, "a .csv or .jsonl file")
     sc.add_argument("--out", type=Path, required=True, help="a .csv or .jsonl file")
-    sc.add_argument("--keep-formulas", action="store_true",
-                    help="write cells that start with = + - @ as they are (default: behind an apostrophe, "
-                    "so a spreadsheet shows them instead of running them)")
+    sc.add_argument("--keep-formulas", action="store_true", help="CSV: cells starting = + - @ as they are "
+                    "(default: behind an apostrophe, so a spreadsheet shows them instead of running them)")
     sv = sub.add_parser("scorer-validity", help="a scorer's agreement with human labels in a CSV/JSONL file")
     _scoring_input_args(sv, "a .csv or .jsonl file with a human label column")
     sv.add_argument("--truth-column", required=True, help="the column of human labels")

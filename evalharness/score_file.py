@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pandas as pd
 import pydantic
-import yaml
 
 from evalharness.judging import close_judge
 from evalharness.scorers import SCORERS, ScoringInput, safe_score
@@ -97,11 +96,15 @@ def read_judge(path: Path | None) -> JudgeBinding | None:
         return None
     from evalharness.judging import judge_binding
     from evalharness.suite.schema import JudgeSpec
+    from evalharness.suite.yaml_text import MAX_SUITE_BYTES, SuiteError, parse_yaml, read_bounded
 
     try:
-        spec = JudgeSpec.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ValueError(f"{path}: cannot read: {exc}") from None
+        _, data = parse_yaml(read_bounded(path, MAX_SUITE_BYTES).decode("utf-8", "replace"), str(path))
+        spec = JudgeSpec.model_validate(data)
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except SuiteError as exc:  # invalid YAML, nested too deep, aliases that expand too far
+        raise ValueError(str(exc.problems[0])) from None
     except pydantic.ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(x) for x in first["loc"]) or "(top)"

@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from evalharness.suite.jsonl import parse_object
-from evalharness.suite.loader import read_bounded
+from evalharness.suite.yaml_text import read_bounded
 
 MAX_TABLE_BYTES = 256 << 20
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")

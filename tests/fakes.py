@@ -132,3 +132,6 @@ def _fault(kind: str) -> None:
         time.sleep(3600)
     elif kind == "exit":
         os._exit(3)
+    elif kind == "kill-forkserver":  # the out-of-memory killer's pick: the largest process but the workers
+        os.kill(os.getppid(), signal.SIGKILL)
+        time.sleep(3600)  # this worker dies with its parent (PR_SET_PDEATHSIG)

@@ -60,6 +60,46 @@ def ended_by(exitcode: int | None) -> str:
     return f"worker exited with code {exitcode}"
 
 
+def fork_server_death() -> str | None:
+    """How the workers' fork server ended, when it has (None while it runs, or with no fork
+    server): its workers die with it (they are its children, killed on its death), and their own
+    exit status is lost (multiprocessing reports 255). The status is read without reaping the
+    server, so multiprocessing can still restart it for the next worker."""
+    from multiprocessing import forkserver
+
+    pid = getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
+    if pid is None:
+        return None
+    try:
+        info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except (ChildProcessError, OSError):
+        return None
+    if info is None or info.si_pid == 0:
+        return None
+    if info.si_code in (os.CLD_KILLED, os.CLD_DUMPED):
+        sig = info.si_status
+        name = signal.Signals(sig).name if sig in signal.valid_signals() else str(sig)
+        hint = " (the kernel's out-of-memory killer sends SIGKILL)" if sig == signal.SIGKILL else ""
+        how = f"was killed by {name}{hint}"
+    else:
+        how = f"exited with code {info.si_status}"
+    return f"the workers' fork server (pid {pid}) {how}, and its worker with it"
+
+
+LOST_STATUS = 255  # what multiprocessing reports when the fork server could not pass the status on
+
+
+def _await_fork_server_death(wait_s: float = 2.0) -> str | None:
+    """`fork_server_death`, given the moment a dying server needs to become a zombie: its pipes
+    close (which is how the worker's end is seen) a little before its status can be read."""
+    until = time.monotonic() + wait_s
+    while True:
+        death = fork_server_death()
+        if death is not None or time.monotonic() >= until:
+            return death
+        time.sleep(0.02)
+
+
 def start_early() -> None:
     """Start the fork server now, so its imports overlap the parent's own preparation."""
     if worker_context().get_start_method() == "forkserver":
@@ -170,6 +210,8 @@ class WorkerSession(RemoteSteps):
         if cause is None:
             self._proc.join(timeout=5)
             cause = ended_by(self._proc.exitcode)
+            if self._proc.exitcode == LOST_STATUS:  # the status was lost: was it the fork server?
+                cause = _await_fork_server_death() or cause
         self.ended = cause
         self.figures = self.figures.model_copy(update={"ended": cause})
         self.kill()

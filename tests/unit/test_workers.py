@@ -56,12 +56,15 @@ def test_isolation_none_runs_every_variant_in_this_process(write_suite, tmp_path
     ("kill", "worker killed by SIGKILL"),
     ("segv", "worker killed by SIGSEGV"),
     ("exit", "worker exited with code 3"),
+    ("kill-forkserver", "the workers' fork server (pid "),  # 4401442: "worker exited with code 255"
 ])
 def test_a_dying_worker_fails_its_variant_and_the_run_goes_on(write_suite, tmp_path, fault, cause):
     factory = WorkerFactory(ANSWERS, faults={"a/fp32/cpu": (fault, 3)})  # warm-up, sample, then dies
     outcome = run(write_suite, tmp_path, factory)
     a, b = outcome.report.variants
     assert a.status == "failed" and a.error.startswith(cause), a.error
+    if fault == "kill-forkserver":
+        assert "was killed by SIGKILL" in a.error
     assert a.worker.ended == a.error
     assert [s.case_id for s in outcome.report.samples if s.variant_id == a.id] == ["paris"]  # kept
     assert b.status == "ok" and len([s for s in outcome.report.samples if s.variant_id == b.id]) == 4
