@@ -1,36 +1,52 @@
 """Fuzz every reader of untrusted input and count tracebacks (exceptions other than the reader's
-own clear error).
+own clear error), hangs, peak memory and key leaks.
 
-    .venv/bin/python benchmarks/fuzz.py [--inputs 10000] [--seed 0]
+    .venv/bin/python benchmarks/fuzz.py [--inputs 10000] [--seed 0] [--server-share 0.06]
 
-Readers: suites (YAML), case files (CSV/JSONL), reports (JSON), samples logs (JSONL),
-server-sent events of an OpenAI-compatible stream, and scoring of hostile answers. Inputs are
-mutations of real files from this repository (the shipped suites, the legacy report fixture)
-plus generated JSON/YAML values. The last line is `fuzz: N inputs, T tracebacks`.
+Readers: suites (YAML, aliases of aliases among them), case files (CSV/JSONL), reports (JSON),
+samples logs (JSONL, checked as resume checks them), server-sent events of an OpenAI-compatible
+stream, scoring of hostile answers, `score` inputs (CSV/JSONL with duplicated columns, formulas,
+huge numbers, list cells), and sessions with a hostile HTTP server (tests/hostile_server.py:
+slow-loris, endless lines, gzip bombs, the key echoed in its encodings) through the real client
+with small deadlines. Inputs are mutations of real files from this repository plus generated
+values.
+
+A hang: a server session that outlives its deadline by 2 s, or a file input that takes over
+10 s. Peak memory: the process's high-water mark (getrusage). A leak: any encoding of the API
+key in what the client kept. The last line is
+`fuzz: N inputs, T tracebacks, H hangs, M max MB, L leaks`.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import random
+import resource
 import sys
 import tempfile
 import time
 import traceback
 from collections import Counter
 from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from evalharness.endpoints.client import _Stream, consume_events  # noqa: E402
+from evalharness.cli import main as cli_main  # noqa: E402
+from evalharness.endpoints.client import Timeouts, _Stream, consume_events, stream_chat  # noqa: E402
 from evalharness.reports import ReportError, load_report, read_samples_log  # noqa: E402
 from evalharness.reports.schema import Sample  # noqa: E402
 from evalharness.scorers import SCORERS, ScoringInput  # noqa: E402
 from evalharness.scoring import score_samples  # noqa: E402
 from evalharness.suite import Case, SuiteError, load_suite  # noqa: E402
+from tests.hostile_server import MODES, Behaviour, HostileServer, key_forms  # noqa: E402
+
+FILE_HANG_S = 10.0  # a file input taking longer than this is a hang
+SERVER_GRACE_S = 2.0  # a server session may end this long after its deadline
 
 TOKENS = [":", "- ", "[", "]", "{", "}", "!!int ", "!!binary ", "&a ", "*a", "\x00", "\ud800", "\xff", "NaN",
           "1e999", "-1", '"', "'", "\n", "    ", "9" * 400, "[" * 300, "<<: *a", "? ", "%YAML 1.1\n", "\t",
@@ -165,7 +181,12 @@ class Fuzzer:
         data = "\n".join(lines).encode("utf-8", "surrogatepass")
         if self.rng.random() < 0.3:
             data = data[: self.rng.randrange(len(data))]  # torn anywhere, even inside a character
-        read_samples_log(self._file("l.samples.jsonl", data))
+        content = read_samples_log(self._file("l.samples.jsonl", data))
+        for sample in content.samples.values():  # what resume would keep is a valid measurement
+            for name in ("latency_s", "ttft_s", "decode_tokens_per_s", "output_tokens", "prompt_tokens"):
+                value = getattr(sample, name)
+                if value is not None and not value >= 0:
+                    raise AssertionError(f"resume would keep {name} = {value}")
 
     def sse(self) -> None:
         valid = {"choices": [{"index": 0, "delta": {"content": "Hi"}}]}
@@ -211,38 +232,129 @@ class Fuzzer:
 
     caught: Counter = Counter()
 
+    def yaml_aliases(self) -> None:
+        """Anchors and aliases nested at random: billion laughs of every size, recursive aliases."""
+        levels, width = self.rng.randint(1, 12), self.rng.randint(2, 12)
+        lines = ["  a0: &a0 [" + ", ".join(["lol"] * width) + "]"]
+        for i in range(1, levels):
+            lines.append(f"  a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]")
+        if self.rng.random() < 0.2:
+            lines.append("  r: &r [*r]")
+        text = "name: y\nmodels: [{source: hf, id: org/m}]\ncases: [{id: a, prompt: hi}]\nx:\n" + "\n".join(lines)
+        try:
+            load_suite(self._file("a.yaml", mutate_text(text, self.rng) if self.rng.random() < 0.3 else text))
+        except SuiteError:
+            pass
+
+    def score_input(self) -> None:
+        """`evalharness score` on hostile tables; exit 0 or 2 with a message, never a traceback."""
+        big = "9" * self.rng.choice([5, 30, 4400])
+        if self.rng.random() < 0.5:
+            header = self.rng.choice(["prompt,completion,id", "prompt,completion,prompt", "prompt,completion"])
+            cells = ["=cmd|' /C calc'!A0", "@SUM(A1)", "-3.5", "007", "2024-01-01", big, '"a,b"', "", "x\ny"]
+            rows = [",".join(self.rng.choice(cells) for _ in header.split(",")) for _ in range(self.rng.randint(0, 4))]
+            name, body = "t.csv", mutate_text("\n".join([header, *rows]), self.rng) if self.rng.random() < 0.3 \
+                else "\n".join([header, *rows])
+        else:
+            objs = [{"prompt": "hi", "completion": self.rng.choice(["Hello.", ["a", 1], {"b": None}, 7])},
+                    {"prompt": ["x", 1], "completion": "=1+1", "n": 0}]
+            body = "\n".join(dumps(mutate_json(o, self.rng)) if self.rng.random() < 0.4 else
+                             json.dumps(o) for o in objs).replace('"n": 0', f'"n": {big}')
+            name = "t.jsonl"
+        path = self._file(name, body)
+        out = path.with_name(path.name + ".out" + path.suffix)
+        with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
+            code = cli_main(["score", "--scorer", "coherence", "--scorer", "refusal", "--input", str(path),
+                             "--out", str(out)])
+        if code not in (0, 2):
+            raise AssertionError(f"score exited {code}")
+
+
+class ServerFuzz:
+    """Sessions with one hostile server whose behaviour changes before every request."""
+
+    KEY = "sk-fuzz-Q3x9Lm2Pz8Vb7Nc6Ad5Ts4"
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.server = HostileServer().__enter__()
+        self.hangs = self.leaks = 0
+        self.examples: list[str] = []
+
+    def session(self) -> None:
+        mode = self.rng.choice(MODES)
+        self.server.behaviour = Behaviour(mode=mode, gap_s=self.rng.choice([0.01, 0.05, 0.2]), max_s=10.0,
+                                          bomb_mib=self.rng.choice([16, 64, 256]),
+                                          echo=self.rng.choice(["raw", "all", *map(str, range(14))]))
+        timeouts = Timeouts(connect_s=1.0, first_token_s=self.rng.choice([0.2, 1.0, 30.0]),
+                            total_s=self.rng.choice([0.3, 0.8, 1.5]),
+                            max_line_bytes=self.rng.choice([1 << 12, 1 << 16, 1 << 20]),
+                            max_body_bytes=self.rng.choice([1 << 20, 8 << 20]))
+        start = time.monotonic()
+        r = stream_chat(self.server.base_url, "m", [{"role": "user", "content": "hi"}], api_key=self.KEY,
+                        timeouts=timeouts)
+        took = time.monotonic() - start
+        if took > timeouts.total_s + SERVER_GRACE_S:
+            self.hangs += 1
+            self.examples.append(f"hang: {mode} took {took:.1f} s (deadline {timeouts.total_s} s)")
+        kept = repr(r.record())
+        if any(form in kept for form in key_forms(self.KEY)):
+            self.leaks += 1
+            self.examples.append(f"leak: {mode} echo {self.server.behaviour.echo}: {kept[:300]}")
+
+    def close(self) -> None:
+        self.server.__exit__(None, None, None)
+
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--inputs", type=int, default=10_000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--server-share", type=float, default=0.06,
+                    help="share of the inputs that are hostile-server sessions (0.06 of 10,000 = 600)")
     args = ap.parse_args()
     tracebacks: Counter = Counter()
+    counts: Counter = Counter()
     examples: dict[str, str] = {}
+    hangs = 0
+    rng = random.Random(args.seed + 1)
+    servers = ServerFuzz(random.Random(args.seed + 2))
     with tempfile.TemporaryDirectory(prefix="evalharness-fuzz-") as tmp:
         fz = Fuzzer(args.seed, Path(tmp))
         readers: list[tuple[str, Callable[[], None]]] = [
-            ("suite", fz.suite), ("case_file", fz.case_file), ("report", fz.report_file),
-            ("samples_log", fz.samples_log), ("sse", fz.sse), ("scoring", fz.scoring)]
+            ("suite", fz.suite), ("yaml_aliases", fz.yaml_aliases), ("case_file", fz.case_file),
+            ("report", fz.report_file), ("samples_log", fz.samples_log), ("sse", fz.sse),
+            ("scoring", fz.scoring), ("score_input", fz.score_input)]
         seconds: Counter = Counter()
         for i in range(args.inputs):
-            name, reader = readers[i % len(readers)]
+            name, reader = (("server", servers.session) if rng.random() < args.server_share
+                            else readers[i % len(readers)])
+            counts[name] += 1
             start = time.perf_counter()
             try:
                 reader()
             except Exception:
                 tracebacks[name] += 1
                 examples.setdefault(name, traceback.format_exc(limit=3))
-            seconds[name] += time.perf_counter() - start
-    for name, _ in readers:
-        print(f"  {name}: {args.inputs // len(readers)} inputs, {tracebacks[name]} tracebacks "
-              f"({seconds[name]:.1f} s)")
+            took = time.perf_counter() - start
+            seconds[name] += took
+            if name != "server" and took > FILE_HANG_S:
+                hangs += 1
+                examples.setdefault(f"{name} hang", f"{took:.1f} s")
+    servers.close()
+    hangs += servers.hangs
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for name in [n for n, _ in readers] + ["server"]:
+        print(f"  {name}: {counts[name]} inputs, {tracebacks[name]} tracebacks ({seconds[name]:.1f} s)")
     for name, tb in examples.items():
         print(f"first traceback in {name}:\n{tb}")
+    for line in servers.examples[:5]:
+        print(line)
     if Fuzzer.caught:
         print("scorer exceptions caught by safe scoring (recorded as null, the run goes on): "
               + ", ".join(f"{k} {v}" for k, v in sorted(Fuzzer.caught.items())))
-    print(f"fuzz: {args.inputs} inputs, {sum(tracebacks.values())} tracebacks")
+    print(f"fuzz: {args.inputs} inputs, {sum(tracebacks.values())} tracebacks, {hangs} hangs, "
+          f"{peak_mb:.0f} max MB, {servers.leaks} leaks")
 
 
 if __name__ == "__main__":
