@@ -127,9 +127,13 @@ def test_a_sample_with_impossible_figures_is_measured_again(write_suite, tmp_pat
     """4401442 accepted a negative latency on resume (a variant's mean came out at -0.52 s)."""
     loaded, first = first_run(write_suite, tmp_path)
     sample = _measured_line(first.samples_path)
-    lines = [line for line in first.samples_path.read_text().splitlines()
-             if json.loads(line).get("kind") != "sample" or json.loads(line)["case_id"] != sample["case_id"]
-             or json.loads(line)["repeat"] != sample["repeat"] or json.loads(line)["variant_id"] != sample["variant_id"]]
+    unit = (sample["variant_id"], sample["case_id"], sample["repeat"])
+
+    def other(line: str) -> bool:
+        rec = json.loads(line)
+        return rec.get("kind") != "sample" or (rec["variant_id"], rec["case_id"], rec["repeat"]) != unit
+
+    lines = [line for line in first.samples_path.read_text().splitlines() if other(line)]
     lines.append(json.dumps({**sample, **update}))
     first.samples_path.write_text("\n".join(lines) + "\n")
     report = resume(loaded, tmp_path, first.samples_path).report
