@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from evalharness.suite.jsonl import parse_object
+from evalharness.suite.jsonl import json_lines, json_object_lines
 from evalharness.suite.yaml_text import read_bounded
 
 MAX_TABLE_BYTES = 256 << 20
@@ -72,15 +72,13 @@ def _read_csv(text: str) -> Table:
 
 
 def _read_jsonl(text: str) -> Table:
-    objects, texts = [], []
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        obj, problem = parse_object(line)
-        if problem is not None:
-            raise ValueError(f"line {n}: {problem}")
-        objects.append(obj)
-        texts.append(line.strip())
+    rows, problems = json_object_lines(text)
+    if problems:
+        n, problem = problems[0]
+        raise ValueError(f"line {n}: {problem}")
+    lines = json_lines(text)
+    objects = [obj for _, obj in rows]
+    texts = [lines[n - 1].strip() for n, _ in rows]
     columns = list(dict.fromkeys(k for obj in objects for k in obj))
     frame = pd.DataFrame([[obj.get(c) for c in columns] for obj in objects], columns=columns, dtype=object)
     return Table(frame, texts)

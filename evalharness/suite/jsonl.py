@@ -33,10 +33,16 @@ def parse_object(line: str) -> tuple[dict[str, Any] | None, str | None]:
     return obj, None
 
 
+def json_lines(text: str) -> list[str]:
+    """The lines of a JSON Lines text: split at LF only (a JSON string may hold U+2028 or other
+    characters `str.splitlines` would split at), a CR before it dropped."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
 def json_object_lines(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, str]]]:
     """(line number, object) for each non-blank line holding a JSON object; (line, why) for the rest."""
     rows, problems = [], []
-    for n, line in enumerate(text.splitlines(), start=1):
+    for n, line in enumerate(json_lines(text), start=1):
         if not line.strip():
             continue
         obj, problem = parse_object(line)
