@@ -25,7 +25,7 @@ def identifier_problem(text: str) -> str | None:
     for ch in text:
         if _hidden(ch):
             name = "a NUL character" if ch == "\0" else f"the control character U+{ord(ch):04X}"
-            return f"{text.encode('unicode_escape').decode()[:80]!r} holds {name}: identifiers are printable text"
+            return f"'{visible(text)[:80]}' holds {name}: identifiers are printable text"
     return None
 
 
