@@ -37,19 +37,23 @@ def check_identifier(text: str) -> str:
     return text
 
 
+def _escaped(text: object, keep: str = "") -> str:
+    """The text with every hidden character but those in `keep` shown as an escape."""
+    s = str(text)
+    if not any(_hidden(ch) and ch not in keep for ch in s):
+        return s
+    return "".join(ch.encode("unicode_escape", "backslashreplace").decode() if _hidden(ch) and ch not in keep
+                   else ch for ch in s)
+
+
 def visible(text: object) -> str:
     """The text with every control, bidi override and lone surrogate shown as an escape."""
-    s = str(text)
-    if not any(_hidden(ch) for ch in s):
-        return s
-    return "".join(ch.encode("unicode_escape", "backslashreplace").decode() if _hidden(ch) else ch for ch in s)
+    return _escaped(text)
 
 
 def terminal_safe(text: str) -> str:
     """`visible`, but line breaks stay: what a terminal may be sent of a text we did not write."""
-    if not any(_hidden(ch) and ch != "\n" for ch in text):
-        return text
-    return "\n".join(visible(line) for line in text.split("\n"))
+    return _escaped(text, "\n")
 
 
 def md_code(text: object) -> str:
@@ -67,6 +71,4 @@ def md_line(text: object) -> str:
 
 def xml_text(text: object) -> str:
     """Text XML 1.0 can hold (its parser rejects control characters even when escaped)."""
-    s = str(text)
-    return "".join(ch if ch in "\t\n\r" or (ord(ch) >= 0x20 and not _hidden(ch)) else
-                   ch.encode("unicode_escape", "backslashreplace").decode() for ch in s)
+    return _escaped(text, "\t\n\r")
