@@ -40,7 +40,6 @@ class Redactor:
     """Replaces every known form of one secret in a text with `[redacted]`."""
 
     def __init__(self, secret: str | None) -> None:
-        self.secret = secret
         self._pattern: re.Pattern[str] | None = None
         if not secret or len(secret.strip()) < 4:
             return
@@ -65,8 +64,3 @@ class Redactor:
         """Redacted first, then cut to `limit` characters."""
         cleaned = self(text)
         return cleaned if cleaned is None or len(cleaned) <= limit else cleaned[:limit] + "…"
-
-
-def redact(text: str | None, secret: str | None) -> str | None:
-    """`text` with every form of the secret replaced."""
-    return Redactor(secret)(text)
