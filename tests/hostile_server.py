@@ -14,7 +14,7 @@ import zlib
 from dataclasses import dataclass
 from urllib.parse import quote
 
-MODES = ("slow_headers", "slow_body", "slow_line", "flood", "huge_line", "gzip_error", "gzip_stream",
+MODES = ("slow_headers", "slow_body", "slow_line", "flood", "huge_line", "gzip_error", "big_error", "gzip_stream",
          "echo_401", "echo_answer", "echo_event_error", "stall_after_token", "ok")
 
 _BOMBS: dict[int, bytes] = {}
@@ -115,6 +115,10 @@ class HostileServer:
             body = gzip_bomb(b.bomb_mib)
             sock.sendall(b"HTTP/1.1 500 Internal Server Error\r\nContent-Encoding: gzip\r\n"
                          b"Content-Type: text/plain\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        elif b.mode == "big_error":  # an ordinary error with a long body, sent in one piece
+            body = b'{"error": "' + b"overloaded " * 2000 + b'"}'
+            sock.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
         elif b.mode == "gzip_stream":
             body = gzip_bomb(b.bomb_mib)
             sock.sendall(sse + b"Content-Encoding: gzip\r\n\r\n" + body)

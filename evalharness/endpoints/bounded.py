@@ -131,36 +131,44 @@ class BoundedBody:
         else:
             raise httpx.DecodingError(f"unsupported content encoding {encoding[:40]!r}")
 
-    def chunks(self) -> Iterator[bytes]:
+    def chunks(self, truncate: bool = False) -> Iterator[bytes]:
+        """The decoded bytes; past the budget BodyTooLarge, or with `truncate` the part of the last
+        piece that fits, then the end (nothing more is read)."""
+        for piece in self._decoded():
+            room = self.limit - self.size
+            if len(piece) > room:
+                if not truncate:
+                    raise BodyTooLarge(f"the body is larger than {self.limit} bytes")
+                if room:
+                    yield piece[:room]
+                return
+            self.size += len(piece)
+            yield piece
+
+    def _decoded(self) -> Iterator[bytes]:
         for raw in self.resp.iter_raw():
             if self._inflate is None:
-                yield self._count(raw)
+                yield raw
                 continue
             data = raw
             while data:
-                try:
+                try:  # never more output than the budget has room for, plus one byte to see it overflow
                     out = self._inflate.decompress(data, self.limit - self.size + 1)
                 except zlib.error as exc:
                     raise httpx.DecodingError(f"a compressed body that does not inflate: {exc}") from None
-                yield self._count(out)
+                yield out
                 data = self._inflate.unconsumed_tail
-
-    def _count(self, data: bytes) -> bytes:
-        self.size += len(data)
-        if self.size > self.limit:
-            raise BodyTooLarge(f"the body is larger than {self.limit} bytes")
-        return data
 
 
 def read_capped(resp: httpx.Response, limit: int = ERROR_BODY_BYTES) -> str:
     """At most `limit` bytes of a body as text (an error message): the rest is never read."""
     got = bytearray()
     try:
-        for chunk in BoundedBody(resp, limit).chunks():  # inflation capped at the limit too
+        for chunk in BoundedBody(resp, limit).chunks(truncate=True):  # inflation capped at the limit too
             got += chunk
-    except (BodyTooLarge, httpx.DecodingError):
+    except httpx.DecodingError:
         pass
-    return bytes(got[:limit]).decode("utf-8", "replace")
+    return bytes(got).decode("utf-8", "replace")
 
 
 def lines(resp: httpx.Response, max_line: int, max_body: int) -> Iterator[str]:

@@ -55,6 +55,14 @@ def test_a_gzip_bomb_as_an_error_body_is_read_to_a_small_cap():
     assert (proc.memory_info().rss - before) / 2**20 < 200
 
 
+def test_a_long_error_body_keeps_its_beginning():
+    """A 22 KB error body in one piece: its first bytes make the message (the cap cuts, it does not
+    drop the piece that crosses it)."""
+    r, _ = _call(Behaviour(mode="big_error"), Timeouts(total_s=10))
+    assert r.error_kind == "http_5xx" and r.error.startswith('HTTP 503: {"error": "overloaded overloaded')
+    assert len(r.error) <= 301
+
+
 @pytest.mark.parametrize("form", range(len(key_forms(KEY))))
 @pytest.mark.parametrize("mode", ["echo_401", "echo_event_error", "echo_answer"])
 def test_no_encoding_of_the_key_survives_in_a_result(mode, form):
