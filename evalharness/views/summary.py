@@ -14,7 +14,7 @@ from evalharness.compare import output
 from evalharness.compare.engine import compare_within
 from evalharness.reports.schema import Report
 from evalharness.select import Constraints, references, select
-from evalharness.text import visible
+from evalharness.text import terminal_safe, visible
 from evalharness.views import charts, why
 from evalharness.views.table import display_frame, glance_frame
 
@@ -94,7 +94,7 @@ def to_html(report: Report, constraints: Constraints = NO_CONSTRAINTS, objective
             shown = body.map(lambda v: visible(v) if isinstance(v, str) else v)
             parts.append(shown.to_html(index=False, escape=True, na_rep="—"))
         elif title == "Against the reference":
-            parts.append(f"<pre>{html.escape(visible(body[0]))}</pre>")
+            parts.append(f"<pre>{html.escape(terminal_safe(body[0]))}</pre>")  # its lines stay lines
         else:
             parts.append("<ul>" + "".join(f"<li>{html.escape(visible(b))}</li>" for b in body) + "</ul>")
     head = f"<!doctype html><html><head><meta charset='utf-8'><style>{STYLE}</style></head>"

@@ -43,6 +43,8 @@ def test_summary_writes_a_page_for_a_nul_in_a_variant_id(evil_report, tmp_path, 
         assert all("`" in line for line in page.splitlines() if "<b>x</b>" in line)
     else:
         assert "<b>x</b>" not in page
+        pre = page.split("<pre>")[1].split("</pre>")[0]  # the comparison keeps its lines
+        assert pre.count("\n") > 5 and "\\n\\n" not in pre
 
 
 def test_the_comparison_markdown_and_junit_hold_the_id_as_text(evil_report):
