@@ -7,10 +7,21 @@ For each CPU scheme of `suites/quantization-matrix.yaml`, alternately (A-B, then
   library calls; t(1) and (N-1)/(t(N)-t(1)) like optimum-benchmark; llama.cpp's own counters for
   gguf-native).
 
+Each measurement is bracketed by `machine_state.parallel_slowdown` (multi-threaded work on these
+VMs has periods of seconds at 5-8x its usual time; see that module): a measurement with a slow
+period before or after it is taken again (up to --tries times) and the count is printed.
+
 Prints one row per scheme, then `agreement: min X max Y` over the ratios harness/independent of
-decode tok/s and TTFT (target 0.90 <= X <= Y <= 1.10).
+decode tok/s and TTFT. Exit 1 when a ratio lies outside [1 - tolerance, 1 + tolerance] (target
+0.90 <= X <= Y <= 1.10: --tolerance 0.10).
+
+`--fast` is the form CI runs on every submission (tests/integration/test_agreement_check.py): the
+same code path on fp32 and int8-dynamic, a short prompt, 8 tokens, one thread (no slow periods:
+they need two threads) and the fastest repeat of each side over all rounds (`--stat best`: a busy
+machine only slows a repeat down), within +-30%.
 
     .venv/bin/python benchmarks/agreement.py [--schemes fp32,bf16] [--rounds 2] [--tokens 32]
+    .venv/bin/python benchmarks/agreement.py --fast
 """
 
 from __future__ import annotations
@@ -25,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness_run import ROOT, run_suite, timing_suite
+from machine_state import disturbed, parallel_slowdown
 
 # ~110 tokens: long enough that TTFT is mostly prefill, not call overhead
 PROMPT = ("The history of the printing press begins in the fifteenth century, when Johannes Gutenberg "
@@ -34,6 +46,9 @@ PROMPT = ("The history of the printing press begins in the fifteenth century, wh
           "about how much the press changed religion, science and politics, but most agree that it "
           "made the rapid exchange of ideas possible for the first time. In a few sentences, the main "
           "consequence of the printing press was")
+SHORT_PROMPT = "The printing press changed Europe because books became cheaper, and the main consequence was"
+FAST = {"schemes": "fp32,int8-dynamic", "tokens": 8, "repeats": 4, "rounds": 3, "threads": 1, "stat": "best",
+        "tolerance": 0.30, "prompt": "short"}
 
 
 @dataclass
@@ -43,30 +58,75 @@ class Side:
     prompt_tokens: set[int] = field(default_factory=set)
 
 
-def harness(scheme: str, tokens: int, repeats: int, work: Path, threads: int | None) -> tuple[float, float, int]:
+@dataclass(frozen=True)
+class Settings:
+    prompt: str
+    tokens: int
+    repeats: int
+    threads: int | None
+    stat: str  # "median" of the repeats, or "best" (the fastest repeat)
+
+
+def harness(scheme: str, s: Settings, work: Path) -> tuple[float, float, int]:
     suite = work / f"{scheme}.yaml"
-    suite.write_text(timing_suite("agreement", f"quantizations: [{scheme}]", tokens, repeats,
-                                  cases=f"  - id: press\n    prompt: {json.dumps(PROMPT)}\n"))
-    extra = ["--threads", str(threads)] if threads else []
+    suite.write_text(timing_suite("agreement", f"quantizations: [{scheme}]", s.tokens, s.repeats,
+                                  cases=f"  - id: press\n    prompt: {json.dumps(s.prompt)}\n"))
+    extra = ["--threads", str(s.threads)] if s.threads else []
     report = json.loads(run_suite(suite, work / "results", *extra).read_text())
-    samples = [s for s in report["samples"] if s["success"]]
+    samples = [x for x in report["samples"] if x["success"]]
     if not samples:
         raise SystemExit(f"{scheme}: no successful sample: {report['variants'][0].get('error')}")
-    return (statistics.median(s["ttft_s"] for s in samples),
-            statistics.median(s["decode_tokens_per_s"] for s in samples), samples[0]["prompt_tokens"])
+    ttfts = [x["ttft_s"] for x in samples]
+    decodes = [x["decode_tokens_per_s"] for x in samples]
+    if s.stat == "best":
+        return min(ttfts), max(decodes), samples[0]["prompt_tokens"]
+    return statistics.median(ttfts), statistics.median(decodes), samples[0]["prompt_tokens"]
 
 
-def independent(scheme: str, tokens: int, repeats: int, threads: int | None) -> tuple[float, float, int]:
+def independent(scheme: str, s: Settings, work: Path | None = None) -> tuple[float, float, int]:
     from evalharness.models import embedded
 
     model = str(embedded.gguf_path() if scheme == "gguf-native" else embedded.ensure_converted())
-    cmd = [sys.executable, str(ROOT / "benchmarks" / "independent.py"), scheme, model, "--text", PROMPT,
-           "--tokens", str(tokens), "--repeats", str(repeats)] + (["--threads", str(threads)] if threads else [])
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "independent.py"), scheme, model, "--text", s.prompt,
+           "--tokens", str(s.tokens), "--repeats", str(s.repeats)]
+    cmd += ["--threads", str(s.threads)] if s.threads else []
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd="/")  # cwd: not the project
     if proc.returncode != 0:
         raise SystemExit(f"independent run of {scheme} failed:\n{proc.stderr[-2000:]}")
     out = json.loads(proc.stdout.strip().splitlines()[-1])
+    if s.stat == "best":
+        return out["ttft_best_s"], out["decode_best_tokens_per_s"], out["prompt_tokens"]
     return out["ttft_s"], out["decode_tokens_per_s"], out["prompt_tokens"]
+
+
+def measure_calm(fn, scheme: str, s: Settings, work: Path, tries: int) -> tuple[tuple[float, float, int], int]:
+    """`fn`'s figures, taken again while a slow period of the machine came before or after them;
+    and how many takes were discarded (the last take is kept even when disturbed)."""
+    import os
+
+    threads = s.threads or len(os.sched_getaffinity(0))
+    for attempt in range(tries):
+        before = parallel_slowdown(threads)
+        figures = fn(scheme, s, work)
+        if not (disturbed(before) or disturbed(parallel_slowdown(threads))):
+            return figures, attempt
+    return figures, tries - 1
+
+
+def compare_scheme(scheme: str, s: Settings, rounds: int, work: Path, tries: int) -> tuple[Side, Side, int]:
+    h, i, retaken = Side(), Side(), 0
+    for r in range(rounds):
+        order = ((h, harness), (i, independent)) if r % 2 == 0 else ((i, independent), (h, harness))
+        for side, fn in order:
+            (ttft, decode, prompt_tokens), again = measure_calm(fn, scheme, s, work, tries)
+            retaken += again
+            side.ttft.append(ttft)
+            side.decode.append(decode)
+            side.prompt_tokens.add(prompt_tokens)
+    if h.prompt_tokens != i.prompt_tokens:
+        raise SystemExit(f"{scheme}: the two sides saw different prompts: "
+                         f"{h.prompt_tokens} vs {i.prompt_tokens} tokens")
+    return h, i, retaken
 
 
 def cpu_schemes() -> list[str]:
@@ -77,40 +137,52 @@ def cpu_schemes() -> list[str]:
     return [q for q in matrix.quantizations if SCHEMES.get(q).unsupported_reason("cpu") is None]
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--fast", action="store_true",
+                    help="CI's form: " + ", ".join(f"--{k} {v}" for k, v in FAST.items()))
     ap.add_argument("--schemes", help="comma-separated (default: every CPU scheme of the matrix)")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--tokens", type=int, default=32)
     ap.add_argument("--repeats", type=int, default=4)
     ap.add_argument("--threads", type=int)
-    args = ap.parse_args()
+    ap.add_argument("--stat", choices=("median", "best"), default="median")
+    ap.add_argument("--prompt", choices=("long", "short"), default="long", help="111 or 17 tokens")
+    ap.add_argument("--tolerance", type=float, default=0.10)
+    ap.add_argument("--tries", type=int, default=3, help="takes of a measurement a slow period may cost")
+    if ap.parse_known_args()[0].fast:  # CI's settings, under any flag given explicitly
+        ap.set_defaults(**FAST)
+    return ap.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
     schemes = args.schemes.split(",") if args.schemes else cpu_schemes()
+    s = Settings(PROMPT if args.prompt == "long" else SHORT_PROMPT, args.tokens, args.repeats, args.threads, args.stat)
     ratios: list[float] = []
+    retaken = 0
     print(f"{'scheme':16} {'TTFT harness':>12} {'indep.':>8} {'ratio':>6}   {'decode harness':>14} "
-          f"{'indep.':>8} {'ratio':>6}")
+          f"{'indep.':>8} {'ratio':>6}", flush=True)
     with tempfile.TemporaryDirectory(prefix="evalharness-agreement-") as tmp:
         for scheme in schemes:
-            h, i = Side(), Side()
-            for r in range(args.rounds):
-                order = ((h, harness), (i, independent)) if r % 2 == 0 else ((i, independent), (h, harness))
-                for side, fn in order:
-                    extra = (Path(tmp),) if fn is harness else ()
-                    ttft, decode, prompt_tokens = fn(scheme, args.tokens, args.repeats, *extra, args.threads)
-                    side.ttft.append(ttft)
-                    side.decode.append(decode)
-                    side.prompt_tokens.add(prompt_tokens)
-            if h.prompt_tokens != i.prompt_tokens:
-                raise SystemExit(f"{scheme}: the two sides saw different prompts: "
-                                 f"{h.prompt_tokens} vs {i.prompt_tokens} tokens")
-            ht, it = statistics.median(h.ttft), statistics.median(i.ttft)
-            hd, idd = statistics.median(h.decode), statistics.median(i.decode)
+            h, i, again = compare_scheme(scheme, s, args.rounds, Path(tmp), args.tries)
+            retaken += again
+            # rounds: their median, or with --stat best the best of every round's best
+            ttft_of, decode_of = (min, max) if args.stat == "best" else (statistics.median, statistics.median)
+            ht, it = ttft_of(h.ttft), ttft_of(i.ttft)
+            hd, idd = decode_of(h.decode), decode_of(i.decode)
             ratios += [ht / it, hd / idd]
-            print(f"{scheme:16} {ht:12.4f} {it:8.4f} {ht / it:6.3f}   {hd:14.2f} {idd:8.2f} {hd / idd:6.3f}",
-                  flush=True)
+            rounds = " | ".join(" ".join(f"{x:.2f}" for x in side.decode) for side in (h, i))
+            print(f"{scheme:16} {ht:12.4f} {it:8.4f} {ht / it:6.3f}   {hd:14.2f} {idd:8.2f} {hd / idd:6.3f}"
+                  f"   decode per round: {rounds}", flush=True)
     print(f"prompt {sorted(h.prompt_tokens)[0]} tokens, {args.tokens} tokens forced, {args.repeats} repeats "
-          f"x {args.rounds} rounds per side")
+          f"x {args.rounds} rounds per side, threads {args.threads or 'default'}, {args.stat} of the repeats; "
+          f"{retaken} measurements taken again after a slow period of the machine")
     print(f"agreement: min {min(ratios):.3f} max {max(ratios):.3f}")
+    outside = [r for r in ratios if not 1 - args.tolerance <= r <= 1 + args.tolerance]
+    if outside:
+        print(f"outside 1 +- {args.tolerance}: {', '.join(f'{r:.3f}' for r in outside)}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from agreement import harness, independent  # noqa: E402
+from agreement import PROMPT, Settings, harness, independent, measure_calm  # noqa: E402
 
 
 def main() -> None:
@@ -30,16 +30,18 @@ def main() -> None:
     ap.add_argument("--tokens", type=int, default=32)
     ap.add_argument("--repeats", type=int, default=4)
     ap.add_argument("--scheme", default="fp32")
+    ap.add_argument("--tries", type=int, default=3, help="takes of a measurement a slow period may cost")
     args = ap.parse_args()
     through_worker: list[float] = []
     bare: list[float] = []
+    s = Settings(PROMPT, args.tokens, args.repeats, None, "median")
     with tempfile.TemporaryDirectory(prefix="evalharness-overhead-") as tmp:
         for r in range(args.rounds):
             for side in (("harness", "bare") if r % 2 == 0 else ("bare", "harness")):
                 if side == "harness":
-                    through_worker.append(harness(args.scheme, args.tokens, args.repeats, Path(tmp), None)[1])
+                    through_worker.append(measure_calm(harness, args.scheme, s, Path(tmp), args.tries)[0][1])
                 else:
-                    bare.append(independent(args.scheme, args.tokens, args.repeats, None)[1])
+                    bare.append(measure_calm(independent, args.scheme, s, Path(tmp), args.tries)[0][1])
             print(f"round {r + 1}: harness (worker) {through_worker[-1]:.2f} tok/s, bare {bare[-1]:.2f} tok/s",
                   flush=True)
     h, b = statistics.median(through_worker), statistics.median(bare)
