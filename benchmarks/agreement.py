@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -67,6 +68,12 @@ class Settings:
     stat: str  # "median" of the repeats, or "best" (the fastest repeat)
 
 
+def summaries(stat: str) -> tuple:
+    """How TTFTs and decode rates become one figure: their medians, or the best of them (the
+    shortest TTFT, the highest rate)."""
+    return (min, max) if stat == "best" else (statistics.median, statistics.median)
+
+
 def harness(scheme: str, s: Settings, work: Path) -> tuple[float, float, int]:
     suite = work / f"{scheme}.yaml"
     suite.write_text(timing_suite("agreement", f"quantizations: [{scheme}]", s.tokens, s.repeats,
@@ -76,11 +83,9 @@ def harness(scheme: str, s: Settings, work: Path) -> tuple[float, float, int]:
     samples = [x for x in report["samples"] if x["success"]]
     if not samples:
         raise SystemExit(f"{scheme}: no successful sample: {report['variants'][0].get('error')}")
-    ttfts = [x["ttft_s"] for x in samples]
-    decodes = [x["decode_tokens_per_s"] for x in samples]
-    if s.stat == "best":
-        return min(ttfts), max(decodes), samples[0]["prompt_tokens"]
-    return statistics.median(ttfts), statistics.median(decodes), samples[0]["prompt_tokens"]
+    ttft_of, decode_of = summaries(s.stat)
+    return (ttft_of([x["ttft_s"] for x in samples]), decode_of([x["decode_tokens_per_s"] for x in samples]),
+            samples[0]["prompt_tokens"])
 
 
 def independent(scheme: str, s: Settings, work: Path | None = None) -> tuple[float, float, int]:
@@ -102,14 +107,14 @@ def independent(scheme: str, s: Settings, work: Path | None = None) -> tuple[flo
 def measure_calm(fn, scheme: str, s: Settings, work: Path, tries: int) -> tuple[tuple[float, float, int], int]:
     """`fn`'s figures, taken again while a slow period of the machine came before or after them;
     and how many takes were discarded (the last take is kept even when disturbed)."""
-    import os
-
     threads = s.threads or len(os.sched_getaffinity(0))
+    before = parallel_slowdown(threads)
     for attempt in range(tries):
-        before = parallel_slowdown(threads)
         figures = fn(scheme, s, work)
-        if not (disturbed(before) or disturbed(parallel_slowdown(threads))):
+        after = parallel_slowdown(threads)  # also the next take's "before"
+        if not (disturbed(before) or disturbed(after)):
             return figures, attempt
+        before = after
     return figures, tries - 1
 
 
@@ -147,7 +152,7 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--repeats", type=int, default=4)
     ap.add_argument("--threads", type=int)
     ap.add_argument("--stat", choices=("median", "best"), default="median")
-    ap.add_argument("--prompt", choices=("long", "short"), default="long", help="111 or 17 tokens")
+    ap.add_argument("--prompt", choices=("long", "short"), default="long", help="111 or 16 tokens")
     ap.add_argument("--tolerance", type=float, default=0.10)
     ap.add_argument("--tries", type=int, default=3, help="takes of a measurement a slow period may cost")
     if ap.parse_known_args()[0].fast:  # CI's settings, under any flag given explicitly
@@ -167,8 +172,7 @@ def main() -> None:
         for scheme in schemes:
             h, i, again = compare_scheme(scheme, s, args.rounds, Path(tmp), args.tries)
             retaken += again
-            # rounds: their median, or with --stat best the best of every round's best
-            ttft_of, decode_of = (min, max) if args.stat == "best" else (statistics.median, statistics.median)
+            ttft_of, decode_of = summaries(args.stat)  # over the rounds as over the repeats
             ht, it = ttft_of(h.ttft), ttft_of(i.ttft)
             hd, idd = decode_of(h.decode), decode_of(i.decode)
             ratios += [ht / it, hd / idd]

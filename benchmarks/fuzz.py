@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from evalharness.cli import main as cli_main  # noqa: E402
 from evalharness.endpoints.client import Timeouts, _Stream, consume_events, stream_chat  # noqa: E402
+from evalharness.measure.memory import high_water_mark_mb  # noqa: E402
 from evalharness.reports import ReportError, load_report, read_samples_log  # noqa: E402
 from evalharness.reports.schema import Sample  # noqa: E402
 from evalharness.scorers import SCORERS, ScoringInput  # noqa: E402
@@ -271,16 +272,11 @@ class Fuzzer:
 
 
 def peak_rss_mb() -> float:
-    """This process's own high-water mark of resident memory: VmHWM (Linux). Not getrusage's
-    ru_maxrss, which Linux carries across fork and exec: started by a large process (pytest late
-    in a run), the fuzzer once reported that parent's 4.5 GB as its own."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's own high-water mark of resident memory (VmHWM). Not getrusage's ru_maxrss
+    but where /proc has no VmHWM: Linux carries ru_maxrss across fork and exec, and started by a
+    large process (pytest late in a run) the fuzzer once reported that parent's 4.5 GB as its own."""
+    hwm = high_water_mark_mb()
+    return hwm if hwm is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 class ServerFuzz:

@@ -2,6 +2,7 @@
 through its worker against a process that imports nothing from evalharness, on the embedded
 Gemma) passes on this code and fails when the harness's timer is broken."""
 
+import os
 import re
 import subprocess
 import sys
@@ -55,8 +56,6 @@ def test_fast_agreement_check_passes():
 
 def test_fast_agreement_check_fails_on_a_broken_timer(tmp_path):
     (tmp_path / "sitecustomize.py").write_text(textwrap.dedent(BROKEN_TIMER))
-    import os
-
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
     done = _check("--schemes", "fp32", "--rounds", "1", env=env)
     assert done.returncode == 1, done.stdout + done.stderr[-3000:]
