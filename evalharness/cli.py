@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_GATE, EXIT_OK, finite_arg
+from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_OK, finite_arg
 
 DEFAULT_SUITE = Path("suites/default.yaml")
 
@@ -62,6 +62,7 @@ def _run_args(sub: Any) -> None:
                      "tokens) from earlier runs of the suite under --output-dir; they are scored anew")
     run.add_argument("--reuse-timings", action="store_true",
                      help="with --reuse: take the earlier timings too (default: a reused sample has none)")
+    run.add_argument("--full-tasks", action="store_true", help="score every item of each task, whatever its `limit`")
     run.add_argument("--baseline", type=Path, metavar="REPORT",
                      help="after the run, gate against this report with the suite's gate policy")
     run.add_argument("--gate-variants", action="append", default=[], metavar="BASE_ID=CAND_ID",
@@ -211,6 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "validate":
         return cmd_validate(args.files, args.case_files_anywhere)
     if args.command == "probe":
+        from evalharness.cli_load import cmd_probe
+
         return cmd_probe(args)
     if args.command == "load":
         from evalharness.cli_load import cmd_load
@@ -260,44 +263,6 @@ def cmd_validate(files: Sequence[Path], case_files_anywhere: bool = False) -> in
         print(f"{f}: ok ({len(loaded.cases)} cases, {len(loaded.suite.models)} models, "
               f"{len(loaded.suite.quantizations)} quantizations)")
     return EXIT_BAD_INPUT if bad else EXIT_OK
-
-
-def cmd_probe(args: argparse.Namespace) -> int:
-
-    from rich.table import Table
-
-    from evalharness.console import console
-    from evalharness.endpoints.client import Timeouts, api_key_from_env
-    from evalharness.endpoints.probe import run_probe, write_json
-
-    if args.requests < 1 or args.concurrency < 1 or args.requests > 100_000:
-        print("evalharness: --requests must be 1..100000 and --concurrency at least 1", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    try:
-        key = api_key_from_env(args.api_key_env)
-    except ValueError as exc:
-        print(f"evalharness: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    results, summ = run_probe(args.base_url, args.model, args.prompt, args.requests, args.concurrency,
-                              args.max_tokens, key, Timeouts(total_s=args.timeout))
-    table = Table(title=f"{args.base_url} · {args.model}")
-    for col in ("#", "ok", "TTFT s", "ITL s", "latency s", "tokens", "tok/s", "error"):
-        table.add_column(col)
-    for i, r in enumerate(results, 1):
-        f = lambda v, d=3: "—" if v is None else f"{v:.{d}f}"  # noqa: E731
-        table.add_row(str(i), "yes" if r.success else "no", f(r.ttft_s), f(r.inter_token_latency_s),
-                      f(r.latency_s), str(r.output_tokens if r.output_tokens is not None else "—"),
-                      f(r.decode_tokens_per_s, 1), r.error or "")
-    console.print(table)
-    lat = summ["latency_s"]
-    console.print(f"success {summ['succeeded']}/{summ['requests']}, {summ['requests_per_s']:.2f} req/s, "
-                  f"{summ['output_tokens_per_s']:.1f} output tok/s at concurrency {summ['concurrency']}; "
-                  f"latency p50 {lat['p50'] or 0:.3f} s p95 {lat['p95'] or 0:.3f} s; "
-                  f"tokens counted by {', '.join(summ['token_count_sources']) or '—'}")
-    if args.json:
-        write_json(args.json, results, summ)
-        console.print(f"json: {args.json}")
-    return EXIT_OK if summ["succeeded"] == summ["requests"] else EXIT_GATE
 
 
 def dashboard_app() -> Path:

@@ -321,3 +321,41 @@ def _vs(q: dict[str, Any] | None) -> str:
 
 def _kinds(errors: dict[str, int]) -> str:
     return ", ".join(f"{kind} {n}" for kind, n in sorted(errors.items()))
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    """`evalharness probe URL`: a few requests (or a short load) against an endpoint, tabulated."""
+    from rich.table import Table
+
+    from evalharness.console import console
+    from evalharness.endpoints.client import Timeouts, api_key_from_env
+    from evalharness.endpoints.probe import run_probe, write_json
+
+    if args.requests < 1 or args.concurrency < 1 or args.requests > 100_000:
+        print("evalharness: --requests must be 1..100000 and --concurrency at least 1", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        key = api_key_from_env(args.api_key_env)
+    except ValueError as exc:
+        print(f"evalharness: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    results, summ = run_probe(args.base_url, args.model, args.prompt, args.requests, args.concurrency,
+                              args.max_tokens, key, Timeouts(total_s=args.timeout))
+    table = Table(title=f"{args.base_url} · {args.model}")
+    for col in ("#", "ok", "TTFT s", "ITL s", "latency s", "tokens", "tok/s", "error"):
+        table.add_column(col)
+    for i, r in enumerate(results, 1):
+        f = lambda v, d=3: "—" if v is None else f"{v:.{d}f}"  # noqa: E731
+        table.add_row(str(i), "yes" if r.success else "no", f(r.ttft_s), f(r.inter_token_latency_s),
+                      f(r.latency_s), str(r.output_tokens if r.output_tokens is not None else "—"),
+                      f(r.decode_tokens_per_s, 1), r.error or "")
+    console.print(table)
+    lat = summ["latency_s"]
+    console.print(f"success {summ['succeeded']}/{summ['requests']}, {summ['requests_per_s']:.2f} req/s, "
+                  f"{summ['output_tokens_per_s']:.1f} output tok/s at concurrency {summ['concurrency']}; "
+                  f"latency p50 {lat['p50'] or 0:.3f} s p95 {lat['p95'] or 0:.3f} s; "
+                  f"tokens counted by {', '.join(summ['token_count_sources']) or '—'}")
+    if args.json:
+        write_json(args.json, results, summ)
+        console.print(f"json: {args.json}")
+    return EXIT_OK if summ["succeeded"] == summ["requests"] else EXIT_GATE

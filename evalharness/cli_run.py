@@ -89,7 +89,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                          variant_timeout_s=args.variant_timeout, memory_budget_mb=args.memory_budget_mb,
                          shard=args.shard, reuse=args.reuse or args.reuse_timings,
                          reuse_timings=args.reuse_timings, executor=args.executor,
-                         ray_address=args.ray_address, ray_retries=args.ray_retries)
+                         ray_address=args.ray_address, ray_retries=args.ray_retries, full_tasks=args.full_tasks)
     planned = plan_variants(loaded.suite, resolve_device(loaded.suite.device), options.variant_patterns)
     if samples_path is None and not planned:
         return _fail(f"no variant matches {args.variant}")

@@ -24,7 +24,8 @@ from evalharness.metrics import Metric
 from evalharness.reports.schema import Report, Sample, Variant
 from evalharness.suite.gate import GatePolicy
 
-Verdict = Literal["regression", "improvement", "no change", "inconclusive"]
+# benchmark tasks: "non-inferior" / "inferior" against the task's margin (compare.tasks)
+Verdict = Literal["regression", "improvement", "no change", "inconclusive", "non-inferior", "inferior"]
 
 ENV_KEYS_FOR_TIMING = ("cpu_model", "cpu_count", "gpu_name", "torch", "transformers", "python",
                        "gpu_driver")
@@ -56,7 +57,7 @@ class MetricComparison:
 
     @property
     def gating(self) -> bool:
-        return self.verdict == "regression" and self.severity is not None
+        return self.verdict in ("regression", "inferior") and self.severity is not None
 
 
 @dataclass
@@ -305,6 +306,7 @@ def compare_reports(baseline: Report | Sequence[Report], cand: Report,
     c_by = {v.identity: v for v in cand.variants if v.status == "ok"}
     env_diff = environment_differences(base, cand)
     rows: list[MetricComparison] = []
+    tasks: list = []  # (row, statistics) of every task metric, judged together (Holm)
     cases_b: dict[str, list[str]] = {}
     cases_c: dict[str, list[str]] = {}
     for key in [k for k in b_by if k in c_by]:
@@ -318,6 +320,8 @@ def compare_reports(baseline: Report | Sequence[Report], cand: Report,
             cases_c[cv.id] = sorted(c_cases - b_cases)
         per_run = [found for r in runs if (found := _samples_of(r, key))] if len(runs) > 1 else []
         rows.extend(compare_variant(cv.id, bv, cv, bs, cs, policy, env_diff, per_run, across_runs=True))
+        tasks.extend(task_rows(cv.id, bv, cv, policy))
+    rows.extend(with_holm(tasks))
     missing = sorted(v.id for k, v in b_by.items() if k not in c_by)
     problems = [f"{r.variant_id} {r.metric}: {n}" for r in rows for n in r.notes if n.startswith("cannot compare")]
     if not c_by:
@@ -347,6 +351,7 @@ def compare_within(report: Report, pairs: Sequence[tuple[str, str]],
     by_id = {v.id: v for v in report.variants}
     problems: list[str] = []
     rows: list[MetricComparison] = []
+    tasks: list = []
     for baseline_id, candidate_id in pairs:
         wrong = [f"no variant {vid!r} in run {report.run_id} ({len(by_id)} variants)" if vid not in by_id
                  else f"variant {vid} {by_id[vid].status}: {by_id[vid].error or 'no error given'}"
@@ -360,9 +365,14 @@ def compare_within(report: Report, pairs: Sequence[tuple[str, str]],
         problems += [f"{r.variant_id} {r.metric}: {n}" for r in found for n in r.notes
                      if n.startswith("cannot compare")]
         rows += found
+        tasks += task_rows(candidate_id, by_id[baseline_id], by_id[candidate_id], policy)
+    rows += with_holm(tasks)
     names = [f"{report.run_id}:{b}" for b, _ in pairs], [f"{report.run_id}:{c}" for _, c in pairs]
     return Comparison(
         baseline_run=", ".join(names[0]), candidate_run=", ".join(names[1]),
         rows=rows, problems=problems, variants_only_in_baseline=[], variants_only_in_candidate=[],
         cases_only_in_baseline={}, cases_only_in_candidate={}, environment_differences=[], policy=policy,
     )
+
+
+from evalharness.compare.tasks import task_rows, with_holm  # noqa: E402  (it builds on MetricComparison above)

@@ -12,7 +12,10 @@ from rich.table import Table
 from evalharness.compare.engine import Comparison, MetricComparison
 from evalharness.text import md_code, md_line, xml_text
 
-ICONS = {"regression": "❌", "improvement": "✅", "no change": "➖", "inconclusive": "❔"}
+ICONS = {"regression": "❌", "improvement": "✅", "no change": "➖", "inconclusive": "❔",
+         "non-inferior": "✅", "inferior": "❌"}
+COLOURS = {"regression": "red", "improvement": "green", "no change": "dim", "inconclusive": "yellow",
+           "non-inferior": "green", "inferior": "red"}
 
 
 def fmt_value(value: float | None, unit: str) -> str:
@@ -42,11 +45,10 @@ def terminal_table(cmp: Comparison) -> Table:
     table = Table(title=f"baseline {cmp.baseline_run} -> candidate {cmp.candidate_run}")
     for col in ("variant", "metric", "baseline", "candidate", "change [95% CI]", "verdict", "gates"):
         table.add_column(col)
-    colours = {"regression": "red", "improvement": "green", "no change": "dim", "inconclusive": "yellow"}
     for r in cmp.rows:
         table.add_row(r.variant_id, r.metric, fmt_value(r.baseline, r.unit),
                       fmt_value(r.candidate, r.unit), fmt_change(r),
-                      f"[{colours[r.verdict]}]{r.verdict}[/]", r.severity or "no")
+                      f"[{COLOURS[r.verdict]}]{r.verdict}[/]", r.severity or "no")
     return table
 
 
@@ -99,10 +101,10 @@ def junit(cmp: Comparison) -> str:
         case = ET.SubElement(suite, "testcase", classname=xml_text(r.variant_id), name=r.metric)
         detail = (f"baseline {fmt_value(r.baseline, r.unit)}, candidate {fmt_value(r.candidate, r.unit)}, "
                   f"change {fmt_change(r)}, verdict {r.verdict}, severity {r.severity}")
-        if r.verdict == "regression":
+        if r.verdict in ("regression", "inferior"):
             failures += 1
-            fail = ET.SubElement(case, "failure", message=f"{r.metric} regressed: {fmt_change(r)}",
-                                 type="regression")
+            word = "regressed" if r.verdict == "regression" else "inferior"
+            fail = ET.SubElement(case, "failure", message=f"{r.metric} {word}: {fmt_change(r)}", type=r.verdict)
             fail.text = detail
         elif r.verdict == "inconclusive":
             skipped += 1

@@ -5,49 +5,17 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field
 
 from evalharness.metrics import Metric
+from evalharness.reports.record import Record, storable  # noqa: F401  (storable: re-exported)
+from evalharness.reports.tasks import TaskResult
 
 SCHEMA_VERSION = 1
 Severity = Literal["info", "warning", "critical"]
 
 RunStatus = Literal["running", "complete", "partial", "failed"]
 VariantStatus = Literal["pending", "ok", "failed", "skipped"]
-
-
-def storable(text: str) -> str:
-    """Text that can be written as UTF-8: lone surrogates become visible escapes (\\ud800)."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _storable_values(value: Any) -> Any:
-    if isinstance(value, str):
-        return storable(value)
-    if isinstance(value, list) and any(isinstance(v, str) for v in value):
-        return [storable(v) if isinstance(v, str) else v for v in value]
-    if isinstance(value, dict):
-        return {storable(k) if isinstance(k, str) else k: storable(v) if isinstance(v, str) else v
-                for k, v in value.items()}
-    return value
-
-
-class Record(BaseModel):
-    """Every record: readers ignore fields added by newer minor versions; types stay strict;
-    text from models, case files or servers is made storable on the way in."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _storable(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        return {storable(k) if isinstance(k, str) else k: _storable_values(v) for k, v in data.items()}
 
 
 def _finite(value: float | None) -> float | None:
@@ -199,6 +167,7 @@ class Variant(Record):
     fidelity: FidelitySummary | None = None
     energy: EnergySummary | None = None
     worker: WorkerFigures | None = None
+    tasks: list[TaskResult] = Field(default_factory=list, description="benchmark tasks scored on this variant")
 
     def figure(self, metric: Metric) -> float | None:
         """The variant's value of a metric (a summary statistic, a load or fidelity figure)."""

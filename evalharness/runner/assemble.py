@@ -128,7 +128,7 @@ def assembled(variants: Sequence[Variant], samples: Sequence[Sample], bandwidth_
 def run_status(interrupted: bool, variants: Sequence[Variant], samples: Sequence[Sample]) -> RunStatus:
     if interrupted:
         return "partial"
-    if any(s.success for s in samples):
+    if any(s.success for s in samples) or any(t.error is None for v in variants for t in v.tasks):
         return "complete"
     skipped_only = bool(variants) and all(v.status == "skipped" for v in variants)
     return "complete" if skipped_only else "failed"

@@ -45,6 +45,7 @@ from evalharness.runner.plan import (
     reference_for,
     reference_rank,
     resolve_device,
+    task_in_shard,
 )
 from evalharness.runner.progress import NullProgress, Progress
 from evalharness.runner.ray_session import RayContext, RaySession, connect, run_concurrently
@@ -56,6 +57,7 @@ from evalharness.runtimes import Backend
 from evalharness.scoring import score_samples
 from evalharness.suite.loader import LoadedSuite
 from evalharness.suite.schema import Axes, Case
+from evalharness.tasks.run import task_source
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class RunOptions:
     shard: str | None = None  # "K/N": measure only this share of the (case, repeat) units
     reuse: bool = False  # take outputs of unchanged cells from earlier runs of the suite
     reuse_timings: bool = False  # ... and their timings
+    full_tasks: bool = False  # score every item of each benchmark task, whatever its `limit`
     executor: Literal["local", "ray"] = "local"  # ray: each variant a Ray actor, placed by Ray
     ray_address: str | None = None  # a running cluster (else RAY_ADDRESS, else a local Ray)
     ray_retries: int = 1  # a lost actor is started again this many times, then the variant fails
@@ -201,8 +204,8 @@ class Runner:
                          shard=self.options.shard, executor=self.options.executor)
 
     def _execute(self, state: _RunState) -> RunOutcome:
-        pending = [p for p in state.plans if self._todo(state, p)]
-        total = sum(len(self._todo(state, p)) + self.suite.warmup for p in pending)
+        pending = [p for p in state.plans if self._todo(state, p) or self._tasks_todo(state, p)]
+        total = sum(len(self._todo(state, p)) + self.suite.warmup + len(self._tasks_todo(state, p)) for p in pending)
         if self._threads() is not None and self.isolation == "none":
             import torch
 
@@ -244,7 +247,8 @@ class Runner:
             reuse = earlier_samples(reports, skip_run=state.header.run_id)
         ctx = GroupContext(self.suite, self.loaded.cases, self.progress, self._open_session, self._variant,
                            self.options.memory_budget_mb or self.suite.memory_budget_mb, reuse,
-                           self.options.reuse_timings)
+                           self.options.reuse_timings, {p.id: self._tasks_todo(state, p) for p in pending},
+                           self.options.full_tasks)
         todo = {p.id: self._units(state, p) for p in pending}
         runnable = [p for p in pending if self._supported(state, p)]
         groups = [runnable] if self.schedule == "interleaved" else [[p] for p in runnable]
@@ -318,6 +322,15 @@ class Runner:
         shard, n = state.header.config.shard, len(self.loaded.cases)
         return [(c, r) for i, c in enumerate(self.loaded.cases) for r in range(state.header.config.repeats)
                 if (plan.id, c.id, r) not in done and in_shard(shard, i, r, n)]
+
+    def _tasks_todo(self, state: _RunState, plan: VariantPlan) -> list[int]:
+        """The suite's task indices this variant (in this shard) has not scored yet."""
+        prior = state.content.variants.get(plan.id)
+        if prior is not None and prior.status in ("skipped", "failed"):
+            return []
+        done = {t.source for t in prior.tasks if t.error is None} if prior is not None else set()
+        return [i for i, spec in enumerate(self.suite.tasks)
+                if task_in_shard(state.header.config.shard, i) and task_source(spec) not in done]
 
     def _variant(self, plan: VariantPlan, status: VariantStatus, error: str | None = None,
                  load: LoadFigures | None = None) -> Variant:

@@ -59,7 +59,9 @@ def _merged_variant(parts: Sequence[Variant]) -> Variant:
     ok = [v for v in parts if v.status == "ok"]
     base = failed[0] if failed else ok[0] if ok else parts[0]
     warnings = list(dict.fromkeys(w for v in parts for w in v.warnings))
-    return base.model_copy(update={"warnings": warnings, "worker": None, "fidelity": None})
+    scored = sorted((t for v in parts for t in v.tasks), key=lambda t: t.error is None)  # a scored one wins
+    tasks = list({t.source: t for t in scored}.values())
+    return base.model_copy(update={"warnings": warnings, "worker": None, "fidelity": None, "tasks": tasks})
 
 
 def _fidelity_to_every_repeat(samples: list[Sample]) -> list[Sample]:

@@ -129,6 +129,14 @@ def parse_shard(text: str) -> tuple[int, int]:
     return shard, count
 
 
+def task_in_shard(shard: str | None, task_index: int) -> bool:
+    """Whether the suite's task `task_index` is scored in shard `K/N` (tasks are dealt out in turn)."""
+    if shard is None:
+        return True
+    k, n = parse_shard(shard)
+    return task_index % n == k - 1
+
+
 def in_shard(shard: str | None, case_index: int, repeat: int, cases: int) -> bool:
     """Whether unit (case, repeat) belongs to shard `K/N`. Units are numbered repeat-major and dealt
     out in turn, so shards differ by at most one unit and each holds a spread of cases. Every variant

@@ -1,5 +1,5 @@
 """Running a group of variants: open a session for each (a worker process, or this process), load
-and warm them, measure their (case, repeat) units, take fidelity, close.
+and warm them, measure their (case, repeat) units, take fidelity, score benchmark tasks, close.
 
 A sequential run is a group of one variant at a time. An interleaved run is one group of every
 variant, all warm at once (within a memory budget checked before each load), measured
@@ -24,6 +24,7 @@ from evalharness.runner.progress import Progress
 from evalharness.runner.reuse import ReuseTable
 from evalharness.runner.session import LoadFailed, Session, WorkerDied
 from evalharness.suite.schema import Case, Suite
+from evalharness.tasks.summary import task_line
 
 Unit = tuple[int, int]  # (case index, repeat)
 
@@ -51,6 +52,8 @@ class GroupContext:
     memory_budget_mb: float | None = None
     reuse: Mapping[str, ReuseTable] | None = None  # --reuse: earlier samples by variant id
     reuse_timings: bool = False
+    tasks: Mapping[str, list[int]] | None = None  # the suite's task indices each variant still scores
+    full_tasks: bool = False  # --full-tasks: every item of each task, whatever its `limit`
 
 
 @dataclass
@@ -82,6 +85,8 @@ class Group:
             self._measure_round_robin()
             for vid in sorted(self.live, key=self._reference_rank):
                 self._fidelity(vid)
+            for vid in list(self.live):
+                self._tasks(vid)
         except BaseException:  # interrupted: a worker may be mid-command, so end it, do not ask
             for live in self.live.values():
                 live.session.kill()
@@ -128,8 +133,9 @@ class Group:
             self._finish(plan, "failed", why, steps_left, worker=figures)
             return
         self.live[plan.id] = _Live(session, list(self.todo[plan.id]))
+        prior = self.state.variants.get(plan.id)  # a resumed run keeps the tasks it already scored
         self._record(self.ctx.new_variant(plan, "ok", load=load).model_copy(
-            update={"worker": session.figures}))
+            update={"worker": session.figures, "tasks": prior.tasks if prior is not None else []}))
         if self.ctx.reuse is not None:
             self._reuse(plan.id)
 
@@ -212,6 +218,30 @@ class Group:
             for sample in updated:
                 self.state.samples[sample.key] = sample
                 self.state.log.write("sample", sample)
+
+    def _tasks(self, vid: str) -> None:
+        """Outside every timed block: the benchmark tasks, each recorded as soon as it is scored."""
+        if self.state.variants[vid].status != "ok":
+            return
+        for index in (self.ctx.tasks or {}).get(vid, []):
+            live = self.live.get(vid)
+            if live is None:
+                return
+            label = self.ctx.suite.tasks[index].label
+            self.ctx.progress.message(f"{vid}: scoring task {label}")
+            try:
+                result = live.session.score_task(index, self.ctx.full_tasks)
+            except WorkerDied as died:
+                self._died(vid, died)
+                return
+            except RuntimeError as exc:  # a scoring bug must not cost the variant's measurements
+                self.ctx.progress.message(f"{vid}: task {label} not scored: {exc}")
+                self.ctx.progress.advance(1)
+                continue
+            tasks = [t for t in self.state.variants[vid].tasks if t.task != result.task] + [result]
+            self._record(self.state.variants[vid].model_copy(update={"tasks": tasks}))
+            self.ctx.progress.message(f"{vid}: {task_line(result)}")
+            self.ctx.progress.advance(1, note=f"{vid} {result.task}")
 
     def _close(self, vid: str) -> None:
         live = self.live.pop(vid)

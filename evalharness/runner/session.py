@@ -2,7 +2,7 @@
 
 `InProcessSession` runs them in this process; `runner.worker.WorkerSession` runs the very same
 object in a worker process of its own and forwards each step over a pipe. The scheduler sees
-one interface either way: load, warm_up, measure, fidelity, close.
+one interface either way: load, warm_up, measure, fidelity, score_task, close.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from evalharness.lifecycle import error_text
 from evalharness.measure.memory import high_water_mark_mb
 from evalharness.models.sources import SOURCES, folder_fingerprint
 from evalharness.reports.schema import LoadFigures, Sample, WorkerFigures
+from evalharness.reports.tasks import TaskResult
 from evalharness.runner import variant as steps
 from evalharness.runner.fidelity import ReferenceStore, measure_fidelity
 from evalharness.runner.plan import VariantPlan
@@ -53,6 +54,7 @@ class Session(Protocol):
     def fidelity(self, ref_id: str, samples: Mapping[tuple[str, str, int], Sample],
                  store_dir: Path) -> list[Sample]: ...
     def reuse(self, units: Sequence[tuple[int, int]], table: ReuseTable, timings: bool) -> list[Sample]: ...
+    def score_task(self, task_index: int, full: bool) -> TaskResult: ...
     def close(self) -> WorkerFigures | None: ...
     def kill(self) -> None: ...
 
@@ -131,6 +133,11 @@ class InProcessSession:
                                     ReferenceStore(store_dir),
                                     supported=backend.capabilities.teacher_forced_logprobs)
 
+    def score_task(self, task_index: int, full: bool) -> TaskResult:
+        """Outside every timed block: one of the suite's benchmark tasks."""
+        with steps.torch_threads(self.plan.axes.threads):
+            return steps.score_task(self._loaded(), self.suite.tasks[task_index], full)
+
     def close(self) -> WorkerFigures | None:
         if self.backend is not None:
             self.backend.close()
@@ -199,3 +206,6 @@ class RemoteSteps:
 
     def reuse(self, units: Sequence[tuple[int, int]], table: ReuseTable, timings: bool) -> list[Sample]:
         return self._call("reuse", list(units), table, timings)
+
+    def score_task(self, task_index: int, full: bool) -> TaskResult:
+        return self._call("score_task", task_index, full)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from evalharness.lifecycle import error_text
@@ -13,11 +14,14 @@ from evalharness.measure.clock import Timer
 from evalharness.measure.memory import MB, PeakRSSSampler, current_rss_bytes, release_free_memory
 from evalharness.models.chat import render_prompt
 from evalharness.reports.schema import LoadFigures, Measurement, Sample
+from evalharness.reports.tasks import TaskResult
 from evalharness.runner.plan import VariantPlan
 from evalharness.runner.reuse import reuse_key
 from evalharness.runtimes import Backend, GenerationError
+from evalharness.runtimes.base import TaskScoringUnsupported
 from evalharness.suite.params import gen_params
 from evalharness.suite.schema import Case, Suite
+from evalharness.suite.tasks import TaskSpec
 
 BackendFactory = Callable[[VariantPlan], Backend]
 Loaded = tuple[Backend, LoadFigures]
@@ -101,6 +105,19 @@ def measure_one(backend: Backend, suite: Suite, case: Case, repeat: int, plan: V
         fatal = plan.runtime.is_fatal(exc)
         return failed_sample(base, ("out of memory: " if fatal else "generation failed: ") + error_text(exc)), fatal
     return Sample(**base, **generation.model_dump(), success=True, error=None), False
+
+
+def score_task(backend: Backend, spec: TaskSpec, full: bool) -> TaskResult:
+    """One benchmark task on the loaded variant (outside every timed block of the generations)."""
+    from evalharness.tasks.run import TaskRequest, score_task, task_source, unsupported
+
+    path = Path(task_source(spec))
+    request = TaskRequest(path, spec.num_fewshot, None if full else spec.limit, spec.seed)
+    try:
+        scorer = backend.task_scorer()
+    except TaskScoringUnsupported as exc:
+        return unsupported(request, str(exc))
+    return score_task(scorer, request)
 
 
 def failed_sample(base: dict[str, Any], error: str) -> Sample:

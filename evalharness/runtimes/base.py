@@ -34,6 +34,10 @@ class Capabilities:
     fixed_variant: tuple[str, str] | None = None  # (quantization, device) a served model always is
 
 
+class TaskScoringUnsupported(Exception):
+    """A backend that cannot score benchmark tasks; the message says why (and what would)."""
+
+
 class GenerationError(Exception):
     """A generation that produced no usable answer; the message says why (no traceback needed)."""
 
@@ -60,6 +64,7 @@ class Backend(Protocol):
     def teacher_forced_logprobs(self, prompt: Any, target: list[int]) -> Any | None: ...
     def footprint_mb(self) -> float | None: ...
     def read_per_token(self) -> tuple[float | None, float | None]: ...
+    def task_scorer(self) -> Any: ...  # log-likelihoods and greedy text for tasks; raises TaskScoringUnsupported
     def close(self) -> None: ...
 
 

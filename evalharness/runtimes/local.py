@@ -9,7 +9,7 @@ from evalharness.measure.energy import EnergyCounter, Unavailable, counter_for
 from evalharness.measure.sample import measure_generation
 from evalharness.measure.tokens import TimedGeneration
 from evalharness.reports.schema import Measurement
-from evalharness.runtimes.base import Capabilities, GenParams
+from evalharness.runtimes.base import Capabilities, GenParams, TaskScoringUnsupported
 
 
 class LocalBackend:
@@ -60,6 +60,9 @@ class LocalBackend:
 
     def footprint_mb(self) -> float | None:
         return None
+
+    def task_scorer(self) -> Any:
+        raise TaskScoringUnsupported(f"{type(self).__name__} cannot score benchmark tasks yet")
 
     def read_per_token(self) -> tuple[float | None, float | None]:
         """(weight bytes a decode step reads, KV cache bytes per context position), where known."""

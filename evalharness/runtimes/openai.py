@@ -17,6 +17,7 @@ from evalharness.runtimes.base import (
     GenParams,
     LoadTarget,
     Runtime,
+    TaskScoringUnsupported,
     register,
 )
 
@@ -65,6 +66,10 @@ class OpenAIBackend:
 
     def footprint_mb(self) -> float | None:
         return None
+
+    def task_scorer(self) -> Any:
+        raise TaskScoringUnsupported("benchmark tasks through an endpoint (prompt log-probs with `echo` and "
+                                     "`logprobs` on /v1/completions) are not supported yet")
 
     def close(self) -> None:
         self._http.close()

@@ -11,7 +11,14 @@ from evalharness.measure.tokens import TimedGeneration
 from evalharness.models.chat import prompt_ids
 from evalharness.models.sources import SOURCES
 from evalharness.quantization import SCHEMES
-from evalharness.runtimes.base import GenerationError, GenParams, LoadTarget, Runtime, register
+from evalharness.runtimes.base import (
+    GenerationError,
+    GenParams,
+    LoadTarget,
+    Runtime,
+    TaskScoringUnsupported,
+    register,
+)
 from evalharness.runtimes.local import LocalBackend
 from evalharness.runtimes.vision import VisionPrompt, vision_prompt
 
@@ -123,6 +130,13 @@ class TransformersBackend(LocalBackend):
 
     def footprint_mb(self) -> float | None:
         return footprint_mb(self.model)
+
+    def task_scorer(self) -> Any:
+        from evalharness.tasks.torch_scorer import TorchScorer
+
+        if self.processor is not None and getattr(self.model.config, "vision_config", None) is not None:
+            raise TaskScoringUnsupported("benchmark tasks on a vision model's text side are not supported yet")
+        return TorchScorer(self.model, self.tokenizer, self.device, self.eos_ids)
 
     def read_per_token(self) -> tuple[float | None, float | None]:
         from evalharness.measure.roofline import kv_bytes_per_position, weight_bytes_per_token

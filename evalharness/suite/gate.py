@@ -31,6 +31,9 @@ class GatePolicy(BaseModel):
     seed: int = Field(default=0, ge=0, description="bootstrap seed (reproducible verdicts)")
     single_run_timing: Literal["warning", "gate"] = Field(
         default="warning", description="a one-run baseline: timing regressions only warn (warning) or gate")
+    task_margin: float = Field(default=0.01, gt=0, lt=1, description="non-inferiority margin of a benchmark "
+                               "task's accuracy (0.01 = 1 point)")
+    task_margins: dict[str, float] = Field(default_factory=dict, description="task name -> its own margin")
     metrics: dict[str, Severity] = Field(
         default_factory=lambda: {"*": "critical"},
         description="metric name or glob (e.g. scores.*) -> severity of a regression; others do not gate",
@@ -41,13 +44,17 @@ class GatePolicy(BaseModel):
     def _known_metrics(cls, v: dict[str, Severity]) -> dict[str, Severity]:
         known = [m.name for m in shown_in("compare")]
         for name in v:
-            if any(ch in name for ch in "*?[") or name.startswith("scores."):
+            if any(ch in name for ch in "*?[") or name.startswith(("scores.", "tasks.")):
                 continue
             if name not in known:
                 close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
                 hint = f" Did you mean: {', '.join(close)}?" if close else ""
-                raise ValueError(f"unknown metric {name!r}.{hint} Available: {', '.join(known)}, scores.<scorer>")
+                raise ValueError(f"unknown metric {name!r}.{hint} Available: {', '.join(known)}, "
+                                 "scores.<scorer>, tasks.<task>.<metric>")
         return v
+
+    def margin_of(self, task: str) -> float:
+        return self.task_margins.get(task, self.task_margin)
 
     def severity_of(self, metric: str) -> Severity | None:
         exact = self.metrics.get(metric)

@@ -52,6 +52,8 @@ def load_suite(path: str | Path, case_files_anywhere: bool = False) -> LoadedSui
         raise SuiteError(problems_from(exc, shown, root, Suite)) from None
 
     suite, problems = _resolve_adapters(suite, p.parent, shown, root, case_files_anywhere)
+    suite, bad_tasks = _resolve_tasks(suite, p.parent, shown, root, case_files_anywhere)
+    problems.extend(bad_tasks)
     if suite.judge is not None and suite.judge.cache is not None:
         blocked = _blocked(p.parent, suite.judge.cache, case_files_anywhere)
         if blocked:
@@ -65,8 +67,8 @@ def load_suite(path: str | Path, case_files_anywhere: bool = False) -> LoadedSui
     cases, bad_images = _resolve_images(cases, len(suite.cases), p.parent, shown, root, case_files_anywhere)
     problems.extend(bad_images)
     problems.extend(_cross_check(suite, cases, shown, root))
-    if not cases and not problems:
-        problems.append(Problem(shown, 1, "cases", "the suite has no cases (give `cases` or `case_files`)"))
+    if not cases and not suite.tasks and not problems:
+        problems.append(Problem(shown, 1, "cases", "the suite has no cases (give `cases`, `case_files` or `tasks`)"))
     if problems:
         raise SuiteError(sorted(problems, key=lambda p: (p.file != shown, p.file, p.line)))
     return LoadedSuite(suite, p, hashlib.sha256(raw).hexdigest(), tuple(cases))
@@ -91,6 +93,36 @@ def _resolve_adapters(suite: Suite, base: Path, file: str, root: yaml.Node | Non
             model = model.model_copy(update={"adapter": str(folder)})
         models.append(model)
     return suite.model_copy(update={"models": tuple(models)}), problems
+
+
+def _resolve_tasks(suite: Suite, base: Path, file: str, root: yaml.Node | None,
+                   anywhere: bool) -> tuple[Suite, list[Problem]]:
+    """The suite with each task YAML's path made absolute (the suite folder's, inside it unless
+    `anywhere`), and a problem for each unknown built-in task or unreadable YAML."""
+    import difflib
+
+    from evalharness.tasks.run import builtin_tasks
+
+    known = builtin_tasks()
+    problems: list[Problem] = []
+    tasks = []
+    for i, spec in enumerate(suite.tasks):
+        field = "task" if spec.task is not None else "path"
+        problem = None
+        if spec.task is not None and spec.task not in known:
+            close = difflib.get_close_matches(spec.task, list(known), n=3)
+            hint = f" Did you mean: {', '.join(close)}?" if close else ""
+            problem = (f"unknown built-in task {spec.task!r}.{hint} Available: {', '.join(known)}; "
+                       "or give `path:` to an lm-eval task YAML")
+        elif spec.path is not None:
+            problem = _blocked(base, spec.path, anywhere)
+            if problem is None and not _resolved(base, spec.path).is_file():
+                problem = f"{spec.path!r} is not a file (an lm-eval task YAML, relative to the suite)"
+            spec = spec.model_copy(update={"path": str(_resolved(base, spec.path))})
+        if problem:
+            problems.append(Problem(file, node_line(root, ("tasks", i, field)), f"tasks[{i}].{field}", problem))
+        tasks.append(spec)
+    return suite.model_copy(update={"tasks": tuple(tasks)}), problems
 
 
 def _resolve_images(cases: list[Case], inline: int, base: Path, file: str, root: yaml.Node | None,

@@ -22,6 +22,7 @@ from evalharness.suite.model_spec import (  # noqa: F401 (re-exported)
     ModelSpec,
     Strict,
 )
+from evalharness.suite.tasks import TaskSpec
 
 
 def _quantization_name(v: str) -> str:
@@ -288,6 +289,8 @@ class Suite(Strict):
     repeats: int = Field(default=3, ge=1, le=1000, description="measured repeats per case")
     cases: tuple[Case, ...] = Field(default=(), description="inline cases")
     case_files: tuple[CaseFile, ...] = Field(default=(), description="cases from files")
+    tasks: tuple[TaskSpec, ...] = Field(default=(), description="benchmark tasks (lm-eval task YAMLs) "
+                                        "scored on each variant")
     scorers: tuple[ScorerName, ...] = Field(
         default=("relevance", "coherence", "safety", "factual"), description="scorer names"
     )

@@ -14,7 +14,7 @@ APP = PKG.parent / "dashboards" / "app.py"
 LAYERS: list[set[str]] = [
     {"registry", "metrics", "lifecycle", "text"},
     {"reports"},
-    {"measure", "scorers", "quantization", "models"},
+    {"measure", "scorers", "quantization", "models", "tasks"},
     {"endpoints"},
     {"runtimes", "alerts", "load_rules"},
     {"suite"},

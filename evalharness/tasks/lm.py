@@ -1,0 +1,68 @@
+"""lm-evaluation-harness's model interface over a backend's task scorer: lm-eval builds the
+requests (prompts, few-shot examples, choices) and scores the answers; the scorer only computes
+log-likelihoods and greedy generations. Tokenization follows lm-eval's Hugging Face backend
+(`TemplateLM`: the context's trailing spaces move to the continuation, the pair is encoded whole
+and split), so the same items get the same numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from lm_eval.api.model import TemplateLM
+
+from evalharness.tasks.torch_scorer import Pair
+
+
+class TaskScorer(Protocol):
+    bos_id: int | None
+    eos_id: int | None
+    max_length: int
+
+    def encode(self, text: str, add_special_tokens: bool = True) -> list[int]: ...
+    def decode(self, ids: list[int]) -> str: ...
+    def loglikelihood(self, pairs: list[Pair], advance: Callable[[int], None]) -> list[tuple[float, bool]]: ...
+    def generate(self, context: str, until: list[str], max_new_tokens: int) -> str: ...
+
+
+class ScorerLM(TemplateLM):
+    def __init__(self, scorer: TaskScorer, advance: Callable[[int], None] = lambda n: None) -> None:
+        super().__init__()
+        self.scorer = scorer
+        self.advance = advance
+        self._bos_text = scorer.decode([scorer.bos_id]) if scorer.bos_id is not None else None
+
+    @property
+    def eot_token_id(self) -> int:
+        return self.scorer.eos_id if self.scorer.eos_id is not None else 0
+
+    @property
+    def prefix_token_id(self) -> int:
+        return self.scorer.bos_id if self.scorer.bos_id is not None else self.eot_token_id
+
+    @property
+    def max_length(self) -> int:
+        return self.scorer.max_length
+
+    def tok_encode(self, string: str, add_special_tokens: bool | None = None, **kwargs: Any) -> list[int]:
+        if add_special_tokens is None:  # the tokenizer's default, unless the text already starts with BOS
+            add_special_tokens = not (self._bos_text and string.startswith(self._bos_text))
+        return self.scorer.encode(string, add_special_tokens=add_special_tokens)
+
+    def _loglikelihood_tokens(self, requests: list[Any], disable_tqdm: bool = False,
+                              **kwargs: Any) -> list[tuple[float, bool]]:
+        return self.scorer.loglikelihood([(ctx, cont) for _, ctx, cont in requests], self.advance)
+
+    def loglikelihood_rolling(self, requests: list[Any], disable_tqdm: bool = False) -> list[float]:
+        raise NotImplementedError("rolling log-likelihood (perplexity of whole documents) is not supported yet; "
+                                  "multiple-choice, loglikelihood and generate_until tasks are")
+
+    def generate_until(self, requests: list[Any], disable_tqdm: bool = False) -> list[str]:
+        out = []
+        for request in requests:
+            context, kwargs = request.args
+            until = kwargs.get("until") or [self.scorer.decode([self.eot_token_id])]
+            until = [until] if isinstance(until, str) else list(until)
+            out.append(self.scorer.generate(context, until, int(kwargs.get("max_gen_toks", 256))))
+            self.advance(1)
+        return out

@@ -1,0 +1,22 @@
+"""Benchmark task results in words: one line per task for progress and the console."""
+
+from __future__ import annotations
+
+from evalharness.reports.tasks import TaskMetric, TaskResult
+
+
+def metric_text(m: TaskMetric) -> str:
+    if m.value is None:
+        return f"{m.name} -"
+    if m.ci_low is not None and m.ci_high is not None:
+        return f"{m.name} {100 * m.value:.1f}% [{100 * m.ci_low:.1f}, {100 * m.ci_high:.1f}]"
+    return f"{m.name} {m.value:.4g}"
+
+
+def task_line(r: TaskResult) -> str:
+    """`piqa: acc 69.5% [62.8, 75.5], acc_norm ... (200 of 1838 items, 0-shot, 63.6 s)`."""
+    if r.error is not None:
+        return f"{r.task}: not scored: {r.error}"
+    metrics = ", ".join(metric_text(m) for m in r.metrics)
+    seconds = f", {r.seconds:.1f} s" if r.seconds is not None else ""
+    return f"{r.task}: {metrics} ({len(r.items)} of {r.docs_total} items, {r.num_fewshot}-shot{seconds})"

@@ -1,0 +1,133 @@
+"""Benchmark-task scoring of a model loaded in this process through transformers: the
+log-likelihood of continuations by batched teacher forcing, and greedy generation.
+
+Requests are sorted longest first and batched under a token budget, right-padded (a causal model's
+positions before the padding never see it), and the vocabulary projection is computed only at the
+positions that predict continuation tokens (`logits_to_keep`): on a 262k-token vocabulary that
+projection costs more than the rest of a small model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+Pair = tuple[list[int], list[int]]  # (context ids, continuation ids)
+
+TOKENS_PER_BATCH = 4096  # sequence positions through the model body per forward pass
+LOGITS_PER_BATCH = 512  # positions projected to the vocabulary per forward pass (memory: x vocab x 4 B)
+
+
+class TorchScorer:
+    """Scores a transformers causal LM: `loglikelihood` of (context, continuation) id pairs,
+    `generate` greedy text from a context."""
+
+    def __init__(self, model: Any, tokenizer: Any, device: str, eos_ids: frozenset[int]) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.device = device
+        self.eos_ids = eos_ids
+        self.bos_id = tokenizer.bos_token_id
+        self.eos_id = tokenizer.eos_token_id
+        self.max_length = _max_length(model.config)
+
+    def encode(self, text: str, add_special_tokens: bool = True) -> list[int]:
+        return list(self.tokenizer.encode(text, add_special_tokens=add_special_tokens))
+
+    def decode(self, ids: Sequence[int]) -> str:
+        return self.tokenizer.decode(list(ids), skip_special_tokens=True)
+
+    def loglikelihood(self, pairs: Sequence[Pair],
+                      advance: Callable[[int], None] = lambda n: None) -> list[tuple[float, bool]]:
+        """(sum of log-probs of the continuation, whether greedy decoding gives it exactly) per pair."""
+        out: list[tuple[float, bool] | None] = [None] * len(pairs)
+        order = sorted(range(len(pairs)), key=lambda i: -(len(pairs[i][0]) + len(pairs[i][1])))
+        for batch in _batches(order, pairs, self.max_length):
+            for i, result in zip(batch, self._score_batch([pairs[i] for i in batch]), strict=True):
+                out[i] = result
+            advance(len(batch))
+        return [r for r in out if r is not None]
+
+    def _score_batch(self, batch: Sequence[Pair]) -> list[tuple[float, bool]]:
+        import torch
+
+        rows = [_window(ctx, cont, self.max_length) for ctx, cont in batch]
+        width = max(len(ids) for ids, _ in rows)
+        first = min(start for _, start in rows)  # the first input position that predicts a continuation token
+        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+        ids = torch.full((len(rows), width), pad, dtype=torch.long, device=self.device)
+        for r, (seq, _) in enumerate(rows):
+            ids[r, :len(seq)] = torch.tensor(seq, dtype=torch.long)
+        keep = torch.arange(first, width, device=self.device)
+        with torch.inference_mode():
+            logits = self.model(input_ids=ids, logits_to_keep=keep, use_cache=False).logits
+            results = []
+            for r, ((_, start), (_, cont)) in enumerate(zip(rows, batch, strict=True)):
+                span = logits[r, start - first:start - first + len(cont)].float().log_softmax(dim=-1)
+                target = torch.tensor(cont, dtype=torch.long, device=span.device)
+                total = span.gather(1, target[:, None]).sum().item()
+                greedy = bool((span.argmax(dim=-1) == target).all().item())
+                results.append((float(total), greedy))
+        return results
+
+    def generate(self, context: str, until: Sequence[str], max_new_tokens: int) -> str:
+        """Greedy continuation of `context`, cut before the first stop string."""
+        import torch
+
+        ids = self.encode(context)[-self.max_length:]
+        input_ids = torch.tensor([ids], dtype=torch.long, device=self.device)
+        with torch.inference_mode():
+            out = self.model.generate(input_ids=input_ids, attention_mask=torch.ones_like(input_ids),
+                                      max_new_tokens=max_new_tokens, do_sample=False, top_p=None, top_k=None,
+                                      temperature=None, eos_token_id=sorted(self.eos_ids),
+                                      pad_token_id=self.tokenizer.pad_token_id or 0)
+        return cut_at_stops(self.decode(out[0, len(ids):].tolist()), until)
+
+
+def cut_at_stops(text: str, until: Sequence[str]) -> str:
+    """`text` up to the first occurrence of any stop string (lm-eval's `until`)."""
+    for stop in until:
+        if stop:
+            text = text.split(stop)[0]
+    return text
+
+
+def _window(context: list[int], continuation: list[int], max_length: int) -> tuple[list[int], int]:
+    """The model input (context + continuation without its last token, cut from the left to the
+    model's length, as lm-eval does) and the input position whose logits predict the first
+    continuation token."""
+    whole = (context + continuation)[-(max_length + 1):]
+    seq = whole[:-1]
+    return seq, len(seq) - len(continuation)
+
+
+def _batches(order: Sequence[int], pairs: Sequence[Pair], max_length: int) -> list[list[int]]:
+    """Consecutive runs of the (longest-first) order that fit both budgets."""
+    batches: list[list[int]] = []
+    current: list[int] = []
+    width = span = 0
+    for i in order:
+        ctx, cont = pairs[i]
+        length = min(len(ctx) + len(cont) - 1, max_length)
+        new_width = max(width, length)
+        new_span = max(span, len(cont) + (new_width - length))  # positions kept, right-padded rows
+        if current and ((len(current) + 1) * new_width > TOKENS_PER_BATCH
+                        or (len(current) + 1) * new_span > LOGITS_PER_BATCH):
+            batches.append(current)
+            current, width, span = [], 0, 0
+            new_width, new_span = length, len(cont)
+        current.append(i)
+        width, span = new_width, new_span
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _max_length(config: Any) -> int:
+    """The model's context length as lm-eval's Hugging Face backend reads it (2048 where unknown)."""
+    text = getattr(config, "text_config", None) or config
+    for attr in ("n_positions", "max_position_embeddings", "n_ctx"):
+        value = getattr(text, attr, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return 2048
