@@ -19,6 +19,7 @@ from rich.table import Table
 
 from evalharness import metrics
 from evalharness.reports.schema import Report, Variant
+from evalharness.tasks.summary import metric_text, per_correct_text
 from evalharness.text import terminal_safe
 
 
@@ -97,8 +98,30 @@ def summary_table(report: Report) -> Table:
     return table
 
 
+def tasks_table(report: Report) -> Table | None:
+    """Benchmark tasks: each variant's metrics with 95% intervals, items, scoring time and the
+    scoring seconds per correct answer (an interval from the accuracy's)."""
+    if not any(v.tasks for v in report.variants):
+        return None
+    table = Table(title="benchmark tasks (95% intervals)")
+    for col, justify in (("variant", "left"), ("task", "left"), ("metrics", "left"), ("items", "right"),
+                         ("scoring s", "right"), ("s per correct", "right")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for v in report.variants:
+        for t in v.tasks:
+            if t.error is not None:
+                table.add_row(v.id, t.task, f"not scored: {t.error[:80]}", "—", "—", "—")
+                continue
+            table.add_row(v.id, f"{t.task} ({t.num_fewshot}-shot)", ", ".join(metric_text(m) for m in t.metrics),
+                          f"{len(t.items)}/{t.docs_total}", _fmt(t.seconds), per_correct_text(t))
+    return table
+
+
 def print_summary(report: Report) -> None:
     console.print(summary_table(report))
+    tasks = tasks_table(report)
+    if tasks is not None:
+        console.print(tasks)
     for v in report.variants:
         for w in v.warnings:
             console.print(f"[yellow]warning[/yellow] {v.id}: {w}")

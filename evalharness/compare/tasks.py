@@ -15,8 +15,8 @@ from evalharness.tasks.stats import Comparison, compare_paired, holm
 
 def _proportion_metrics(r: TaskResult) -> list[str]:
     """Metrics whose per-item values are all 0 or 1 (accuracy-like), in the result's order."""
-    return [m.name for m in r.metrics
-            if r.items and all(it.values.get(m.name) in (0.0, 1.0) for it in r.items)]
+    names = [m.name for m in r.metrics] or list(dict.fromkeys(k for it in r.items for k in it.values))
+    return [name for name in names if r.items and all(it.values.get(name) in (0.0, 1.0) for it in r.items)]
 
 
 def _pair(b: TaskResult, c: TaskResult, metric: str) -> tuple[list[float], list[float], list[str]]:

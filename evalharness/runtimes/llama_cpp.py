@@ -127,6 +127,11 @@ class LlamaCppBackend(LocalBackend):
             kv = None
         return (size * 1024 * 1024 if size is not None else None), kv
 
+    def task_scorer(self) -> Any:
+        from evalharness.tasks.llama_scorer import LlamaCppScorer
+
+        return LlamaCppScorer(self.llm, self.eos_ids, quiet=quiet_native_stderr)
+
     def close(self) -> None:
         with quiet_native_stderr():
             self.llm.close() if hasattr(self.llm, "close") else None
