@@ -109,6 +109,8 @@ def _select_args(sub: Any) -> None:
         p.add_argument("--max-memory-mb", type=finite_arg)
         p.add_argument("--max-latency-p95-s", type=finite_arg)
         p.add_argument("--min-agreement", type=finite_arg, help="minimum token agreement with the fidelity reference")
+        p.add_argument("--min-accuracy", action="append", default=[], metavar="TASK[.METRIC]=VALUE",
+                       help="minimum benchmark accuracy, e.g. piqa=0.65 or hellaswag.acc_norm=0.4")
         p.add_argument("--min-score", action="append", default=[], metavar="NAME=VALUE")
         p.add_argument("--optimize", choices=["latency", "memory", "quality"], default="latency")
         p.add_argument("--quality-score", help="score to optimise for quality (default: mean of all)")
@@ -260,7 +262,8 @@ def cmd_validate(files: Sequence[Path], case_files_anywhere: bool = False) -> in
             for problem in exc.problems:
                 print(problem, file=sys.stderr)
             continue
-        print(f"{f}: ok ({len(loaded.cases)} cases, {len(loaded.suite.models)} models, "
+        tasks = f"{len(loaded.suite.tasks)} tasks, " if loaded.suite.tasks else ""
+        print(f"{f}: ok ({len(loaded.cases)} cases, {tasks}{len(loaded.suite.models)} models, "
               f"{len(loaded.suite.quantizations)} quantizations)")
     return EXIT_BAD_INPUT if bad else EXIT_OK
 

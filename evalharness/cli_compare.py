@@ -165,17 +165,19 @@ def constraints_from(args: argparse.Namespace):
     """The select/summary constraints from the command line; None (after saying why) when bad."""
     from evalharness.select import Constraints
 
-    min_scores: dict[str, float] = {}
-    for item in args.min_score:
-        name, sep, value = item.partition("=")
-        try:
-            min_scores[name] = finite(value)
-        except ValueError:
-            sep = ""
-        if not sep or not name:
-            print(f"evalharness: --min-score {item!r}: use NAME=VALUE, e.g. factual=0.5", file=sys.stderr)
-            return None
-    return Constraints(args.max_memory_mb, args.max_latency_p95_s, min_scores, args.min_agreement)
+    floors: list[dict[str, float]] = [{}, {}]
+    for flag, items, example, out in (("--min-score", args.min_score, "factual=0.5", floors[0]),
+                                      ("--min-accuracy", args.min_accuracy, "piqa=0.65", floors[1])):
+        for item in items:
+            name, sep, value = item.partition("=")
+            try:
+                out[name] = finite(value)
+            except ValueError:
+                sep = ""
+            if not sep or not name:
+                print(f"evalharness: {flag} {item!r}: use NAME=VALUE, e.g. {example}", file=sys.stderr)
+                return None
+    return Constraints(args.max_memory_mb, args.max_latency_p95_s, floors[0], args.min_agreement, floors[1])
 
 
 def cmd_summary(args: argparse.Namespace) -> int:

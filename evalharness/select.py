@@ -18,6 +18,7 @@ class Constraints:
     max_latency_p95_s: float | None = None
     min_scores: Mapping[str, float] = field(default_factory=dict)
     min_agreement: float | None = None  # token agreement with the run's fidelity reference
+    min_accuracy: Mapping[str, float] = field(default_factory=dict)  # "task" or "task.metric" (default acc)
 
 
 def memory_mb(v: Variant) -> float | None:
@@ -51,6 +52,22 @@ def agreement(v: Variant, refs: set[str]) -> float | None:
     if v.fidelity is not None:
         return v.fidelity.token_agreement
     return 1.0 if v.id in refs else None
+
+
+def accuracy_reasons(v: Variant, floors: Mapping[str, float]) -> list[str]:
+    """Why the variant's benchmark accuracy falls short of each floor (point estimate, its 95%
+    interval shown)."""
+    reasons = []
+    for key, floor in floors.items():
+        task, _, metric = key.partition(".")
+        result = next((t for t in v.tasks if t.task == task and t.error is None), None)
+        m = result.metric(metric or "acc") if result is not None else None
+        if m is None or m.value is None:
+            reasons.append(f"{key} not scored")
+        elif m.value < floor:
+            shown = f" [{m.ci_low:.3f}, {m.ci_high:.3f}]" if m.ci_low is not None and m.ci_high is not None else ""
+            reasons.append(f"{key} {m.value:.3f}{shown} < {floor:g}")
+    return reasons
 
 
 @dataclass
@@ -106,6 +123,7 @@ def select(report: Report, constraints: Constraints, objective: Objective = "lat
                 reasons.append(f"{name} not scored")
             elif value < floor:
                 reasons.append(f"{name} {value:.3f} < {floor:g}")
+        reasons += accuracy_reasons(v, constraints.min_accuracy)
         if objective == "quality" and q is None and not reasons:
             reasons.append("no quality score to optimise")
         if reasons:

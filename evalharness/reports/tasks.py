@@ -12,6 +12,7 @@ class TaskItem(Record):
     doc_id: int
     doc_hash: str = Field(description="the first 16 hex digits of lm-eval's hash of the document")
     values: dict[str, float] = Field(default_factory=dict, description="this item's value of each metric")
+    choice: int | None = Field(None, description="multiple choice: the index of the most likely choice")
 
 
 class TaskMetric(Record):

@@ -175,7 +175,8 @@ def _result(name: str, request: TaskRequest, task: Any, out: dict[str, Any], ind
             seconds: float) -> TaskResult:
     samples = out["samples"][name]
     items = [TaskItem(doc_id=int(s["doc_id"]), doc_hash=str(s.get("doc_hash", ""))[:16],
-                      values=_item_values(s)) for s in samples]
+                      values=_item_values(s), choice=chosen(s) if task.OUTPUT_TYPE == "multiple_choice" else None)
+             for s in samples]
     items.sort(key=lambda it: it.doc_id)
     aggregates = out["results"][name]
     metrics = [_metric(m, aggregates.get(f"{m},none"), items) for m in _metric_names(aggregates)]
@@ -184,6 +185,14 @@ def _result(name: str, request: TaskRequest, task: Any, out: dict[str, Any], ind
                       fewshot_seed=request.seed, docs_total=len(list(task.eval_docs)), subset=subset,
                       metrics=metrics, items=items, requests=requests, seconds=seconds,
                       items_per_s=len(items) / seconds if seconds > 0 else None)
+
+
+def chosen(sample: dict[str, Any]) -> int | None:
+    """The index of the choice with the highest log-likelihood in one of lm-eval's logged samples."""
+    lls = [r[0] if isinstance(r, tuple | list) else r for r in sample.get("filtered_resps") or ()]
+    if not lls or not all(isinstance(x, int | float) for x in lls):
+        return None
+    return max(range(len(lls)), key=lambda i: lls[i])
 
 
 def _metric_names(aggregates: dict[str, Any]) -> list[str]:
