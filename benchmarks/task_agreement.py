@@ -44,9 +44,16 @@ def lm_eval_side(model_folder: str, request: TaskRequest, indices: list[int], ba
         out = evaluator.evaluate(lm=lm, task_dict={"tasks": {name: task}, "groups": {}, "group_map": {}},
                                  samples={name: indices}, bootstrap_iters=0, log_samples=True, verbosity="ERROR")
         seconds = time.perf_counter() - started
-    samples = {int(s["doc_id"]): s for s in out["samples"][name]}
+    applied = request_filter(out["samples"][name])
+    samples = {int(s["doc_id"]): s for s in out["samples"][name] if str(s.get("filter", "none")) == applied}
     return {"samples": samples, "seconds": seconds,
-            "results": {k.split(",")[0]: v for k, v in out["results"][name].items() if "," in k}}
+            "results": {k.split(",")[0]: v for k, v in out["results"][name].items() if "," in k
+                        and k.split(",")[1] == request_filter(out["samples"][name])}}
+
+
+def request_filter(samples: list[dict[str, Any]]) -> str:
+    """The filter of the first logged sample: the one our side scores."""
+    return str(samples[0].get("filter", "none")) if samples else "none"
 
 
 def compare_task(ours: Any, theirs: dict[str, Any], multiple_choice: bool) -> tuple[float, float, list[str]]:
@@ -59,15 +66,16 @@ def compare_task(ours: Any, theirs: dict[str, Any], multiple_choice: bool) -> tu
         diff = abs(100 * (m.value - other)) if other is not None and m.value is not None else float("nan")
         worst = max(worst, diff)
         lines.append(f"  {m.name}: ours {100 * m.value:.2f}%, lm-eval {100 * other:.2f}%, |diff| {diff:.2f} pp")
+    names = [m.name for m in ours.metrics if m.interval and m.interval.startswith("wilson")]
     same = 0
     for item in ours.items:
         s = theirs["samples"][item.doc_id]
         if multiple_choice:
             same += int(item.choice == chosen(s))
-        else:
-            same += int(item.values.get("acc") == float(s.get("acc", -1)))
+        else:  # every 0/1 metric of the item the same (greedy match, exact match)
+            same += int(all(item.values.get(n) == float(s.get(n, -1)) for n in names))
     agreement = same / len(ours.items) if ours.items else float("nan")
-    lines.append(f"  per-item {'choice' if multiple_choice else 'greedy-match'} agreement {agreement:.4f} "
+    lines.append(f"  per-item {'choice' if multiple_choice else 'outcome'} agreement {agreement:.4f} "
                  f"({same}/{len(ours.items)})")
     return worst, agreement, lines
 

@@ -172,6 +172,10 @@ def _score_args(sub: Any) -> None:
 
 
 def _misc_args(sub: Any) -> None:
+    plan = sub.add_parser("plan", help="what a suite's benchmark tasks can tell apart with their item counts")
+    plan.add_argument("suite", type=Path)
+    plan.add_argument("--full-tasks", action="store_true", help="every item of each task, whatever its `limit`")
+    plan.add_argument("--case-files-anywhere", action="store_true")
     val = sub.add_parser("validate", help="check suite files; exit 2 listing every problem")
     val.add_argument("files", nargs="+", type=Path)
     val.add_argument("--case-files-anywhere", action="store_true",
@@ -211,6 +215,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from evalharness.cli_compare import cmd_select, cmd_summary
 
         return cmd_select(args) if args.command == "select" else cmd_summary(args)
+    if args.command == "plan":
+        from evalharness.cli_run import cmd_plan
+
+        return cmd_plan(args)
     if args.command == "validate":
         return cmd_validate(args.files, args.case_files_anywhere)
     if args.command == "probe":

@@ -195,3 +195,35 @@ def cmd_merge(args: argparse.Namespace) -> int:
         console.print(f"[yellow]shards missing: {', '.join(missing)} (status: partial)[/yellow]")
     console.print(f"merged {len(reports)} report(s), {len(merged.samples)} samples: {args.out}")
     return EXIT_OK
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """`evalharness plan SUITE`: per task, the items a run scores, the widest interval of one
+    accuracy and the smallest difference between two variants it detects (80% power, 2.5% one-sided)."""
+    from rich.table import Table
+
+    from evalharness.console import console
+    from evalharness.tasks.plan import DISCORDANT_RATES, plan_task
+
+    loaded = suite_or_none(args.suite, args.case_files_anywhere)
+    if loaded is None:
+        return EXIT_BAD_INPUT
+    if not loaded.suite.tasks:
+        return _fail(f"{args.suite}: the suite has no `tasks:`")
+    table = Table(title=f"{loaded.suite.name}: what the benchmark tasks can tell apart")
+    for col in ("task", "items", "accuracy 95% CI (widest)",
+                *(f"detectable, {r:.0%} answers change" for r in DISCORDANT_RATES)):
+        table.add_column(col, justify="left" if col == "task" else "right")
+    margin = loaded.suite.gate.task_margin
+    for spec in loaded.suite.tasks:
+        p = plan_task(spec, args.full_tasks)
+        if p.error is not None:
+            table.add_row(spec.label, "—", f"cannot be built: {p.error[:80]}", *("—" for _ in DISCORDANT_RATES))
+            continue
+        table.add_row(p.task, f"{p.items}/{p.docs_total}", f"+-{100 * p.half_width:.1f} points",
+                      *(f"{100 * p.detectable[r]:.1f} points" for r in DISCORDANT_RATES))
+    console.print(table)
+    console.print(f"A paired comparison of two variants detects a shortfall this large 80% of the time; a "
+                  f"verdict of non-inferiority within {100 * margin:g} point(s) needs the interval of the "
+                  "difference inside the margin, which takes more items the more answers change.")
+    return EXIT_OK

@@ -31,6 +31,7 @@ class TaskResult(Record):
     fewshot_seed: int
     docs_total: int = Field(description="documents in the task's evaluation split")
     subset: str = Field(description="'all', or how the items were chosen")
+    filter: str = Field("none", description="the lm-eval filter whose answers were scored (the task's first)")
     metrics: list[TaskMetric] = Field(default_factory=list)
     items: list[TaskItem] = Field(default_factory=list)
     requests: int = 0

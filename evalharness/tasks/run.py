@@ -173,17 +173,21 @@ def unsupported(request: TaskRequest, reason: str) -> TaskResult:
 
 def _result(name: str, request: TaskRequest, task: Any, out: dict[str, Any], indices: list[int], subset: str,
             seconds: float) -> TaskResult:
-    samples = out["samples"][name]
+    every = out["samples"][name]
+    applied = str(every[0].get("filter", "none")) if every else "none"  # the task's first filter
+    samples = [s for s in every if str(s.get("filter", "none")) == applied]
     items = [TaskItem(doc_id=int(s["doc_id"]), doc_hash=str(s.get("doc_hash", ""))[:16],
                       values=_item_values(s), choice=chosen(s) if task.OUTPUT_TYPE == "multiple_choice" else None)
              for s in samples]
     items.sort(key=lambda it: it.doc_id)
     aggregates = out["results"][name]
-    metrics = [_metric(m, aggregates.get(f"{m},none"), items) for m in _metric_names(aggregates)]
+    names = list(dict.fromkeys(k.split(",")[0] for k in aggregates if k.endswith(f",{applied}")
+                               and not k.split(",")[0].endswith("_stderr")))
+    metrics = [_metric(m, aggregates.get(f"{m},{applied}"), items) for m in names]
     requests = sum(len(s.get("resps") or ()) for s in samples)
     return TaskResult(task=name, source=str(request.yaml_path), num_fewshot=int(task.config.num_fewshot or 0),
                       fewshot_seed=request.seed, docs_total=len(list(task.eval_docs)), subset=subset,
-                      metrics=metrics, items=items, requests=requests, seconds=seconds,
+                      filter=applied, metrics=metrics, items=items, requests=requests, seconds=seconds,
                       items_per_s=len(items) / seconds if seconds > 0 else None)
 
 
@@ -193,10 +197,6 @@ def chosen(sample: dict[str, Any]) -> int | None:
     if not lls or not all(isinstance(x, int | float) for x in lls):
         return None
     return max(range(len(lls)), key=lambda i: lls[i])
-
-
-def _metric_names(aggregates: dict[str, Any]) -> list[str]:
-    return [k.split(",")[0] for k in aggregates if "," in k and not k.split(",")[0].endswith("_stderr")]
 
 
 def _item_values(sample: dict[str, Any]) -> dict[str, float]:

@@ -73,14 +73,18 @@ class TorchScorer:
     def generate(self, context: str, until: Sequence[str], max_new_tokens: int) -> str:
         """Greedy continuation of `context`, cut before the first stop string."""
         import torch
+        from transformers import GenerationConfig
 
+        # a config of its own, as the timed generations use: the model's default one may ask for a
+        # static cache sized to its whole context (seconds per call on a CPU)
+        config = GenerationConfig(max_new_tokens=max_new_tokens, do_sample=False, top_p=None, top_k=None,
+                                  temperature=None, eos_token_id=sorted(self.eos_ids),
+                                  pad_token_id=self.tokenizer.pad_token_id or 0, use_cache=True)
         ids = self.encode(context)[-self.max_length:]
         input_ids = torch.tensor([ids], dtype=torch.long, device=self.device)
         with torch.inference_mode():
             out = self.model.generate(input_ids=input_ids, attention_mask=torch.ones_like(input_ids),
-                                      max_new_tokens=max_new_tokens, do_sample=False, top_p=None, top_k=None,
-                                      temperature=None, eos_token_id=sorted(self.eos_ids),
-                                      pad_token_id=self.tokenizer.pad_token_id or 0)
+                                      generation_config=config)
         return cut_at_stops(self.decode(out[0, len(ids):].tolist()), until)
 
 

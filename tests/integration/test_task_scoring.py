@@ -125,3 +125,14 @@ def test_a_task_that_cannot_be_built_is_reported_not_raised(backend, tmp_path):
                    "doc_to_choice: [a, b]\n")
     result = score_task(backend.task_scorer(), TaskRequest(bad))
     assert result.error is not None and result.items == []
+
+
+def test_plan_states_what_the_item_counts_can_detect():
+    from evalharness.suite.tasks import TaskSpec
+    from evalharness.tasks.plan import plan_task
+
+    p = plan_task(TaskSpec(task="piqa", limit=200), full=False)
+    assert (p.task, p.items, p.docs_total) == ("piqa", 200, 1838)
+    assert p.half_width == pytest.approx(1.959964 * (0.25 / 200) ** 0.5)
+    assert p.detectable[0.05] == pytest.approx(2.80159 * (0.05 / 200) ** 0.5, rel=1e-4)
+    assert plan_task(TaskSpec(task="piqa", limit=200), full=True).items == 1838
