@@ -205,7 +205,8 @@ class Runner:
 
     def _execute(self, state: _RunState) -> RunOutcome:
         pending = [p for p in state.plans if self._todo(state, p) or self._tasks_todo(state, p)]
-        total = sum(len(self._todo(state, p)) + self.suite.warmup + len(self._tasks_todo(state, p)) for p in pending)
+        total = sum(len(units) + (self.suite.warmup if units else 0) + len(self._tasks_todo(state, p))
+                    for p in pending for units in [self._todo(state, p)])
         if self._threads() is not None and self.isolation == "none":
             import torch
 
@@ -307,7 +308,8 @@ class Runner:
             state.content.variants[plan.id] = self._variant(plan, "skipped", why)
             state.log.write("variant", state.content.variants[plan.id])
             self.progress.message(f"{plan.id}: {why}")
-            self.progress.advance(len(self._todo(state, plan)) + self.suite.warmup)
+            units = len(self._todo(state, plan))
+            self.progress.advance(units + (self.suite.warmup if units else 0) + len(self._tasks_todo(state, plan)))
         return not reason
 
     def _units(self, state: _RunState, plan: VariantPlan) -> list[tuple[int, int]]:

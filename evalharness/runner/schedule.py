@@ -72,6 +72,9 @@ class Group:
         self.state = state
         self.todo = todo
         self.live: dict[str, _Live] = {}
+        # a worker's RSS high-water mark before task scoring: the variant's memory is its generations',
+        # not that of a batch of teacher-forced logits
+        self.before_tasks: dict[str, WorkerFigures | None] = {}
 
     # -- the whole group ------------------------------------------------------------------------
     def run(self, plans: Sequence[VariantPlan]) -> None:
@@ -107,8 +110,13 @@ class Group:
         why = (f"not loaded: the interleaved schedule's memory budget ({budget:,.0f} MB) cannot hold "
                f"another warm variant beside {len(sizes)} using {sum(sizes):,.0f} MB; raise "
                "memory_budget_mb, run fewer variants (--variant) or use --schedule sequential")
-        self._finish(plan, "skipped", why, len(self.todo[plan.id]) + self.ctx.suite.warmup)
+        self._finish(plan, "skipped", why, self._steps(plan.id))
         return False
+
+    def _steps(self, vid: str) -> int:
+        """A variant's progress steps: its units, their warm-up and its tasks."""
+        units = len(self.todo[vid])
+        return units + (self.ctx.suite.warmup if units else 0) + len((self.ctx.tasks or {}).get(vid, []))
 
     def _size(self, vid: str) -> float:
         variant = self.state.variants[vid]
@@ -117,7 +125,7 @@ class Group:
 
     # -- one variant's steps ----------------------------------------------------------------------
     def _open(self, plan: VariantPlan) -> None:
-        steps_left = len(self.todo[plan.id]) + self.ctx.suite.warmup
+        steps_left = self._steps(plan.id)
         self.ctx.progress.message(f"{plan.id}: loading")
         try:
             session = self.ctx.open_session(plan)
@@ -221,8 +229,9 @@ class Group:
 
     def _tasks(self, vid: str) -> None:
         """Outside every timed block: the benchmark tasks, each recorded as soon as it is scored."""
-        if self.state.variants[vid].status != "ok":
+        if self.state.variants[vid].status != "ok" or not (self.ctx.tasks or {}).get(vid):
             return
+        self.before_tasks[vid] = self.live[vid].session.figures
         for index in (self.ctx.tasks or {}).get(vid, []):
             live = self.live.get(vid)
             if live is None:
@@ -246,6 +255,9 @@ class Group:
     def _close(self, vid: str) -> None:
         live = self.live.pop(vid)
         figures = live.session.close()
+        before = self.before_tasks.get(vid)
+        if figures is not None and before is not None and before.hwm_rss_mb is not None:
+            figures = figures.model_copy(update={"hwm_rss_mb": before.hwm_rss_mb})
         if figures is not None and self.state.variants[vid].status == "ok":
             self._update(vid, worker=figures)
 

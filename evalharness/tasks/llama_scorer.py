@@ -97,3 +97,11 @@ class LlamaCppScorer:
                     break
                 produced.append(int(tok))
         return cut_at_stops(self.decode(produced), until)
+
+    def generate_many(self, contexts: Sequence[str], until: Sequence[str], max_new_tokens: int,
+                      advance: Callable[[int], None] = lambda n: None) -> list[str]:
+        out = []
+        for context in contexts:
+            out.append(self.generate(context, until, max_new_tokens))
+            advance(1)
+        return out

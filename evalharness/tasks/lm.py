@@ -22,7 +22,8 @@ class TaskScorer(Protocol):
     def encode(self, text: str, add_special_tokens: bool = True) -> list[int]: ...
     def decode(self, ids: list[int]) -> str: ...
     def loglikelihood(self, pairs: list[Pair], advance: Callable[[int], None]) -> list[tuple[float, bool]]: ...
-    def generate(self, context: str, until: list[str], max_new_tokens: int) -> str: ...
+    def generate_many(self, contexts: list[str], until: list[str], max_new_tokens: int,
+                      advance: Callable[[int], None]) -> list[str]: ...
 
 
 class ScorerLM(TemplateLM):
@@ -58,11 +59,17 @@ class ScorerLM(TemplateLM):
                                   "multiple-choice, loglikelihood and generate_until tasks are")
 
     def generate_until(self, requests: list[Any], disable_tqdm: bool = False) -> list[str]:
-        out = []
-        for request in requests:
-            context, kwargs = request.args
+        """Greedy generations, batched among requests that share their stop strings and length."""
+        groups: dict[tuple[tuple[str, ...], int], list[int]] = {}
+        for i, request in enumerate(requests):
+            _, kwargs = request.args
             until = kwargs.get("until") or [self.scorer.decode([self.eot_token_id])]
-            until = [until] if isinstance(until, str) else list(until)
-            out.append(self.scorer.generate(context, until, int(kwargs.get("max_gen_toks", 256))))
-            self.advance(1)
+            until = (until,) if isinstance(until, str) else tuple(until)
+            groups.setdefault((until, int(kwargs.get("max_gen_toks", 256))), []).append(i)
+        out = [""] * len(requests)
+        for (until, max_new), members in groups.items():
+            texts = self.scorer.generate_many([requests[i].args[0] for i in members], list(until), max_new,
+                                              self.advance)
+            for i, text in zip(members, texts, strict=True):
+                out[i] = text
         return out

@@ -16,6 +16,7 @@ Pair = tuple[list[int], list[int]]  # (context ids, continuation ids)
 
 TOKENS_PER_BATCH = 4096  # sequence positions through the model body per forward pass
 LOGITS_PER_BATCH = 512  # positions projected to the vocabulary per forward pass (memory: x vocab x 4 B)
+GENERATE_BATCH = 16  # sequences generated together (left-padded)
 
 
 class TorchScorer:
@@ -72,20 +73,45 @@ class TorchScorer:
 
     def generate(self, context: str, until: Sequence[str], max_new_tokens: int) -> str:
         """Greedy continuation of `context`, cut before the first stop string."""
+        return self.generate_many([context], until, max_new_tokens)[0]
+
+    def generate_many(self, contexts: Sequence[str], until: Sequence[str], max_new_tokens: int,
+                      advance: Callable[[int], None] = lambda n: None) -> list[str]:
+        """Greedy continuations, left-padded batches of similar length (longest first)."""
+        encoded = [self.encode(c)[-self.max_length:] for c in contexts]
+        order = sorted(range(len(encoded)), key=lambda i: -len(encoded[i]))
+        out: list[str] = [""] * len(encoded)
+        for start in range(0, len(order), GENERATE_BATCH):
+            batch = order[start:start + GENERATE_BATCH]
+            for i, text in zip(batch, self._generate_batch([encoded[i] for i in batch], max_new_tokens),
+                               strict=True):
+                out[i] = cut_at_stops(text, until)
+            advance(len(batch))
+        return out
+
+    def _generate_batch(self, rows: Sequence[list[int]], max_new_tokens: int) -> list[str]:
         import torch
         from transformers import GenerationConfig
 
         # a config of its own, as the timed generations use: the model's default one may ask for a
         # static cache sized to its whole context (seconds per call on a CPU)
+        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
         config = GenerationConfig(max_new_tokens=max_new_tokens, do_sample=False, top_p=None, top_k=None,
-                                  temperature=None, eos_token_id=sorted(self.eos_ids),
-                                  pad_token_id=self.tokenizer.pad_token_id or 0, use_cache=True)
-        ids = self.encode(context)[-self.max_length:]
-        input_ids = torch.tensor([ids], dtype=torch.long, device=self.device)
+                                  temperature=None, eos_token_id=sorted(self.eos_ids), pad_token_id=pad,
+                                  use_cache=True)
+        width = max(len(r) for r in rows)
+        ids = torch.full((len(rows), width), pad, dtype=torch.long, device=self.device)
+        mask = torch.zeros_like(ids)
+        for r, seq in enumerate(rows):
+            ids[r, width - len(seq):] = torch.tensor(seq, dtype=torch.long)
+            mask[r, width - len(seq):] = 1
         with torch.inference_mode():
-            out = self.model.generate(input_ids=input_ids, attention_mask=torch.ones_like(input_ids),
-                                      generation_config=config)
-        return cut_at_stops(self.decode(out[0, len(ids):].tolist()), until)
+            out = self.model.generate(input_ids=ids, attention_mask=mask, generation_config=config)
+        texts = []
+        for row in out[:, width:].tolist():
+            ended = next((k for k, t in enumerate(row) if t in self.eos_ids), len(row))
+            texts.append(self.decode(row[:ended]))
+        return texts
 
 
 def cut_at_stops(text: str, until: Sequence[str]) -> str:

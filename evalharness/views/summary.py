@@ -14,6 +14,7 @@ from evalharness.compare import output
 from evalharness.compare.engine import compare_within
 from evalharness.reports.schema import Report
 from evalharness.select import Constraints, references, select
+from evalharness.tasks.summary import metric_text, per_correct_text
 from evalharness.text import terminal_safe, visible
 from evalharness.views import charts, why
 from evalharness.views.table import display_frame, glance_frame
@@ -46,10 +47,23 @@ def markdown_table(df: pd.DataFrame) -> list[str]:
     return out
 
 
+def tasks_frame(report: Report) -> pd.DataFrame | None:
+    """One row per variant and benchmark task: its metrics with intervals, items, scoring time and
+    scoring seconds per correct answer."""
+    rows = [{"variant": v.id, "task": t.task, "shots": t.num_fewshot,
+             "metrics": f"not scored: {t.error}" if t.error else ", ".join(metric_text(m) for m in t.metrics),
+             "items": f"{len(t.items)}/{t.docs_total}", "s per correct": per_correct_text(t)}
+            for v in report.variants for t in v.tasks]
+    return pd.DataFrame(rows) if rows else None
+
+
 def sections(report: Report, frame: pd.DataFrame, constraints: Constraints, objective: str,
              quality_score: str | None = None) -> list[tuple[str, pd.DataFrame | list[str]]]:
     """The page's sections; `frame` is the run's `glance_frame`."""
     out: list[tuple[str, pd.DataFrame | list[str]]] = [("Variants", display_frame(frame))]
+    tasks = tasks_frame(report)
+    if tasks is not None:
+        out.append(("Benchmark tasks (95% intervals)", tasks))
     sel = select(report, constraints, objective, quality_score)  # type: ignore[arg-type]
     table = why.as_text(why.selection_frame(sel))
     out.append(("Choice", [f"constraints: {'; '.join(why.constraint_lines(constraints))}; optimise {objective}",

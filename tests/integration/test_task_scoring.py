@@ -136,3 +136,11 @@ def test_plan_states_what_the_item_counts_can_detect():
     assert p.half_width == pytest.approx(1.959964 * (0.25 / 200) ** 0.5)
     assert p.detectable[0.05] == pytest.approx(2.80159 * (0.05 / 200) ** 0.5, rel=1e-4)
     assert plan_task(TaskSpec(task="piqa", limit=200), full=True).items == 1838
+
+
+def test_batched_generation_equals_one_at_a_time(backend):
+    scorer = backend.task_scorer()
+    contexts = ["Once upon a time", "The capital of France is a city that", "Hi", "A B C D E F G H I J K L M N"]
+    together = scorer.generate_many(contexts, ["\n"], 6)
+    alone = [scorer.generate(c, ["\n"], 6) for c in contexts]
+    assert together == alone and all(isinstance(t, str) for t in together)
