@@ -123,8 +123,10 @@ def holm(comparisons: Sequence[Comparison], alpha: float = ALPHA) -> list[Compar
     out = []
     for c, ni, inf in zip(comparisons, claims_ni, claims_inf, strict=True):
         verdict: Verdict = "non-inferior" if ni else "inferior" if inf else "inconclusive"
+        # the last step of Holm's procedure tests at alpha / K: the items that clear it decide
+        decide = items_to_decide(c, NormalDist().inv_cdf(1 - alpha / len(comparisons)))
         out.append(Comparison(**{**c.__dict__, "verdict": verdict,
-                                 "items_to_decide": None if verdict != "inconclusive" else items_to_decide(c)}))
+                                 "items_to_decide": None if verdict != "inconclusive" else decide}))
     return out
 
 
@@ -138,16 +140,17 @@ def _holm_rejects(ps: Sequence[float], alpha: float) -> list[bool]:
     return rejected
 
 
-def items_to_decide(c: Comparison) -> int | None:
+def items_to_decide(c: Comparison, z: float = Z95) -> int | None:
     """About how many items (at the same rate of changed answers and the same difference) would
-    put the 95% interval clear of the margin; None when the difference sits on the margin."""
+    put the interval (95%, or the level `z` that Holm's procedure asks) clear of the margin; None
+    when the difference sits on the margin."""
     n = c.counts.n
     gap = abs(c.difference + c.margin)
     if n == 0 or gap < 1e-12:
         return None
     discordant = (c.counts.base_only + c.counts.cand_only + 1) / (n + 2)  # the adjusted estimate's rate
     sd = math.sqrt(max(discordant - c.difference ** 2, 1.0 / (n + 2)))
-    return max(n + 1, math.ceil((Z95 * sd / gap) ** 2))
+    return max(n + 1, math.ceil((z * sd / gap) ** 2))
 
 
 def detectable_difference(n: int, discordant_rate: float, power: float = 0.8, alpha: float = ALPHA) -> float | None:
