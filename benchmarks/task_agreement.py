@@ -22,33 +22,25 @@ so a task the project never saw can be checked the same way.
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 from typing import Any
 
-from evalharness.tasks.run import TaskRequest, build_task, builtin_tasks, chosen, score_task
+from evalharness.tasks.run import TaskRequest, build_task, builtin_tasks, chosen, evaluate, score_task
 
 
 def lm_eval_side(model_folder: str, request: TaskRequest, indices: list[int], batch_size: int) -> dict[str, Any]:
     """lm-eval's own HF backend on the same task object and items: per-item values and choices."""
-    from lm_eval import evaluator
     from lm_eval.models.huggingface import HFLM
-
-    from evalharness.tasks.run import _quiet_offline
 
     lm = HFLM(pretrained=model_folder, dtype="float32", batch_size=batch_size, device="cpu")
     task = build_task(request)
     name = task.task_name
-    with _quiet_offline():
-        started = time.perf_counter()
-        out = evaluator.evaluate(lm=lm, task_dict={"tasks": {name: task}, "groups": {}, "group_map": {}},
-                                 samples={name: indices}, bootstrap_iters=0, log_samples=True, verbosity="ERROR")
-        seconds = time.perf_counter() - started
+    out, seconds = evaluate(lm, task, indices)
     applied = request_filter(out["samples"][name])
     samples = {int(s["doc_id"]): s for s in out["samples"][name] if str(s.get("filter", "none")) == applied}
     return {"samples": samples, "seconds": seconds,
             "results": {k.split(",")[0]: v for k, v in out["results"][name].items() if "," in k
-                        and k.split(",")[1] == request_filter(out["samples"][name])}}
+                        and k.split(",")[1] == applied}}
 
 
 def request_filter(samples: list[dict[str, Any]]) -> str:

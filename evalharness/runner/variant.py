@@ -109,14 +109,14 @@ def measure_one(backend: Backend, suite: Suite, case: Case, repeat: int, plan: V
 
 def score_task(backend: Backend, spec: TaskSpec, full: bool) -> TaskResult:
     """One benchmark task on the loaded variant (outside every timed block of the generations)."""
-    from evalharness.tasks.run import TaskRequest, score_task, task_source, unsupported
+    from evalharness.tasks.run import TaskRequest, failed, score_task, task_source
 
     path = Path(task_source(spec))
     request = TaskRequest(path, spec.num_fewshot, None if full else spec.limit, spec.seed)
     try:
         scorer = backend.task_scorer()
     except TaskScoringUnsupported as exc:
-        return unsupported(request, str(exc))
+        return failed(request, f"not supported: {exc}")
     return score_task(scorer, request)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from evalharness.tasks.run import TaskRequest, build_task, task_source
@@ -25,16 +26,10 @@ class TaskPlan:
 def plan_task(spec: Any, full: bool) -> TaskPlan:
     """Items scored and the resolution they give, for one of a suite's task specs."""
     try:
-        task = build_task(TaskRequest(_path(spec), spec.num_fewshot))
+        task = build_task(TaskRequest(Path(task_source(spec)), spec.num_fewshot))
         docs = len(list(task.eval_docs))
     except Exception as exc:  # the plan reports a task that cannot be built
         return TaskPlan(spec.label, 0, 0, math.nan, {}, error=f"{type(exc).__name__}: {exc}")
     n = docs if full or spec.limit is None else min(spec.limit, docs)
     detectable = {r: detectable_difference(n, r) or math.nan for r in DISCORDANT_RATES}
     return TaskPlan(task.task_name, n, docs, Z95 * math.sqrt(0.25 / n) if n else math.nan, detectable)
-
-
-def _path(spec: Any):
-    from pathlib import Path
-
-    return Path(task_source(spec))

@@ -6,13 +6,12 @@ values and the aggregates with their intervals. Scoring is timed on its own cloc
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import logging
 import os
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,11 +138,22 @@ def _quotas(sizes: list[int], limit: int) -> list[int]:
     return quotas
 
 
-def score_task(scorer: Any, request: TaskRequest, note: Callable[[str], None] = lambda s: None) -> TaskResult:
-    """Score the task on the scorer's model; a task that cannot be built or scored comes back
-    with `error` set, never as an exception."""
+def evaluate(lm: Any, task: Any, indices: list[int]) -> tuple[dict[str, Any], float]:
+    """lm-eval's evaluation of one task on these documents, logging every sample: (its output,
+    the seconds it took)."""
     from lm_eval import evaluator
 
+    name = task.task_name
+    with _quiet_offline():
+        started = time.perf_counter()
+        out = evaluator.evaluate(lm=lm, task_dict={"tasks": {name: task}, "groups": {}, "group_map": {}},
+                                 samples={name: indices}, bootstrap_iters=0, log_samples=True, verbosity="ERROR")
+        return out, time.perf_counter() - started
+
+
+def score_task(scorer: Any, request: TaskRequest) -> TaskResult:
+    """Score the task on the scorer's model; a task that cannot be built or scored comes back
+    with `error` set, never as an exception."""
     from evalharness.tasks.lm import ScorerLM
 
     name = request.yaml_path.stem
@@ -151,24 +161,18 @@ def score_task(scorer: Any, request: TaskRequest, note: Callable[[str], None] = 
         task = build_task(request)
         name = task.task_name
         indices, subset = choose_items(task, request.limit, request.seed)
-        lm = ScorerLM(scorer)
-        with _quiet_offline():
-            started = time.perf_counter()
-            out = evaluator.evaluate(lm=lm, task_dict={"tasks": {name: task}, "groups": {}, "group_map": {}},
-                                     samples={name: indices}, bootstrap_iters=0, log_samples=True,
-                                     verbosity="ERROR")
-            seconds = time.perf_counter() - started
+        out, seconds = evaluate(ScorerLM(scorer), task, indices)
     except Exception as exc:  # a task that cannot run is reported, the variant goes on
         first = str(exc).splitlines()[0] if str(exc) else ""
-        return TaskResult(task=name, source=str(request.yaml_path), num_fewshot=request.num_fewshot or 0,
-                          fewshot_seed=request.seed, docs_total=0, subset="", error=f"{type(exc).__name__}: {first}")
+        return failed(request, f"{type(exc).__name__}: {first}", name)
     return _result(name, request, task, out, indices, subset, seconds)
 
 
-def unsupported(request: TaskRequest, reason: str) -> TaskResult:
-    """The result of a task the variant's runtime cannot score."""
-    return TaskResult(task=request.yaml_path.stem, source=str(request.yaml_path), num_fewshot=request.num_fewshot or 0,
-                      fewshot_seed=request.seed, docs_total=0, subset="", error=f"not supported: {reason}")
+def failed(request: TaskRequest, error: str, name: str | None = None) -> TaskResult:
+    """The result of a task that was not scored (the runtime cannot, or the task would not run)."""
+    return TaskResult(task=name or request.yaml_path.stem, source=str(request.yaml_path),
+                      num_fewshot=request.num_fewshot or 0, fewshot_seed=request.seed, docs_total=0, subset="",
+                      error=error)
 
 
 def _result(name: str, request: TaskRequest, task: Any, out: dict[str, Any], indices: list[int], subset: str,
@@ -217,9 +221,3 @@ def _metric(name: str, value: Any, items: list[TaskItem]) -> TaskMetric:
         low, high = proportion_interval(int(sum(values)), len(values))
         return TaskMetric(name=name, value=number, ci_low=low, ci_high=high, interval="wilson 95%", n=len(values))
     return TaskMetric(name=name, value=number, interval="not a proportion: no interval", n=len(values))
-
-
-def items_digest(items: list[TaskItem]) -> str:
-    """One hash of which documents were scored (pairing two results needs the same ones)."""
-    joined = ",".join(f"{it.doc_id}:{it.doc_hash}" for it in items)
-    return hashlib.sha256(joined.encode()).hexdigest()[:16]

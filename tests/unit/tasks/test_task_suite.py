@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from evalharness.suite.loader import SuiteError
-from evalharness.suite.loader import load_suite
+from evalharness.suite.loader import SuiteError, load_suite
 
 HEAD = """
 name: t
