@@ -5,10 +5,16 @@ Requests are sorted longest first and batched under a token budget, right-padded
 positions before the padding never see it), and the vocabulary projection is computed only at the
 positions that predict continuation tokens (`logits_to_keep`): on a 262k-token vocabulary that
 projection costs more than the rest of a small model.
+
+Choices that share a long context (a few-shot multiple-choice question: ten solved examples, then
+four endings) read the context once: one pass over it fills the key/value cache, which is repeated
+for each ending, and a second pass reads the endings only. Below `SHARE_MIN_SAVED` saved positions
+(a zero-shot question of a few dozen tokens) one batched pass over the whole sequences is faster.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,6 +23,15 @@ Pair = tuple[list[int], list[int]]  # (context ids, continuation ids)
 TOKENS_PER_BATCH = 4096  # sequence positions through the model body per forward pass
 LOGITS_PER_BATCH = 512  # positions projected to the vocabulary per forward pass (memory: x vocab x 4 B)
 GENERATE_BATCH = 16  # sequences generated together (left-padded)
+SHARE_MIN_SAVED = 256  # context positions a shared pass must save to be used
+
+
+@functools.cache
+def _cache_renamed() -> bool:
+    """transformers 5 names the key/value cache `cache` (`past_key_values` before, deprecated now)."""
+    from transformers.modeling_outputs import CausalLMOutputWithPast
+
+    return "cache" in CausalLMOutputWithPast.__dataclass_fields__
 
 
 class TorchScorer:
@@ -42,12 +57,50 @@ class TorchScorer:
                       advance: Callable[[int], None] = lambda n: None) -> list[tuple[float, bool]]:
         """(sum of log-probs of the continuation, whether greedy decoding gives it exactly) per pair."""
         out: list[tuple[float, bool] | None] = [None] * len(pairs)
-        order = sorted(range(len(pairs)), key=lambda i: -(len(pairs[i][0]) + len(pairs[i][1])))
+        groups, alone = _shared_contexts(pairs, self.max_length)
+        for members in groups:
+            results = self._score_shared(pairs[members[0]][0], [pairs[i][1] for i in members])
+            for i, result in zip(members, results, strict=True):
+                out[i] = result
+            advance(len(members))
+        order = sorted(alone, key=lambda i: -(len(pairs[i][0]) + len(pairs[i][1])))
         for batch in _batches(order, pairs, self.max_length):
             for i, result in zip(batch, self._score_batch([pairs[i] for i in batch]), strict=True):
                 out[i] = result
             advance(len(batch))
         return [r for r in out if r is not None]
+
+    def _score_shared(self, context: list[int], continuations: list[list[int]]) -> list[tuple[float, bool]]:
+        """Continuations of one context: the context once (its last position predicts every
+        continuation's first token), then the continuations' own tokens over its repeated cache."""
+        import torch
+
+        with torch.inference_mode():
+            head = self.model(input_ids=torch.tensor([context], dtype=torch.long, device=self.device),
+                              use_cache=True, logits_to_keep=1)
+            first = head.logits[0, -1].float().log_softmax(dim=-1)
+            width = max(len(c) for c in continuations) - 1
+            rest = None
+            if width > 0:
+                cache = head.cache if _cache_renamed() else head.past_key_values
+                cache.batch_repeat_interleave(len(continuations))
+                pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+                ids = torch.full((len(continuations), width), pad, dtype=torch.long, device=self.device)
+                for r, cont in enumerate(continuations):
+                    ids[r, :len(cont) - 1] = torch.tensor(cont[:-1], dtype=torch.long)
+                given = {"cache" if _cache_renamed() else "past_key_values": cache}
+                rest = self.model(input_ids=ids, use_cache=True, **given).logits
+            results = []
+            for r, cont in enumerate(continuations):
+                total = float(first[cont[0]].item())
+                greedy = int(first.argmax().item()) == cont[0]
+                if len(cont) > 1 and rest is not None:
+                    span = rest[r, :len(cont) - 1].float().log_softmax(dim=-1)
+                    target = torch.tensor(cont[1:], dtype=torch.long, device=span.device)
+                    total += float(span.gather(1, target[:, None]).sum().item())
+                    greedy = greedy and bool((span.argmax(dim=-1) == target).all().item())
+                results.append((total, greedy))
+        return results
 
     def _score_batch(self, batch: Sequence[Pair]) -> list[tuple[float, bool]]:
         import torch
@@ -129,6 +182,23 @@ def _window(context: list[int], continuation: list[int], max_length: int) -> tup
     whole = (context + continuation)[-(max_length + 1):]
     seq = whole[:-1]
     return seq, len(seq) - len(continuation)
+
+
+def _shared_contexts(pairs: Sequence[Pair], max_length: int) -> tuple[list[list[int]], list[int]]:
+    """Pairs grouped by their context where reading it once saves at least `SHARE_MIN_SAVED`
+    positions (and nothing is cut to the model's length); the rest, alone."""
+    by_context: dict[tuple[int, ...], list[int]] = {}
+    for i, (ctx, _) in enumerate(pairs):
+        by_context.setdefault(tuple(ctx), []).append(i)
+    groups: list[list[int]] = []
+    alone: list[int] = []
+    for ctx, members in by_context.items():
+        longest = max(len(pairs[i][1]) for i in members)
+        if ctx and (len(members) - 1) * len(ctx) >= SHARE_MIN_SAVED and len(ctx) + longest <= max_length:
+            groups.append(members)
+        else:
+            alone.extend(members)
+    return groups, alone
 
 
 def _batches(order: Sequence[int], pairs: Sequence[Pair], max_length: int) -> list[list[int]]:

@@ -46,6 +46,37 @@ def test_batched_loglikelihood_equals_plain_forward(backend):
         assert greedy == expected_greedy
 
 
+def _sliding_gemma(tokenizer):
+    """A random 2-layer Gemma 3 whose first layer sees only 16 positions: a shared context of a few
+    hundred tokens runs past its window, as ten-shot prompts run past the 270M's 512."""
+    from transformers import Gemma3ForCausalLM, Gemma3TextConfig
+
+    torch.manual_seed(0)
+    config = Gemma3TextConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                              num_attention_heads=2, num_key_value_heads=1, head_dim=32, max_position_embeddings=2048,
+                              sliding_window=16, layer_types=["sliding_attention", "full_attention"], pad_token_id=0)
+    return Gemma3ForCausalLM(config).eval()
+
+
+@pytest.mark.parametrize("window_model", [False, True])
+def test_choices_sharing_a_long_context_equal_plain_forwards(backend, window_model):
+    from evalharness.tasks import torch_scorer
+
+    base = backend.task_scorer()
+    model = _sliding_gemma(backend.tokenizer) if window_model else backend.model
+    scorer = torch_scorer.TorchScorer(model, backend.tokenizer, "cpu", base.eos_ids)
+    shots = "".join(f"Example {i}: the {i}th thing follows the {i - 1}th one.\n" for i in range(1, 9))
+    context = scorer.encode(shots + "Question: what comes next?")
+    endings = [" A", " the ninth thing, which follows the eighth", " nothing at all", " nine"]
+    pairs = [(context, scorer.encode(e, add_special_tokens=False)) for e in endings] + [(scorer.encode("Short"), scorer.encode(" one", add_special_tokens=False))]
+    groups, alone = torch_scorer._shared_contexts(pairs, scorer.max_length)
+    assert groups == [[0, 1, 2, 3]] and alone == [4]  # the short question is not worth a shared pass
+    for (ctx, cont), (value, greedy) in zip(pairs, scorer.loglikelihood(pairs), strict=True):
+        expected, expected_greedy = _plain_loglikelihood(model, ctx, cont)
+        assert value == pytest.approx(expected, abs=1e-3)
+        assert greedy == expected_greedy
+
+
 def _write_task(folder: Path, rows: list[dict]) -> Path:
     (folder / "data").mkdir(parents=True, exist_ok=True)
     (folder / "data" / "items.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
