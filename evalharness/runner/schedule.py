@@ -20,7 +20,7 @@ from evalharness.lifecycle import error_text
 from evalharness.reports.schema import LoadFigures, Sample, Variant, VariantStatus, WorkerFigures
 from evalharness.reports.writer import SamplesLog
 from evalharness.runner.plan import VariantPlan, reference_for, reference_of, reference_rank
-from evalharness.runner.progress import Progress
+from evalharness.runner.progress import Progress, StepProgress
 from evalharness.runner.reuse import ReuseTable
 from evalharness.runner.session import LoadFailed, Session, WorkerDied
 from evalharness.suite.schema import Case, Suite
@@ -238,6 +238,7 @@ class Group:
                 return
             label = self.ctx.suite.tasks[index].label
             self.ctx.progress.message(f"{vid}: scoring task {label}")
+            live.session.on_progress = StepProgress(self.ctx.progress, f"{vid}: {label}")
             try:
                 result = live.session.score_task(index, self.ctx.full_tasks)
             except WorkerDied as died:

@@ -8,7 +8,7 @@ one interface either way: load, warm_up, measure, fidelity, score_task, close.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -47,6 +47,7 @@ class WarmUp:
 class Session(Protocol):
     plan: VariantPlan
     figures: WorkerFigures | None  # the worker's pid, RSS high-water mark, how it ended
+    on_progress: Callable[[int, int], None] | None  # told (requests done, total) while a task is scored
 
     def load(self) -> LoadFigures: ...
     def warm_up(self) -> WarmUp: ...
@@ -72,6 +73,7 @@ class InProcessSession:
         self.load_figures = LoadFigures()
         self.figures: WorkerFigures | None = None
         self.fingerprint: str | None = None
+        self.on_progress: Callable[[int, int], None] | None = None
 
     def load(self) -> LoadFigures:
         with steps.torch_threads(self.plan.axes.threads):
@@ -136,7 +138,7 @@ class InProcessSession:
     def score_task(self, task_index: int, full: bool) -> TaskResult:
         """Outside every timed block: one of the suite's benchmark tasks."""
         with steps.torch_threads(self.plan.axes.threads):
-            return steps.score_task(self._loaded(), self.suite.tasks[task_index], full)
+            return steps.score_task(self._loaded(), self.suite.tasks[task_index], full, self.on_progress)
 
     def close(self) -> WorkerFigures | None:
         if self.backend is not None:
@@ -186,6 +188,7 @@ class RemoteSteps:
     as one `_call`; a fidelity step sends only the variant's own samples."""
 
     plan: VariantPlan
+    on_progress: Callable[[int, int], None] | None = None  # a worker process tells it; a Ray actor does not
 
     def _call(self, name: str, *args: Any) -> Any:
         raise NotImplementedError

@@ -107,7 +107,7 @@ def measure_one(backend: Backend, suite: Suite, case: Case, repeat: int, plan: V
     return Sample(**base, **generation.model_dump(), success=True, error=None), False
 
 
-def score_task(backend: Backend, spec: TaskSpec, full: bool) -> TaskResult:
+def score_task(backend: Backend, spec: TaskSpec, full: bool, report: Any = None) -> TaskResult:
     """One benchmark task on the loaded variant (outside every timed block of the generations)."""
     from evalharness.tasks.run import TaskRequest, failed, score_task, task_source
 
@@ -117,7 +117,7 @@ def score_task(backend: Backend, spec: TaskSpec, full: bool) -> TaskResult:
         scorer = backend.task_scorer()
     except TaskScoringUnsupported as exc:
         return failed(request, f"not supported: {exc}")
-    return score_task(scorer, request)
+    return score_task(scorer, request, report)
 
 
 def failed_sample(base: dict[str, Any], error: str) -> Sample:

@@ -32,6 +32,7 @@ from evalharness.runner.session import LoadFailed, RemoteSteps, WorkerDied, answ
 from evalharness.runner.variant import BackendFactory
 from evalharness.suite.schema import Case, Suite
 
+PROGRESS = "progress"  # a message from a worker before its reply: (requests done, total) of a task
 CLOSE_WAIT_S = 30.0  # a worker gets this long to close its backend and exit before it is killed
 # imported once by the fork server, so a worker does not pay seconds of imports before its load
 PRELOAD = ["evalharness.runner.worker", "torch", "transformers", "transformers.models.auto.modeling_auto",
@@ -200,9 +201,13 @@ class WorkerSession(RemoteSteps):
             ready = wait([self._conn, self._proc.sentinel], timeout=left)
             if self._conn in ready:
                 try:
-                    return self._conn.recv()
+                    reply = self._conn.recv()
                 except (EOFError, OSError):
                     raise self._died() from None
+                if reply[0] != PROGRESS:
+                    return reply
+                if self.on_progress is not None:
+                    self.on_progress(*reply[1])
             if self._proc.sentinel in ready:
                 raise self._died()
 
@@ -248,6 +253,7 @@ def serve(conn: Connection, plan: VariantPlan, suite: Suite, cases: list[Case], 
     _die_with_parent()
     here.enter()
     session = remote_body(plan, suite, cases, factory, threads)
+    session.on_progress = lambda done, total: conn.send((PROGRESS, (done, total), None))
     while True:
         try:
             name, args = conn.recv()

@@ -26,11 +26,15 @@ class TaskScorer(Protocol):
                       advance: Callable[[int], None]) -> list[str]: ...
 
 
+Report = Callable[[int, int], None]  # (requests done, requests in this call)
+
+
 class ScorerLM(TemplateLM):
-    def __init__(self, scorer: TaskScorer, advance: Callable[[int], None] = lambda n: None) -> None:
+    def __init__(self, scorer: TaskScorer, report: Report | None = None) -> None:
         super().__init__()
         self.scorer = scorer
-        self.advance = advance
+        self.report = report
+        self._done = self._total = 0
         self._bos_text = scorer.decode([scorer.bos_id]) if scorer.bos_id is not None else None
 
     @property
@@ -52,6 +56,7 @@ class ScorerLM(TemplateLM):
 
     def _loglikelihood_tokens(self, requests: list[Any], disable_tqdm: bool = False,
                               **kwargs: Any) -> list[tuple[float, bool]]:
+        self._begin(len(requests))
         return self.scorer.loglikelihood([(ctx, cont) for _, ctx, cont in requests], self.advance)
 
     def loglikelihood_rolling(self, requests: list[Any], disable_tqdm: bool = False) -> list[float]:
@@ -67,9 +72,21 @@ class ScorerLM(TemplateLM):
             until = (until,) if isinstance(until, str) else tuple(until)
             groups.setdefault((until, int(kwargs.get("max_gen_toks", 256))), []).append(i)
         out = [""] * len(requests)
+        self._begin(len(requests))
         for (until, max_new), members in groups.items():
             texts = self.scorer.generate_many([requests[i].args[0] for i in members], list(until), max_new,
                                               self.advance)
             for i, text in zip(members, texts, strict=True):
                 out[i] = text
         return out
+
+    def _begin(self, total: int) -> None:
+        self._done, self._total = 0, total
+        if self.report is not None:
+            self.report(0, total)
+
+    def advance(self, n: int) -> None:
+        """`n` more requests answered."""
+        self._done += n
+        if self.report is not None:
+            self.report(self._done, self._total)

@@ -151,9 +151,10 @@ def evaluate(lm: Any, task: Any, indices: list[int]) -> tuple[dict[str, Any], fl
         return out, time.perf_counter() - started
 
 
-def score_task(scorer: Any, request: TaskRequest) -> TaskResult:
-    """Score the task on the scorer's model; a task that cannot be built or scored comes back
-    with `error` set, never as an exception."""
+def score_task(scorer: Any, request: TaskRequest, report: Any = None) -> TaskResult:
+    """Score the task on the scorer's model, telling `report(done, total)` as requests are
+    answered; a task that cannot be built or scored comes back with `error` set, never as an
+    exception."""
     from evalharness.tasks.lm import ScorerLM
 
     name = request.yaml_path.stem
@@ -161,7 +162,7 @@ def score_task(scorer: Any, request: TaskRequest) -> TaskResult:
         task = build_task(request)
         name = task.task_name
         indices, subset = choose_items(task, request.limit, request.seed)
-        out, seconds = evaluate(ScorerLM(scorer), task, indices)
+        out, seconds = evaluate(ScorerLM(scorer, report), task, indices)
     except Exception as exc:  # a task that cannot run is reported, the variant goes on
         first = str(exc).splitlines()[0] if str(exc) else ""
         return failed(request, f"{type(exc).__name__}: {first}", name)

@@ -67,8 +67,9 @@ def test_choices_sharing_a_long_context_equal_plain_forwards(backend, window_mod
     scorer = torch_scorer.TorchScorer(model, backend.tokenizer, "cpu", base.eos_ids)
     shots = "".join(f"Example {i}: the {i}th thing follows the {i - 1}th one.\n" for i in range(1, 9))
     context = scorer.encode(shots + "Question: what comes next?")
-    endings = [" A", " the ninth thing, which follows the eighth", " nothing at all", " nine"]
-    pairs = [(context, scorer.encode(e, add_special_tokens=False)) for e in endings] + [(scorer.encode("Short"), scorer.encode(" one", add_special_tokens=False))]
+    endings = ["!", " the ninth thing, which follows the eighth", " nothing at all", " nine"]
+    pairs = [(context, scorer.encode(e, add_special_tokens=False)) for e in endings]
+    pairs.append((scorer.encode("Short"), scorer.encode(" one", add_special_tokens=False)))
     groups, alone = torch_scorer._shared_contexts(pairs, scorer.max_length)
     assert groups == [[0, 1, 2, 3]] and alone == [4]  # the short question is not worth a shared pass
     for (ctx, cont), (value, greedy) in zip(pairs, scorer.loglikelihood(pairs), strict=True):

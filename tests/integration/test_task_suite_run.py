@@ -119,3 +119,20 @@ def test_the_gate_fails_on_an_inferior_task(report, tmp_path: Path):
     rows = [r for r in json.loads((tmp_path / "c.json").read_text())["rows"] if r["metric"] == "tasks.piqa.acc"]
     assert rows and all(r["verdict"] == "inferior" for r in rows)
     assert 'type="inferior"' in (tmp_path / "j.xml").read_text()
+
+
+def test_a_task_scored_in_a_worker_reports_its_progress(tmp_path, monkeypatch):
+    from evalharness.runner import Runner, RunOptions, progress
+    from evalharness.suite import load_suite
+    from tests.unit.tasks.test_task_progress import Recorder
+
+    monkeypatch.setattr(progress, "PROGRESS_EVERY_S", 0.0)  # every report is a line
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(textwrap.dedent(SUITE).lstrip().replace("[fp32, int8-dynamic]", "[fp32]")
+                     .replace("limit: 6", "limit: 3"))
+    rec = Recorder()
+    outcome = Runner(load_suite(suite), RunOptions(output_dir=tmp_path / "r", isolation="process"),
+                     progress=rec).run()
+    assert outcome.report.variants[0].tasks[0].error is None
+    lines = [line for line in rec.lines if "piqa: " in line and "requests" in line]
+    assert lines and all("/48 requests" in line for line in lines)  # 24 questions x 2 choices, from the worker
