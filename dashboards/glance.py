@@ -10,7 +10,7 @@ from evalharness import dashboard_data as dd
 from evalharness import metrics
 from evalharness.reports.schema import ModelRef
 from evalharness.select import Constraints, select
-from evalharness.views import charts, divergence, table, why
+from evalharness.views import charts, divergence, table, tasks, why
 
 
 def show_chart(spec: dict, name: str, key: str) -> None:
@@ -78,8 +78,9 @@ def tradeoffs(frame: pd.DataFrame) -> None:
     speed = [c for c in costs if metrics.BY_NAME[c].kind == "timing"] or costs
     memory = [c for c in costs if metrics.BY_NAME[c].kind == "memory"] or costs
     c1, c2, c3 = st.columns(3)
+    first = qualities[0] if tasks.is_task(qualities[0]) else "token_agreement"  # accuracy, where tasks ran
     quality = c1.selectbox("Quality or fidelity (up)", qualities, key="pareto_q", format_func=table.header,
-                           index=preferred(qualities, "token_agreement"))
+                           index=preferred(qualities, first))
     latency = c2.selectbox("Speed cost", speed, key="pareto_c", format_func=table.header,
                            index=preferred(speed, "latency_p95"))
     mem = c3.selectbox("Memory cost", memory, key="pareto_m", format_func=table.header,
@@ -122,6 +123,7 @@ def comparison_section(idx) -> None:
         st.caption("Not measured in these runs: " + ", ".join(table.header(c) for c in empty) + ".")
     st.download_button("CSV", lambda: table.display_frame(frame).to_csv(index=False), "comparison.csv", "text/csv",
                        key="cmp_csv", on_click="ignore")
+    task_tables(chosen)
     tradeoffs(frame)
     samples = pd.concat([dd.samples_frame(r) for r in chosen], ignore_index=True)
     labels = dict(zip(frame["variant"], frame["label"])) if len(chosen) == 1 else {}
@@ -135,6 +137,18 @@ def comparison_section(idx) -> None:
                            "text/html", key="sum_html", on_click="ignore")
         c2.download_button("Run summary (Markdown)", lambda r=r: run_summary(r, "md"),
                            f"{r.run_id}-summary.md", "text/markdown", key="sum_md", on_click="ignore")
+
+
+def task_tables(reports) -> None:
+    """Each run's benchmark tasks: metrics with 95% intervals, items, what a correct answer costs."""
+    for r in reports:
+        frame = tasks.tasks_frame(r)
+        if frame is None:
+            continue
+        st.markdown(f"**Benchmark tasks** · run {dd.plain(r.run_id)} (95% intervals; `evalharness compare` gives "
+                    "paired verdicts against a margin)")
+        st.dataframe(frame, hide_index=True, width="stretch", key=f"tasks_{r.run_id}", height=fit(len(frame)))
+        csv_button(frame, f"{r.run_id}-tasks", f"tasks_csv_{r.run_id}")
 
 
 def run_summary(report, fmt: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from evalharness.registry import Registry
 from evalharness.reports.schema import Measurement
+from evalharness.tasks.errors import TaskScoringUnsupported as TaskScoringUnsupported  # raised by backends
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,6 @@ class Capabilities:
     local_memory: bool = True  # the model lives in this process: load, RSS and GPU figures are ours
     gpu: bool = True  # variants may be placed on a CUDA device
     fixed_variant: tuple[str, str] | None = None  # (quantization, device) a served model always is
-
-
-class TaskScoringUnsupported(Exception):
-    """A backend that cannot score benchmark tasks; the message says why (and what would)."""
 
 
 class GenerationError(Exception):

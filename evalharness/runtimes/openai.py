@@ -17,7 +17,6 @@ from evalharness.runtimes.base import (
     GenParams,
     LoadTarget,
     Runtime,
-    TaskScoringUnsupported,
     register,
 )
 
@@ -68,8 +67,11 @@ class OpenAIBackend:
         return None
 
     def task_scorer(self) -> Any:
-        raise TaskScoringUnsupported("benchmark tasks through an endpoint (prompt log-probs with `echo` and "
-                                     "`logprobs` on /v1/completions) are not supported yet")
+        """Log-likelihoods from the server's prompt log-probs (`echo` + `logprobs` on /completions),
+        greedy text from /completions; a server without prompt log-probs is found out per task."""
+        from evalharness.runtimes.openai_tasks import EndpointScorer
+
+        return EndpointScorer(self._http, self.endpoint.base_url, self.model, self._key, self.timeouts)
 
     def close(self) -> None:
         self._http.close()

@@ -54,6 +54,19 @@ class ScorerLM(TemplateLM):
             add_special_tokens = not (self._bos_text and string.startswith(self._bos_text))
         return self.scorer.encode(string, add_special_tokens=add_special_tokens)
 
+    def loglikelihood(self, requests: list[Any], disable_tqdm: bool = False) -> list[tuple[float, bool]]:
+        """A scorer that tokenizes for itself (an endpoint) gets text pairs, the context's trailing
+        spaces moved to the continuation as lm-eval does before tokenizing; others get token ids."""
+        if not getattr(self.scorer, "scores_text", False):
+            return super().loglikelihood(requests, disable_tqdm)
+        pairs = []
+        for request in requests:
+            context, continuation = request.args
+            kept = context.rstrip()
+            pairs.append((kept, context[len(kept):] + continuation))
+        self._begin(len(pairs))
+        return self.scorer.loglikelihood_text(pairs, self.advance)
+
     def _loglikelihood_tokens(self, requests: list[Any], disable_tqdm: bool = False,
                               **kwargs: Any) -> list[tuple[float, bool]]:
         self._begin(len(requests))

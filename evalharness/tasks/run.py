@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from evalharness.reports.tasks import TaskItem, TaskMetric, TaskResult
+from evalharness.tasks.errors import TaskScoringUnsupported
 from evalharness.tasks.stats import proportion_interval
 
 BUILTIN = Path(__file__).parent / "builtin"
@@ -163,6 +164,8 @@ def score_task(scorer: Any, request: TaskRequest, report: Any = None) -> TaskRes
         name = task.task_name
         indices, subset = choose_items(task, request.limit, request.seed)
         out, seconds = evaluate(ScorerLM(scorer, report), task, indices)
+    except TaskScoringUnsupported as exc:  # found out while scoring (a server without prompt log-probs)
+        return failed(request, f"not supported: {exc}", name)
     except Exception as exc:  # a task that cannot run is reported, the variant goes on
         first = str(exc).splitlines()[0] if str(exc) else ""
         return failed(request, f"{type(exc).__name__}: {first}", name)

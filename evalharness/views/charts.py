@@ -10,6 +10,7 @@ import pandas as pd
 from evalharness import metrics
 from evalharness.dashboard_data import pareto_mask
 from evalharness.text import visible
+from evalharness.views import tasks
 from evalharness.views.table import header
 
 # SVG in the browser: labels are text a reader (and a test) can find, and print sharply
@@ -25,9 +26,11 @@ FIDELITY_AXES = ("token_agreement", "first_divergence_mean")
 
 
 def quality_axes(frame: pd.DataFrame) -> list[str]:
-    """Columns a trade-off chart can plot upwards: scores, then fidelity figures measured."""
+    """Columns a trade-off chart can plot upwards: benchmark-task accuracies (with their
+    intervals), scores, then fidelity figures measured."""
+    accuracies = [c for c in frame.columns if tasks.is_task(c) and frame[c].notna().any()]
     scores = [c for c in frame.columns if c.startswith("score_")]
-    return scores + [c for c in FIDELITY_AXES if c in frame.columns and frame[c].notna().any()]
+    return accuracies + scores + [c for c in FIDELITY_AXES if c in frame.columns and frame[c].notna().any()]
 
 
 def cost_axes(frame: pd.DataFrame) -> list[str]:
@@ -49,6 +52,7 @@ def tradeoff_chart(frame: pd.DataFrame, quality: str, cost: str, title: str | No
     rows = [{"variant": v, "label": lab, "quality": float(q), "cost": float(c),
              "pareto": "non-dominated" if f else "dominated", "below": b}
             for v, lab, q, c, f, b in zip(data["variant"], labels, data[quality], data[cost], front, below)]
+    bars = _interval_bars(data, quality, rows)
     x = {"field": "cost", "type": "quantitative", "title": header(cost), "scale": {"zero": False, "padding": 30}}
     y = {"field": "quality", "type": "quantitative", "title": header(quality), "scale": {"zero": False, "padding": 20}}
     text = [{"transform": [{"filter": f"datum.below == {str(flag).lower()}"}],
@@ -68,9 +72,24 @@ def tradeoff_chart(frame: pd.DataFrame, quality: str, cost: str, title: str | No
                           "tooltip": [{"field": "variant", "type": "nominal"},
                                       {"field": "quality", "type": "quantitative", "title": header(quality)},
                                       {"field": "cost", "type": "quantitative", "title": header(cost)}]}},
+            *bars,
             *text,
         ],
     }
+
+
+def _interval_bars(data: pd.DataFrame, quality: str, rows: list[dict]) -> list[dict]:
+    """A vertical bar over each point from its 95% interval's bounds (benchmark accuracies have
+    them); the rows gain `low` and `high`."""
+    low, high = quality + tasks.BOUNDS[0], quality + tasks.BOUNDS[1]
+    if low not in data.columns or high not in data.columns:
+        return []
+    for row, lo, hi in zip(rows, data[low], data[high]):
+        row["low"], row["high"] = float(lo), float(hi)
+    return [{"mark": {"type": "rule", "strokeWidth": 2, "opacity": 0.6},
+             "encoding": {"x": {"field": "cost", "type": "quantitative"},
+                          "y": {"field": "low", "type": "quantitative"}, "y2": {"field": "high"},
+                          "color": {"field": "pareto", "type": "nominal", "scale": COLOURS, "legend": None}}}]
 
 
 def label_below(xs: list[float], ys: list[float], labels: list[str], width: float = 420,

@@ -14,10 +14,10 @@ from evalharness.compare import output
 from evalharness.compare.engine import compare_within
 from evalharness.reports.schema import Report
 from evalharness.select import Constraints, references, select
-from evalharness.tasks.summary import metric_text, per_correct_text
 from evalharness.text import terminal_safe, visible
 from evalharness.views import charts, why
 from evalharness.views.table import display_frame, glance_frame
+from evalharness.views.tasks import tasks_frame
 
 NO_CONSTRAINTS = Constraints()
 STYLE = ("body{font-family:sans-serif;max-width:1200px}table{border-collapse:collapse}"
@@ -45,16 +45,6 @@ def markdown_table(df: pd.DataFrame) -> list[str]:
     out = ["| " + " | ".join(_md_cell(c) for c in cols) + " |", "|" + "---|" * len(cols)]
     out += ["| " + " | ".join(_md_cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
     return out
-
-
-def tasks_frame(report: Report) -> pd.DataFrame | None:
-    """One row per variant and benchmark task: its metrics with intervals, items, scoring time and
-    scoring seconds per correct answer."""
-    rows = [{"variant": v.id, "task": t.task, "shots": t.num_fewshot,
-             "metrics": f"not scored: {t.error}" if t.error else ", ".join(metric_text(m) for m in t.metrics),
-             "items": f"{len(t.items)}/{t.docs_total}", "s per correct": per_correct_text(t)}
-            for v in report.variants for t in v.tasks]
-    return pd.DataFrame(rows) if rows else None
 
 
 def sections(report: Report, frame: pd.DataFrame, constraints: Constraints, objective: str,

@@ -12,6 +12,7 @@ import pandas as pd
 from evalharness import metrics
 from evalharness.reports.schema import Report
 from evalharness.select import references
+from evalharness.views import tasks
 from evalharness.views.labels import variant_labels
 
 # the figures a reader weighs, in reading order: speed, memory, fidelity, then the rest
@@ -46,6 +47,7 @@ def glance_frame(reports: Sequence[Report]) -> pd.DataFrame:
             if mine:
                 row.update(token_agreement=1.0, kl_mean=0.0)
             row.update({f"score_{k}": val for k, val in v.scores.items()})
+            row.update(tasks.task_columns(v))
             row["alerts"] = fired.get(v.id, 0)
             rows.append(row)
     frame = pd.DataFrame(rows)
@@ -58,6 +60,8 @@ def glance_frame(reports: Sequence[Report]) -> pd.DataFrame:
 def header(column: str) -> str:
     if column in HEADERS:
         return HEADERS[column]
+    if tasks.is_task(column):
+        return tasks.header(column)
     if column in metrics.BY_NAME:
         return metrics.BY_NAME[column].label
     if column.startswith("score_"):
@@ -68,8 +72,9 @@ def header(column: str) -> str:
 def shown_columns(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
     """(columns to show, figure columns left out because no variant has them)."""
     missing = frame.isna().all()
-    empty = [c for c in frame.columns if c not in ID_COLUMNS and c != "alerts" and missing[c]]
-    keep = [c for c in frame.columns if c not in empty and c not in ("variant", "run_id", "reference")]
+    empty = [c for c in frame.columns if c not in ID_COLUMNS and c != "alerts" and missing[c] and not tasks.is_bound(c)]
+    keep = [c for c in frame.columns if c not in empty and c not in ("variant", "run_id", "reference")
+            and not tasks.is_bound(c)]  # an interval's bounds are drawn, not tabled
     keep.append("variant")  # the label (what differs) leads; the full id closes the row
     if frame["run_id"].nunique() > 1:
         keep.append("run_id")
@@ -82,6 +87,8 @@ def _fmt(column: str):
     def cell(value) -> str:
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return "—"
+        if tasks.is_task(column):
+            return tasks.cell(value)
         if metric is None:
             return f"{value:.3f}" if isinstance(value, float) else str(value)
         if metric.stat == "rate":
@@ -136,7 +143,7 @@ def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
 def sorted_by(frame: pd.DataFrame, column: str, best_first: bool = True) -> pd.DataFrame:
     """Rows ordered by a column, the better end first for figures (missing values last)."""
     metric = metrics.BY_NAME.get(column)
-    higher = metric.higher_is_better if metric is not None else column.startswith("score_")
+    higher = metric.higher_is_better if metric is not None else column.startswith("score_") or tasks.is_task(column)
     if column == "alerts":
         higher = False
     ascending = not higher if best_first else higher

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboard.conftest import XSS_SCRIPT, snapshot
+from tests.dashboard.conftest import XSS_SCRIPT, make_results, snapshot
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 
@@ -213,3 +213,22 @@ def test_load_tab_draws_stages_against_load_with_the_knee(tmp_path, monkeypatch)
     rules = [layer["encoding"]["x"]["datum"] for layer in spec["spec"]["layer"] if layer["mark"]["type"] == "rule"]
     assert rules == [doc["knee_rate"], 0.5]
     assert any("dashed" in c.value for c in at.caption)
+
+
+def test_benchmark_accuracy_is_tabled_and_the_default_quality_axis(tmp_path, monkeypatch):
+    from evalharness.reports import load_report
+    from tests.unit.test_views import _with_tasks
+
+    results = make_results(tmp_path)
+    path = results / "suite-b" / "20261122-100000-0002.json"  # the newest run: the one shown first
+    path.write_text(_with_tasks(load_report(path), [0.67, 0.60]).model_dump_json())
+    monkeypatch.setenv("EVALHARNESS_RESULTS_DIR", str(results))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    assert list(comparison_table(at)["piqa acc (%)"]) == [0.67, 0.60]  # shown as 67.0%, 60.0%
+    tasks = next(df.value for df in at.dataframe if "s per correct" in df.value.columns)
+    assert list(tasks["task"]) == ["piqa", "piqa"] and tasks["metrics"].iloc[0].startswith("acc 67.0% [")
+    assert at.selectbox(key="pareto_q").value == "task:piqa.acc"
+    specs = [c.proto.spec for c in at.get("vega_lite_chart")]
+    assert any('"y2"' in s and "piqa acc (%)" in s for s in specs)  # the interval drawn over each point

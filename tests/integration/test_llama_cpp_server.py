@@ -146,3 +146,26 @@ cases:
     assert stage["scores"]["assertions"] == 1.0 and 0 <= stage["scores"]["coherence"] <= 1
     assert stage["quality"] == stage["answered_quality"]  # every request answered
     assert [a["fired"] for a in doc["alerts"]] == [False]
+
+
+def test_a_benchmark_task_through_the_server_matches_the_gguf_in_process(server):
+    """llama-cpp-python's server echoes prompt log-probs (without the BOS entry that `usage` counts):
+    the same PIQA items scored through it and through the GGUF loaded here choose the same answers."""
+    from evalharness.endpoints.bounded import bounded_client
+    from evalharness.endpoints.client import Timeouts
+    from evalharness.models.sources import SOURCES
+    from evalharness.runtimes.llama_cpp import LlamaCppBackend
+    from evalharness.runtimes.openai_tasks import EndpointScorer
+    from evalharness.tasks.run import TaskRequest, builtin_tasks, score_task
+
+    request = TaskRequest(builtin_tasks()["piqa"], limit=6)  # its server sorts the vocabulary per echoed token
+    with bounded_client() as http:
+        served = score_task(EndpointScorer(http, server, "gemma3-270m", None, Timeouts(total_s=120)), request)
+    local = LlamaCppBackend.load(SOURCES.get("embedded"), "gemma3-270m")
+    try:
+        here = score_task(local.task_scorer(), request)
+    finally:
+        local.close()
+    assert served.error is None and here.error is None, (served.error, here.error)
+    same = sum(a.choice == b.choice for a, b in zip(served.items, here.items, strict=True))
+    assert same >= 5, [(a.choice, b.choice) for a, b in zip(served.items, here.items, strict=True)]

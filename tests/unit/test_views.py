@@ -250,3 +250,41 @@ def test_summary_command(report, tmp_path, capsys):
     assert "token agreement" in (tmp_path / "o.html").read_text()
     assert main(["summary", str(src), "--out", str(tmp_path / "o.txt")]) == 2
     assert "name a .md or .html file" in capsys.readouterr().err
+
+
+def _with_tasks(report, accuracies):
+    from evalharness.reports.tasks import TaskItem, TaskMetric, TaskResult
+    from evalharness.tasks.stats import proportion_interval
+
+    variants = []
+    for v, acc in zip(report.variants, accuracies, strict=True):
+        right = round(acc * 200)
+        low, high = proportion_interval(right, 200)
+        items = [TaskItem(doc_id=i, doc_hash=f"{i:016x}", values={"acc": float(i < right)}) for i in range(200)]
+        metric = TaskMetric(name="acc", value=right / 200, ci_low=low, ci_high=high, interval="wilson 95%", n=200)
+        perplexity = TaskMetric(name="perplexity", value=12.5, interval="not a proportion: no interval", n=200)
+        task = TaskResult(task="piqa", source="piqa.yaml", num_fewshot=0, fewshot_seed=1234, docs_total=1838,
+                          subset="200 of 1838", metrics=[metric, perplexity], items=items, seconds=50.0)
+        variants.append(v.model_copy(update={"tasks": [task]}))
+    return report.model_copy(update={"variants": variants})
+
+
+def test_task_accuracy_is_a_column_with_its_interval_drawn_not_tabled(report):
+    r = _with_tasks(report, [0.67, 0.60])
+    f = table.glance_frame([r])
+    assert list(f["task:piqa.acc"]) == [0.67, 0.60] and "task:perplexity" not in " ".join(f.columns)
+    assert (f["task:piqa.acc:low"] < f["task:piqa.acc"]).all() and (f["task:piqa.acc"] < f["task:piqa.acc:high"]).all()
+    shown = table.display_frame(f)
+    assert list(shown["piqa acc (%)"]) == ["67.0%", "60.0%"]
+    assert not any(":low" in c or ":high" in c for c in shown.columns)
+    assert list(table.sorted_by(f, "task:piqa.acc")["task:piqa.acc"]) == [0.67, 0.60]  # higher first
+    assert charts.quality_axes(f)[0] == "task:piqa.acc"
+    spec = charts.tradeoff_chart(f, "task:piqa.acc", "latency_p95")
+    alt.LayerChart.from_dict(spec)
+    rows = {row["label"]: row for row in spec["data"]["values"]}
+    assert rows["fp32"]["low"] == pytest.approx(f["task:piqa.acc:low"].iloc[0])
+    assert any(layer.get("mark", {}).get("type") == "rule" and layer["encoding"]["y2"] == {"field": "high"}
+               for layer in spec["layer"])
+    assert "piqa acc (%)" in charts.export(spec, "svg").decode()
+    assert not any(layer.get("mark", {}).get("type") == "rule"
+                   for layer in charts.tradeoff_chart(f, "token_agreement", "latency_p95")["layer"])
