@@ -1,10 +1,11 @@
 """Benchmark-task scoring of a GGUF model in llama.cpp: log-likelihoods from the logits of the
 model as llama.cpp runs it (its own tokenizer and quantized kernels), and greedy generation.
 
-The context is read in one batch and each continuation token is then fed one at a time, reading
-the logits of the last position after each step: llama.cpp keeps only the last position's logits
-unless every position's are kept (`logits_all`, 4 GB for a 4096-token context and Gemma's 262k
-vocabulary). A context shared by consecutive requests (the choices of one question) is read once.
+The context is read in one batch (only its last position's logits are kept); the continuation is
+then read in one more batch that asks llama.cpp for the logits of each of its positions (not
+`logits_all` for the whole context: 4 GB for 4096 positions of Gemma's 262k vocabulary). A
+context shared by consecutive requests (the choices of one question) is read once. Where
+llama-cpp-python's batch is not reachable (`STEPWISE`), continuation tokens go one at a time.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class LlamaCppScorer:
         self.max_length = int(llm.n_ctx())
         self._context: tuple[int, ...] | None = None  # the context whose next-token log-probs are kept
         self._context_logprobs: np.ndarray | None = None
+        self.stepwise = False  # continuation tokens one at a time (the independent path the batch is tested against)
 
     def encode(self, text: str, add_special_tokens: bool = True) -> list[int]:
         return list(self.llm.tokenize(text.encode("utf-8"), add_bos=add_special_tokens, special=False))
@@ -40,9 +42,7 @@ class LlamaCppScorer:
         import llama_cpp
 
         n_vocab = self.llm.n_vocab()
-        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.llm.ctx, -1), shape=(n_vocab,))
-        x = logits.astype(np.float64)
-        return x - (np.log(np.exp(x - x.max()).sum()) + x.max())
+        return _log_softmax(np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.llm.ctx, -1), shape=(n_vocab,)))
 
     def _read_context(self, context: list[int]) -> np.ndarray:
         """Log-probs of the token after `context`, reading only what the cache does not hold."""
@@ -64,15 +64,36 @@ class LlamaCppScorer:
     def _one(self, context: list[int], continuation: list[int]) -> tuple[float, bool]:
         whole = (context + continuation)[-(self.max_length + 1):]
         context = whole[: len(whole) - len(continuation)]
-        logprobs = self._read_context(context)
+        rows = [self._read_context(context)]
+        if len(continuation) > 1:
+            rows += self._read_continuation(continuation[:-1])
         total, greedy = 0.0, True
-        for j, token in enumerate(continuation):
-            if j:
-                self.llm.eval([continuation[j - 1]])
-                logprobs = self._last_logprobs()
+        for logprobs, token in zip(rows, continuation, strict=True):
             total += float(logprobs[token])
             greedy = greedy and int(logprobs.argmax()) == token
         return total, greedy
+
+    def _read_continuation(self, tokens: list[int]) -> list[np.ndarray]:
+        """Log-probs after each of `tokens`, read past the context the cache holds: one batch with
+        every position's logits, or one token at a time where that batch cannot be built."""
+        batch, ctx = getattr(self.llm, "_batch", None), getattr(self.llm, "_ctx", None)
+        if self.stepwise or batch is None or ctx is None or len(tokens) > self.llm.n_batch:
+            rows = []
+            for token in tokens:
+                self.llm.eval([token])
+                rows.append(self._last_logprobs())
+            return rows
+        import llama_cpp
+
+        past = self.llm.n_tokens
+        ctx.kv_cache_seq_rm(-1, past, -1)
+        batch.set_batch(batch=tokens, n_past=past, logits_all=True)
+        ctx.decode(batch)
+        self.llm.input_ids[past:past + len(tokens)] = tokens
+        self.llm.n_tokens = past + len(tokens)
+        return [_log_softmax(np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.llm.ctx, j),
+                                                   shape=(self.llm.n_vocab(),)))
+                for j in range(len(tokens))]
 
     def loglikelihood(self, pairs: Sequence[Pair],
                       advance: Callable[[int], None] = lambda n: None) -> list[tuple[float, bool]]:
@@ -105,3 +126,8 @@ class LlamaCppScorer:
             out.append(self.generate(context, until, max_new_tokens))
             advance(1)
         return out
+
+
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    x = logits.astype(np.float64)
+    return x - (np.log(np.exp(x - x.max()).sum()) + x.max())

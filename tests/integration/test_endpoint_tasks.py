@@ -95,3 +95,35 @@ def test_a_generation_task_runs_where_log_likelihoods_cannot(backend, tmp_path):
     assert served.error is None and len(served.items) == 3
     assert [i.values for i in served.items] == [i.values for i in local.items]
     assert sent and all(r["temperature"] == 0 and r["max_tokens"] == 5 and r["stop"] == ["\n"] for r in sent)
+
+
+SUITE = """
+name: served-tasks
+models:
+  - {{source: tiny-random, id: tiny-random-gemma3}}
+  - source: openai
+    id: tiny
+    name: served
+    endpoint: {{base_url: "{url}", api_key_env: EH_TASK_KEY, timeouts: {{total_s: 60}}}}
+quantizations: [fp32]
+device: cpu
+tasks:
+  - {{task: piqa, limit: 8}}
+"""
+
+
+def test_a_suite_scores_the_same_model_in_process_and_served_alike(backend, write_suite, tmp_path, monkeypatch):
+    from evalharness.compare.engine import compare_within
+    from evalharness.runner import Runner, RunOptions
+    from evalharness.suite import load_suite
+
+    monkeypatch.setenv("EH_TASK_KEY", "sk-task-secret-123")
+    with CompletionsServer(backend.model, backend.tokenizer) as server:
+        path = write_suite(SUITE.format(url=server.base_url))
+        outcome = Runner(load_suite(path), RunOptions(output_dir=tmp_path / "r", isolation="none")).run()
+    local, served = outcome.report.variants
+    assert served.id == "served/served/remote" and served.tasks[0].error is None
+    assert [i.choice for i in served.tasks[0].items] == [i.choice for i in local.tasks[0].items]
+    row = next(r for r in compare_within(outcome.report, [(local.id, served.id)]).rows if r.metric == "tasks.piqa.acc")
+    assert row.change == 0 and row.verdict != "inferior"
+    assert "sk-task-secret-123" not in outcome.report_path.read_text()
