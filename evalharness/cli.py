@@ -35,6 +35,8 @@ def _run_args(sub: Any) -> None:
                      help="exit 1 when an alert of this severity or above fires")
     run.add_argument("--resume", metavar="RUN_ID", help="finish an interrupted run")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--wide", action="store_true", help="the end-of-run table with every figure (default: the "
+                     "ones that decide, within 100 columns)")
     run.add_argument("--threads", type=int, help="torch CPU threads (overrides the suite)")
     run.add_argument("--isolation", choices=["process", "none"],
                      help="process (default): each variant in its own worker; none: all in this "
@@ -73,6 +75,7 @@ def _run_args(sub: Any) -> None:
                            "statistics recomputed from the raw samples")
     merge.add_argument("reports", nargs="+", type=Path, help="the shards' report files")
     merge.add_argument("--out", type=Path, required=True, help="the merged report (JSON)")
+    merge.add_argument("--wide", action="store_true", help="the table with every figure")
     merge.add_argument("--suite", type=Path, help="the suite file (default: the path the reports name)")
     merge.add_argument("--case-files-anywhere", action="store_true", help=argparse.SUPPRESS)
 

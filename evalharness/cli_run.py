@@ -141,7 +141,7 @@ def _finish(args: argparse.Namespace, loaded: LoadedSuite, outcome, baseline: li
     from evalharness.alerts import at_or_above
     from evalharness.console import console, print_summary
 
-    print_summary(outcome.report)
+    print_summary(outcome.report, args.wide)
     if args.reuse or args.reuse_timings:
         console.print(reuse_line(outcome.report))
     console.print(f"report: {outcome.report_path}")
@@ -189,7 +189,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
     except MergeError as exc:
         return _fail(str(exc))
     atomic_write_json(args.out, merged)
-    print_summary(merged)
+    print_summary(merged, args.wide)
     missing = missing_shards(reports)
     if missing:
         console.print(f"[yellow]shards missing: {', '.join(missing)} (status: partial)[/yellow]")

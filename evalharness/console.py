@@ -18,6 +18,7 @@ from rich.segment import Segment
 from rich.table import Table
 
 from evalharness import metrics
+from evalharness.labels import differing_parts
 from evalharness.reports.schema import Report, Variant
 from evalharness.tasks.summary import metric_text, per_correct_text
 from evalharness.text import terminal_safe
@@ -81,6 +82,31 @@ def _cell(report: Report, v: Variant, metric: metrics.Metric) -> str:
     return _fmt(value)
 
 
+def brief_table(report: Report) -> Table:
+    """The figures that decide, one line per variant within 100 columns: the variant by what
+    differs between them, status, decode, TTFT, latency p95, memory, agreement, alerts fired;
+    the rest is in `summary_table` (`--wide`), the report and the summary."""
+    table = Table(title=f"{report.suite.name} · run {report.run_id} · {report.status}")
+    labels = differing_parts([v.id.split("/") for v in report.variants])
+    table.add_column("variant", no_wrap=True, overflow="ellipsis", max_width=30)
+    table.add_column("status", no_wrap=True)
+    shown = [metrics.BY_NAME[name] for name in BRIEF]
+    for m in shown:
+        table.add_column(BRIEF[m.name], justify="right", no_wrap=True)
+    table.add_column("alerts", justify="right", no_wrap=True)
+    fired: dict[str, int] = {}
+    for a in report.alerts:
+        if a.variant_id:
+            fired[a.variant_id] = fired.get(a.variant_id, 0) + 1
+    for v, label in zip(report.variants, labels, strict=True):
+        table.add_row(label, v.status, *(_cell(report, v, m) for m in shown), str(fired.get(v.id, 0)))
+    return table
+
+
+BRIEF = {"decode_tokens_per_s": "decode\ntok/s", "ttft_p50": "TTFT\np50 s", "latency_p95": "latency\np95 s",
+         "peak_rss_mb": "peak RSS\nMB", "token_agreement": "agreement"}  # column: header on two lines
+
+
 def summary_table(report: Report) -> Table:
     table = Table(title=f"{report.suite.name} · run {report.run_id} · {report.status}")
     shown = metrics.shown_in("console")
@@ -117,8 +143,12 @@ def tasks_table(report: Report) -> Table | None:
     return table
 
 
-def print_summary(report: Report) -> None:
-    console.print(summary_table(report))
+def print_summary(report: Report, wide: bool = False) -> None:
+    console.print(summary_table(report) if wide else brief_table(report))
+    if not wide:
+        for v in report.variants:
+            if v.error:
+                console.print(f"[red]{v.status}[/red] {v.id}: {v.error[:200]}")
     tasks = tasks_table(report)
     if tasks is not None:
         console.print(tasks)

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 
 from evalharness import metrics
+from evalharness.labels import variant_labels
 from evalharness.reports.schema import Report
 from evalharness.select import references
 from evalharness.views import tasks
-from evalharness.views.labels import variant_labels
 
 # the figures a reader weighs, in reading order: speed, memory, fidelity, then the rest
 GLANCE = ("decode_tokens_per_s", "ttft_p50", "ttft_p95", "latency_p50", "latency_p95",

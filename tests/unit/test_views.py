@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 from evalharness.cli import main
+from evalharness.labels import differing_parts, variant_labels
 from evalharness.reports import load_report
 from evalharness.reports.schema import ModelRef
 from evalharness.select import Constraints, select
 from evalharness.views import charts, divergence, summary, table, why
-from evalharness.views.labels import differing_parts, variant_labels
 from tests.dashboard.conftest import make_results
 
 
