@@ -8,13 +8,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_OK, finite_arg
+from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_OK, finite_arg, third_party_log, third_party_warnings_shown
 
 DEFAULT_SUITE = Path("suites/default.yaml")
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="evalharness", description=__doc__)
+    p.add_argument("--verbose", action="store_true",
+                   help=f"third-party warnings on the terminal (otherwise written to {third_party_log()})")
     sub = p.add_subparsers(dest="command", required=True)
     from evalharness.cli_load import add_load_args
 
@@ -206,6 +208,8 @@ def _compare_outputs(p: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.verbose:
+        third_party_warnings_shown()
     if args.command == "compare":
         from evalharness.cli_compare import cmd_compare
 

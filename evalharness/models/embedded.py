@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import fcntl
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
+from evalharness.lifecycle import CACHE_ENV as CACHE_ENV
+from evalharness.lifecycle import cache_root
+
 EMBEDDED_ID = "gemma3-270m"
-CACHE_ENV = "EVALHARNESS_CACHE"
 _FOLDER = "gemma3-270m-q4_k_m-dequantized-fp32"
-
-
-def cache_root() -> Path:
-    """`$EVALHARNESS_CACHE`, else `~/.cache/evalharness`."""
-    env = os.environ.get(CACHE_ENV)
-    return Path(env) if env else Path.home() / ".cache" / "evalharness"
 
 
 def cached_folder() -> Path:
