@@ -39,8 +39,12 @@ llama-cpp: $(STAMP)
 	    || echo "llama-cpp-python not installed: gguf-native variants will be skipped"; \
 	fi
 
-demo: llama-cpp
-	$(VENV)/bin/evalharness run suites/default.yaml
+# the default suite needs no llama.cpp: `make llama-cpp` (or `make test`) builds it when wanted
+demo: $(STAMP)
+	$(VENV)/bin/evalharness run suites/default.yaml --summary results/default-summary.html
+	@echo "next: $(VENV)/bin/evalharness dashboard          (the runs, comparisons and trade-offs in a browser)"
+	@echo "      open results/default-summary.html              (this run on one page: table, chart, choice)"
+	@echo "      $(VENV)/bin/evalharness run suites/quantization-matrix.yaml   (every scheme; make llama-cpp first for gguf-native)"
 
 test: llama-cpp
 	$(PY) -m pytest -q -ra

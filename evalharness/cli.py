@@ -37,6 +37,8 @@ def _run_args(sub: Any) -> None:
                      help="exit 1 when an alert of this severity or above fires")
     run.add_argument("--resume", metavar="RUN_ID", help="finish an interrupted run")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--summary", type=Path, metavar="FILE",
+                     help="also write the run's one-page summary: FILE.html (chart inline) or FILE.md")
     run.add_argument("--wide", action="store_true", help="the end-of-run table with every figure (default: the "
                      "ones that decide, within 100 columns)")
     run.add_argument("--threads", type=int, help="torch CPU threads (overrides the suite)")

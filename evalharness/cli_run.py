@@ -52,6 +52,8 @@ def _bad_numbers(args: argparse.Namespace) -> str | None:
             return f"{flag} must be a positive number"
     if not 0 <= args.ray_retries <= 100:
         return "--ray-retries must be 0..100"
+    if args.summary is not None and args.summary.suffix.lower() not in (".md", ".markdown", ".html", ".htm"):
+        return f"--summary {args.summary}: name a .md or .html file"
     if args.ray_address and args.executor != "ray":
         return "--ray-address needs --executor ray"
     if args.shard is not None:
@@ -146,6 +148,11 @@ def _finish(args: argparse.Namespace, loaded: LoadedSuite, outcome, baseline: li
         console.print(reuse_line(outcome.report))
     console.print(f"report: {outcome.report_path}")
     console.print(f"samples: {outcome.samples_path}")
+    if args.summary is not None:
+        from evalharness.views import summary
+
+        for path in summary.write(outcome.report, args.summary):
+            console.print(f"summary: {path}")
     if outcome.interrupted:
         console.print(f"interrupted: finish with `evalharness run --resume {outcome.report.run_id}`")
         return EXIT_INTERRUPTED

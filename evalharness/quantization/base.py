@@ -21,11 +21,12 @@ class QuantScheme:
     load_dtype: str = "float32"  # dtype the weights are loaded in before `apply`
     requires: tuple[tuple[str, str], ...] = ()  # (import name, pip name) of optional packages
     runtime: str = "transformers"  # the registered runtime that runs this scheme
+    install_hint: str = ""  # how to get what `requires` names, where plain pip is not the way
 
     def missing_package(self) -> str | None:
         for module, dist in self.requires:
             if importlib.util.find_spec(module.split(".")[0]) is None:
-                return f"install {dist} to use {self.name} (pip install {dist})"
+                return f"install {dist} to use {self.name} ({self.install_hint or f'pip install {dist}'})"
         return None
 
     def unsupported_reason(self, device: str) -> str | None:

@@ -11,4 +11,5 @@ class GGUFNative(QuantScheme):
     description = "the model's GGUF (Q4_K_M for the embedded Gemma) run by llama.cpp, its own runtime"
     devices = ("cpu",)
     requires = (("llama_cpp", "llama-cpp-python"),)
+    install_hint = "`make llama-cpp` builds it once per machine, about 6 minutes on 2 cores"
     runtime = "llama.cpp"

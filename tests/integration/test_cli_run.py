@@ -30,9 +30,14 @@ def test_run_prints_report_path_and_exit_codes(tiny_suite, tmp_path):
         severity: info
     """)
     out = tmp_path / "out"
-    ok = cli("run", str(suite), "--output-dir", str(out), "--quiet", "--variant", "*/fp32/*")
+    ok = cli("run", str(suite), "--output-dir", str(out), "--quiet", "--variant", "*/fp32/*",
+             "--summary", str(tmp_path / "one-page.html"))
     assert ok.returncode == 0, ok.stderr
     path = Path(ok.stdout.split("report: ")[1].split()[0])
+    assert f"summary: {tmp_path / 'one-page.html'}" in ok.stdout.replace("\n", "")
+    assert "tiny-random-gemma3/fp32/cpu" in (tmp_path / "one-page.html").read_text()
+    bad = cli("run", str(suite), "--output-dir", str(out), "--quiet", "--summary", str(tmp_path / "x.txt"))
+    assert bad.returncode == 2 and "name a .md or .html file" in bad.stderr
     report = load_report(path)
     assert [v.id for v in report.variants] == ["tiny-random-gemma3/fp32/cpu"]
     assert [a.rule for a in report.alerts] == ["always"]

@@ -28,3 +28,14 @@ def test_unsupported_device_has_a_reason():
         "int8-dynamic supports cpu, not cuda"
     )
     assert SCHEMES.get("fp32").unsupported_reason("cpu") is None
+
+
+def test_a_scheme_without_its_package_says_how_to_get_it(monkeypatch):
+    import importlib.util
+
+    from evalharness.quantization import SCHEMES
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "llama_cpp" else real(name, *a))
+    reason = SCHEMES.get("gguf-native").unsupported_reason("cpu")
+    assert reason is not None and "make llama-cpp" in reason and "6 minutes" in reason
