@@ -94,10 +94,7 @@ def brief_table(report: Report) -> Table:
     for m in shown:
         table.add_column(BRIEF[m.name], justify="right", no_wrap=True)
     table.add_column("alerts", justify="right", no_wrap=True)
-    fired: dict[str, int] = {}
-    for a in report.alerts:
-        if a.variant_id:
-            fired[a.variant_id] = fired.get(a.variant_id, 0) + 1
+    fired = report.alerts_fired()
     for v, label in zip(report.variants, labels, strict=True):
         table.add_row(label, v.status, *(_cell(report, v, m) for m in shown), str(fired.get(v.id, 0)))
     return table

@@ -331,3 +331,11 @@ class Report(Record):
     resumed: list[ResumeRecord] = Field(default_factory=list)  # machines that finished it later
     shards: list[ShardRecord] = Field(default_factory=list)  # a merged report: the shards it holds
     nodes: dict[str, Environment] = Field(default_factory=dict)  # Ray: each node's environment by node id
+
+    def alerts_fired(self) -> dict[str, int]:
+        """How many alerts fired for each variant (those with none are absent)."""
+        fired: dict[str, int] = {}
+        for a in self.alerts:
+            if a.variant_id:
+                fired[a.variant_id] = fired.get(a.variant_id, 0) + 1
+        return fired

@@ -3,7 +3,8 @@ of a continuation from the prompt's own log-probs (`echo` with `logprobs`, as lm
 `local-completions` asks for them), and greedy text.
 
 The server tokenizes: each (context, continuation) is sent as text, and the continuation's tokens
-are the echoed tokens whose characters (`text_offset`) overlap it. Not every server returns prompt
+are the echoed tokens whose characters overlap it (found from the token texts, which must spell
+the prompt; the server's `text_offset` where they do not). Not every server returns prompt
 log-probs: llama.cpp's server refuses `echo` or silently returns the generated token's log-prob
 only, which would score every choice 0 and give chance accuracy. Every answer is checked, and a
 server without prompt log-probs is reported as unable to score, never scored.

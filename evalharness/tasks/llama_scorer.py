@@ -5,7 +5,7 @@ The context is read in one batch (only its last position's logits are kept); the
 then read in one more batch that asks llama.cpp for the logits of each of its positions (not
 `logits_all` for the whole context: 4 GB for 4096 positions of Gemma's 262k vocabulary). A
 context shared by consecutive requests (the choices of one question) is read once. Where
-llama-cpp-python's batch is not reachable (`STEPWISE`), continuation tokens go one at a time.
+llama-cpp-python's batch is not reachable (or `stepwise` is set), continuation tokens go one at a time.
 """
 
 from __future__ import annotations

@@ -34,10 +34,7 @@ def glance_frame(reports: Sequence[Report]) -> pd.DataFrame:
     rows = []
     for r in reports:
         refs = references(r)
-        fired: dict[str, int] = {}
-        for a in r.alerts:
-            if a.variant_id:
-                fired[a.variant_id] = fired.get(a.variant_id, 0) + 1
+        fired = r.alerts_fired()
         for v in r.variants:
             # a reference agrees with itself everywhere (sorts and plots as such), unless it was
             # itself compared with another (an adapter's reference with its base model's)
