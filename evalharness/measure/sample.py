@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from evalharness.measure import gpu
 from evalharness.measure.energy import EnergyCounter, EnergyFigure, EnergyWindow, Unavailable
-from evalharness.measure.memory import PeakRSSSampler
+from evalharness.measure.memory import peak_rss
 from evalharness.measure.tokens import GenerationTiming, TimedGeneration, timing_of, trim_at_eos
 
 
@@ -31,7 +31,7 @@ def measure_generation(
     """Run `generate` once while sampling memory and reading the energy counter around it;
     derive the timing figures from its tokens."""
     gpu.reset_peak(device)
-    with PeakRSSSampler(interval_s=rss_interval_s) as rss, EnergyWindow(energy) as joules:
+    with peak_rss(rss_interval_s) as rss, EnergyWindow(energy) as joules:
         gen = generate()  # on cuda its clock synchronizes at the end: the GPU's work is done
     gpu_peak = gpu.torch_peak_allocated_mb(device)
     nvml = gpu.nvml_reading(gpu.device_index(device)) if device.startswith("cuda") else None

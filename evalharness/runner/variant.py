@@ -11,7 +11,7 @@ from typing import Any
 from evalharness.lifecycle import error_text
 from evalharness.measure import gpu
 from evalharness.measure.clock import Timer
-from evalharness.measure.memory import MB, PeakRSSSampler, current_rss_bytes, release_free_memory
+from evalharness.measure.memory import MB, current_rss_bytes, peak_rss, release_free_memory
 from evalharness.models.chat import render_prompt
 from evalharness.reports.schema import LoadFigures, Measurement, Sample
 from evalharness.reports.tasks import TaskResult
@@ -48,7 +48,7 @@ def load_variant(factory: BackendFactory, plan: VariantPlan) -> Loaded:
     gpu.reset_peak(plan.device)
     release_free_memory()
     before = current_rss_bytes()
-    with Timer() as timer, PeakRSSSampler(interval_s=0.05) as rss:
+    with Timer() as timer, peak_rss(0.05) as rss:
         backend = factory(plan)
     footprint = backend.footprint_mb()  # accounting, not loading: outside the timer
     release_free_memory()  # the load's freed heap is not the variant's memory

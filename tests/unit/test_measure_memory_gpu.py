@@ -1,6 +1,9 @@
 import time
 from types import SimpleNamespace
 
+import pytest
+
+from evalharness.measure import memory
 from evalharness.measure.clock import Timer
 from evalharness.measure.gpu import device_index, nvml_reading, torch_peak_allocated_mb
 from evalharness.measure.memory import PeakRSSSampler
@@ -69,3 +72,27 @@ def test_no_gpu_figures_are_none_on_cpu():
     assert torch_peak_allocated_mb("cpu") is None
     assert nvml_reading(0) is None or nvml_reading(0).device_total_mb > 0
     assert device_index("cuda") == 0 and device_index("cuda:3") == 3
+
+
+def _touch(mb: int) -> None:
+    block = bytearray(mb * 1024 * 1024)  # large: its own mapping, handed back on del
+    block[::4096] = b"x" * len(block[::4096])  # every page resident
+    del block
+
+
+@pytest.mark.skipif(type(memory.peak_rss()) is not memory.KernelPeakRSS,
+                    reason="the kernel here does not let a process reset its high-water mark")
+def test_kernel_peak_sees_a_transient_allocation_and_keeps_the_lifetime_peak():
+    _touch(120)  # the lifetime peak now holds 120 MB more than today's RSS
+    lifetime_before = memory.high_water_mark_mb()
+    with memory.peak_rss() as outer:
+        base = memory.current_rss_bytes() / memory.MB
+        with memory.peak_rss() as inner:
+            _touch(40)  # freed before the block ends: no reading on exit sees it
+        _touch(20)
+    assert 38 <= inner.peak_mb - base <= 60
+    assert 38 <= outer.peak_mb - base <= 60  # the inner reset did not lose the outer block's 40 MB
+    with memory.peak_rss() as later:
+        _touch(10)
+    assert 8 <= later.peak_mb - base <= 25  # reset again: not the 40 MB of before
+    assert memory.high_water_mark_mb() >= lifetime_before  # since the process started, still
