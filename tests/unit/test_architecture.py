@@ -20,7 +20,7 @@ LAYERS: list[set[str]] = [
     {"suite"},
     {"scoring", "judging", "compare", "select", "console", "dashboard_data", "tables"},
     {"views"},
-    {"runner", "load"},
+    {"runner", "load", "security"},
     {"cli", "cli_common", "cli_compare", "cli_load", "cli_run", "monitor", "score_file", "validity", "__main__"},
 ]
 LAYER_OF = {part: i for i, layer in enumerate(LAYERS) for part in layer}
