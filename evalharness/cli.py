@@ -19,9 +19,10 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"third-party warnings on the terminal (otherwise written to {third_party_log()})")
     sub = p.add_subparsers(dest="command", required=True)
     from evalharness.cli_load import add_load_args
+    from evalharness.cli_security import add_security_args
 
     for add in (_run_args, _compare_args, _select_args, _probe_args, add_load_args, _monitor_args, _score_args,
-                _misc_args):
+                add_security_args, _misc_args):
         add(sub)
     return p
 
@@ -208,63 +209,33 @@ def _compare_outputs(p: argparse.ArgumentParser) -> None:
                    help="exit 1 on a regression of a metric gated at this severity or above")
 
 
+# command -> (module, function) of the commands that live in their own modules
+COMMANDS = {"compare": ("cli_compare", "cmd_compare"), "baseline": ("cli_compare", "cmd_baseline"),
+            "select": ("cli_compare", "cmd_select"), "summary": ("cli_compare", "cmd_summary"),
+            "plan": ("cli_run", "cmd_plan"), "probe": ("cli_load", "cmd_probe"), "load": ("cli_load", "cmd_load"),
+            "security": ("cli_security", "cmd_security"), "monitor": ("monitor.command", "cmd_monitor"),
+            "score": ("score_file", "cmd_score"), "scorer-validity": ("validity", "cmd_scorer_validity"),
+            "merge": ("cli_run", "cmd_merge"), "run": ("cli_run", "cmd_run")}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.verbose:
         third_party_warnings_shown()
-    if args.command == "compare":
-        from evalharness.cli_compare import cmd_compare
+    if args.command in COMMANDS:
+        import importlib
 
-        return cmd_compare(args)
-    if args.command == "baseline":
-        from evalharness.cli_compare import cmd_baseline
-
-        return cmd_baseline(args)
-    if args.command in ("select", "summary"):
-        from evalharness.cli_compare import cmd_select, cmd_summary
-
-        return cmd_select(args) if args.command == "select" else cmd_summary(args)
-    if args.command == "plan":
-        from evalharness.cli_run import cmd_plan
-
-        return cmd_plan(args)
+        module, function = COMMANDS[args.command]
+        return int(getattr(importlib.import_module(f"evalharness.{module}"), function)(args))
     if args.command == "validate":
         return cmd_validate(args.files, args.case_files_anywhere)
-    if args.command == "probe":
-        from evalharness.cli_load import cmd_probe
-
-        return cmd_probe(args)
-    if args.command == "load":
-        from evalharness.cli_load import cmd_load
-
-        return cmd_load(args)
-    if args.command == "monitor":
-        from evalharness.monitor.command import cmd_monitor
-
-        return cmd_monitor(args)
-    if args.command == "score":
-        from evalharness.score_file import cmd_score
-
-        return cmd_score(args)
-    if args.command == "scorer-validity":
-        from evalharness.validity import cmd_scorer_validity
-
-        return cmd_scorer_validity(args)
-    if args.command == "merge":
-        from evalharness.cli_run import cmd_merge
-
-        return cmd_merge(args)
     if args.command == "dashboard":
         return cmd_dashboard(args)
     if args.command == "models":
         return cmd_models()
     if args.command == "index":
         return cmd_index(args.results_dir)
-    if args.command == "quantizations":
-        return cmd_quantizations(probe=not args.no_probe)
-    from evalharness.cli_run import cmd_run
-
-    return cmd_run(args)
+    return cmd_quantizations(probe=not args.no_probe)
 
 
 def cmd_validate(files: Sequence[Path], case_files_anywhere: bool = False) -> int:

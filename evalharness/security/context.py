@@ -4,12 +4,14 @@ every exchange (kept for the report)."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from evalharness.reports.security import Exchange, Finding
 from evalharness.security.exchange import Ask, Clock, RealClock, Reply, Transport
 
 ANSWER_CHARS = 2000  # an answer kept in the report: enough to judge it, not a flood
+PROGRESS_S = 30.0
 PATIENCE_S = 180.0  # the longest a check waits out a rate limit for one request
 
 
@@ -35,6 +37,15 @@ class CheckContext:
     clock: Clock = field(default_factory=RealClock)
     wrong: str = field(default_factory=wrong_key)
     exchanges: list[Exchange] = field(default_factory=list)
+    note: Callable[[str], None] | None = None  # progress lines for long checks
+    _noted: float = -1e9
+
+    def progress(self, check: str, done: int, total: int) -> None:
+        """A line every PROGRESS_S of a long check, and at its end."""
+        now = self.clock.now()
+        if self.note is not None and (done == total or now - self._noted >= PROGRESS_S):
+            self._noted = now
+            self.note(f"{check}: {done}/{total} attempts")
 
     def ask(self, check: str, what: str, prompt: str, key: str | None | bool = True, system: str | None = None,
             max_tokens: int = 1, patient: bool = True) -> Reply:

@@ -22,6 +22,7 @@ from evalharness.suite.model_spec import (  # noqa: F401 (re-exported)
     ModelSpec,
     Strict,
 )
+from evalharness.suite.security_spec import SecuritySpec
 from evalharness.suite.tasks import TaskSpec
 
 
@@ -302,6 +303,7 @@ class Suite(Strict):
     axes: Axes = Field(default_factory=Axes, description="default variant axes")
     monitor: MonitorConfig = Field(default_factory=MonitorConfig, description="endpoint monitoring")
     load: LoadSpec | None = Field(default=None, description="`evalharness load SUITE`: profile, SLOs, alert rules")
+    security: SecuritySpec | None = Field(default=None, description="`evalharness security SUITE`: checks, promises")
     fidelity: Fidelity = Field(default_factory=Fidelity, description="drift from a reference")
     judge: JudgeSpec | None = Field(default=None, description="the model and rubric of the `judge` scorer")
     threads: int | None = Field(default=None, ge=1, le=1024, description="torch CPU threads")
