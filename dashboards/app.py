@@ -252,6 +252,32 @@ def load_section(root: Path) -> None:
     st.dataframe(shown, hide_index=True, width="stretch", placeholder="—")
 
 
+def security_section(root: Path) -> None:
+    """Security checks (results/security/, from `evalharness security`): findings and rates."""
+    found = dd.security_runs(root)
+    for run in found:
+        if run.problem:
+            st.warning(dd.plain(f"Skipped a security file: {run.problem}"), icon="⚠️")
+    runs = {r.path.name: r.report for r in found if r.report is not None}
+    if not runs:
+        st.info("No security checks yet: `evalharness security SUITE` or `evalharness security URL --model NAME` "
+                "writes them to results/security/.")
+        return
+    report = runs[st.selectbox("Security check", list(runs), key="security_run")]
+    failed = [f for f in report.findings if f.status == "fail"]
+    st.text(f"{report.model} at {report.target} · {report.started} · {report.duration_s:.0f} s · "
+            f"{len(report.requests)} requests · {len(failed)} failed finding(s)")
+    for f in failed:
+        if f.severity in ("high", "critical"):
+            st.error(dd.plain(f"{f.check} ({f.severity}): {f.title}"))
+    st.dataframe(dd.findings_frame(report), hide_index=True, width="stretch", placeholder="—")
+    rates = dd.rates_frame(report)
+    if not rates.empty:
+        percent = {c: st.column_config.NumberColumn(format="percent") for c in ("rate", "low", "high")}
+        st.dataframe(rates, hide_index=True, width="stretch", placeholder="—", column_config=percent)
+        st.caption("Rates with 95% intervals clustered by what the attempts share (a template, a behaviour, a task).")
+
+
 @st.fragment(run_every=REFRESH_S)
 def live_section(root: Path) -> None:
     store = results_store(str(root))
@@ -277,7 +303,7 @@ def main() -> None:
     for problem in idx.store.problems():
         st.warning(dd.plain(f"Skipped a file that is not a readable report: {problem}"), icon="⚠️")
     st.text(f"{len(idx.runs()):,} runs under {root}")
-    tabs = st.tabs(["Runs", "Comparison", "Trends", "Alerts", "Samples", "Load", "Live"])
+    tabs = st.tabs(["Runs", "Comparison", "Trends", "Alerts", "Samples", "Load", "Security", "Live"])
     with tabs[0]:
         runs_section(idx)
     with tabs[1]:
@@ -291,6 +317,8 @@ def main() -> None:
     with tabs[5]:
         load_section(root)
     with tabs[6]:
+        security_section(root)
+    with tabs[7]:
         live_section(root)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from evalharness.cli_common import suite_or_none
 from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_GATE, EXIT_OK, finite_arg
-from evalharness.reports.security import CHECKS, SEVERITIES, SecurityReport
+from evalharness.reports.security import CHECKS, SECURITY_FOLDER, SEVERITIES, SecurityReport
 from evalharness.suite.security_spec import SecuritySpec
 
 OVERRIDES = {"input_limit": "input_limit_chars", "max_requests": "max_requests", "max_wait": "max_wait_s",
@@ -102,11 +102,14 @@ def cmd_security(args: argparse.Namespace) -> int:
     if args.json and len(targets) > 1:
         print("evalharness security: --json takes one model; choose one with --model", file=sys.stderr)
         return EXIT_BAD_INPUT
-    failed = False
+    failed, blocked = False, False
     for (url, model, _, timeout), (key, second) in zip(targets, keys, strict=True):
         report = _check_one(args, spec, url, model, key, second, timeout)
         failed |= bool(report.failed(args.fail_on))
-    return EXIT_GATE if failed else EXIT_OK
+        if report.blocked:
+            print(f"evalharness security: {model} at {url}: {report.blocked}", file=sys.stderr)
+            blocked = True
+    return EXIT_BAD_INPUT if blocked else EXIT_GATE if failed else EXIT_OK
 
 
 def _check_one(args: argparse.Namespace, spec: SecuritySpec, url: str, model: str, key: str | None,
@@ -117,8 +120,9 @@ def _check_one(args: argparse.Namespace, spec: SecuritySpec, url: str, model: st
     from evalharness.security.run import run_checks
 
     wrong = wrong_key()  # redacted like the real ones: a server may echo any key it is sent
-    secrets = tuple(s for s in (key, second, wrong) if s)
-    ctx = CheckContext(HttpTransport(url, model, secrets=secrets, total_s=timeout), key=key, second_key=second,
+    issued = tuple(s for s in (key, second) if s)
+    transport = HttpTransport(url, model, secrets=issued, also_redact=(wrong,), total_s=timeout)
+    ctx = CheckContext(transport, key=key, second_key=second,
                        wrong=wrong,
                        note=None if args.quiet else (lambda line: print(f"security: {line}", file=sys.stderr)))
     report = run_checks(ctx, spec, url, model)
@@ -134,7 +138,7 @@ def _write(args: argparse.Namespace, report: SecurityReport) -> list[Path]:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     label = re.sub(r"[^A-Za-z0-9._-]+", "-", report.model)[:60]
     text = json.dumps(report.model_dump(mode="json"), indent=1, ensure_ascii=False)
-    paths = [(args.output_dir / "security" / f"{stamp}-{label}.json", text)]
+    paths = [(args.output_dir / SECURITY_FOLDER / f"{stamp}-{label}.json", text)]
     paths += [(args.json, text)] if args.json else []
     paths += [(args.markdown, markdown(report))] if args.markdown else []
     paths += [(args.junit, junit(report))] if args.junit else []

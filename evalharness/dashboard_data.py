@@ -21,6 +21,12 @@ from evalharness.reports.reader import (
     scan_results,
 )
 from evalharness.reports.schema import Report
+from evalharness.reports.security import (
+    SECURITY_FOLDER,
+    SecurityReport,
+    SecurityReportError,
+    read_security_report,
+)
 from evalharness.reports.store import ResultsStore
 
 __all__ = ["TREND_METRICS", "FileKey", "ResultsStore", "report_files", "scan_results"]
@@ -239,3 +245,39 @@ def load_frame(doc: dict) -> pd.DataFrame:
         row["saturated"] = r.get("saturation") or ""
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class SecurityRun:
+    path: Path
+    report: SecurityReport | None  # None when the file could not be read as one
+    problem: str | None
+
+
+def security_runs(results_dir: Path, limit: int = 50) -> list[SecurityRun]:
+    """The newest security reports (results/security/*.json, from `evalharness security`), newest
+    first; a file that is not one is listed with the reason."""
+    folder = results_dir / SECURITY_FOLDER
+    if not folder.is_dir():
+        return []
+    out = []
+    for path in sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)[:limit]:
+        try:
+            out.append(SecurityRun(path, read_security_report(path), None))
+        except SecurityReportError as exc:
+            out.append(SecurityRun(path, None, str(exc)))
+    return out
+
+
+def findings_frame(report: SecurityReport) -> pd.DataFrame:
+    return pd.DataFrame([{"check": f.check, "status": f.status, "severity": f.severity, "finding": f.title,
+                          "evidence": f.evidence} for f in report.findings],
+                        columns=["check", "status", "severity", "finding", "evidence"])
+
+
+def rates_frame(report: SecurityReport) -> pd.DataFrame:
+    return pd.DataFrame([{"check": r.check, "counted": r.name, "successes": r.successes, "n": r.n, "rate": r.rate,
+                          "low": r.low, "high": r.high, "clustered by": r.clusters, "errors": r.errors}
+                         for r in report.rates],
+                        columns=["check", "counted", "successes", "n", "rate", "low", "high", "clustered by",
+                                 "errors"])

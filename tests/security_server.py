@@ -6,10 +6,14 @@ the time they take."""
 
 from __future__ import annotations
 
+import json
 import math
 import re
+import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from evalharness.security.exchange import Ask, Reply, request_body
 
@@ -29,8 +33,8 @@ class FakeClock:
 
 
 def tokens_of(text: str) -> int:
-    """A tokenizer of sorts: runs of up to 4 word characters, each other visible character."""
-    return len(re.findall(r"\w{1,4}|[^\w\s]", text))
+    """A tokenizer of sorts: a word of up to 14 characters, each other visible character."""
+    return len(re.findall(r"\w{1,14}|[^\w\s]", text))
 
 
 @dataclass
@@ -47,7 +51,7 @@ class ScriptedDeployment:
     usage: bool = True
     refuse_late: bool = False  # the gateway's refusals come after the model ran
     limit_status: int = 429
-    echo_key: bool = False  # a refusal quotes the Authorization header
+    echo_key: bool = False  # every refusal quotes the Authorization header
     gen_s: float = 0.05
     requests: int = 0
     _log: dict = field(default_factory=dict)
@@ -58,6 +62,8 @@ class ScriptedDeployment:
 
     def _out(self, status: int, ask: Ask, text: str | None = None, tokens: int | None = None,
              error: str = "", retry: str | None = None) -> Reply:
+        if self.echo_key and status >= 400:
+            error += f" (client: Bearer {ask.key})"
         late = self.refuse_late and status >= 400
         took = self._model_s(ask.prompt) if status < 400 or late else 0.002
         self.clock.sleep(took)
@@ -67,8 +73,7 @@ class ScriptedDeployment:
     def send(self, ask: Ask) -> Reply:
         self.requests += 1
         if self.keys is not None and ask.key not in self.keys:
-            said = f"bad key: Bearer {ask.key}" if self.echo_key else "invalid API key"
-            return self._out(401, ask, error=said)
+            return self._out(401, ask, error="invalid API key")
         size = len(request_body("m", ask)) if self.unit == "bytes" else len(ask.prompt)
         if self.limit is not None and self.unit != "tokens" and size > self.limit:
             return self._out(413, ask, error="input too long")
@@ -107,3 +112,63 @@ class ScriptedDeployment:
         admitted = level >= 1.0
         self._bucket[who] = (level - 1.0 if admitted else level, t)
         return admitted
+
+
+class RealClock:
+    def now(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(max(0.0, seconds))
+
+
+class ServedDeployment:
+    """A ScriptedDeployment behind a loopback HTTP server (/v1/chat/completions), on the real
+    clock: what the HTTP transport, the command and the files it writes are tested against."""
+
+    def __init__(self, deployment: ScriptedDeployment) -> None:
+        self.deployment = deployment
+        self._lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                messages = body.get("messages", [])
+                system = next((m["content"] for m in messages if m["role"] == "system"), None)
+                auth = self.headers.get("Authorization")
+                key = auth[len("Bearer "):] if auth and auth.startswith("Bearer ") else None
+                ask = Ask(messages[-1]["content"], key, system, body.get("max_tokens", 1))
+                with outer._lock:
+                    reply = outer.deployment.send(ask)
+                if reply.status == 200:
+                    out = {"choices": [{"message": {"role": "assistant", "content": reply.text}}]}
+                    if reply.prompt_tokens is not None:
+                        out["usage"] = {"prompt_tokens": reply.prompt_tokens, "completion_tokens": 1}
+                else:
+                    out = {"error": {"message": reply.error}}
+                data = json.dumps(out).encode()
+                self.send_response(reply.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                if reply.retry_after:
+                    self.send_header("Retry-After", reply.retry_after)
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def __enter__(self) -> ServedDeployment:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -24,6 +24,7 @@ from evalharness.reports.schema import (
     Sample,
     Variant,
 )
+from evalharness.reports.security import SECURITY_FOLDER
 
 
 class ReportError(Exception):
@@ -167,9 +168,9 @@ class FileKey:
 
 def scan_results(results_dir: str | Path) -> tuple[list[FileKey], list[str]]:
     """One walk of a results folder: every report JSON (with its mtime and size) and every
-    samples log; hidden files and folders, pinned baselines and the load tests' folder
-    (results/load/) left out. os.scandir, not pathlib: at 10,000 runs this walk is what every
-    dashboard rerun pays."""
+    samples log; hidden files and folders, pinned baselines and the folders of load tests and
+    security checks (results/load/, results/security/) left out. os.scandir, not pathlib: at
+    10,000 runs this walk is what every dashboard rerun pays."""
     root = str(results_dir)
     reports: list[FileKey] = []
     logs: list[str] = []
@@ -187,7 +188,7 @@ def scan_results(results_dir: str | Path) -> tuple[list[FileKey], list[str]]:
             if name.startswith("."):
                 continue
             if entry.is_dir(follow_symlinks=False):
-                if name != "baselines" and not (name == LOAD_FOLDER and folder == root):
+                if name != "baselines" and not (name in (LOAD_FOLDER, SECURITY_FOLDER) and folder == root):
                     folders.append(entry.path)
             elif name.endswith(".samples.jsonl"):
                 logs.append(entry.path)

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from evalharness.reports.schema import Count, Finite, Measured, Record
 
 SECURITY_SCHEMA_VERSION = 1
+SECURITY_FOLDER = "security"  # results/security/: not run reports (the report scan leaves it out)
 CHECKS = ("input-size", "rate-limit", "auth", "input-hygiene", "prompt-injection", "system-prompt-leak",
           "jailbreak", "over-refusal")
 Status = Literal["pass", "fail", "not-applicable"]
@@ -68,6 +69,7 @@ class SecurityReport(Record):
     findings: list[Finding]
     rates: list[Rate] = []
     requests: list[Exchange] = []
+    blocked: str | None = None  # why the checks could not reach the model (unreachable, key refused)
 
     def failed(self, at_least: str) -> list[Finding]:
         """Failed findings of severity `at_least` or above."""

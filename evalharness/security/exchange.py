@@ -82,18 +82,21 @@ def request_body(model: str, ask: Ask) -> bytes:
 
 @dataclass
 class HttpTransport:
-    """POST BASE/chat/completions, within a deadline and a byte budget; `secrets` are every key
-    the checks may send (the real ones and the deliberately wrong one), redacted from replies."""
+    """POST BASE/chat/completions, within a deadline and a byte budget; `secrets` are the keys the
+    deployment issued (redacted from replies; one coming back is flagged), `also_redact` other
+    keys the checks send (a deliberately wrong one: redacted, its echo not a leak)."""
 
     base_url: str
     model: str
     secrets: tuple[str, ...] = ()
+    also_redact: tuple[str, ...] = ()
     total_s: float = 120.0
     clock: Clock = field(default_factory=RealClock)
     _http: httpx.Client = field(default_factory=lambda: bounded_client(max_connections=2, max_keepalive=0))
 
     def __post_init__(self) -> None:
-        self._redactors = [Redactor(s) for s in self.secrets if s]
+        self._issued = [Redactor(s) for s in self.secrets if s]
+        self._redactors = self._issued + [Redactor(s) for s in self.also_redact if s]
 
     def send(self, ask: Ask) -> Reply:
         body = request_body(self.model, ask)
@@ -123,7 +126,7 @@ class HttpTransport:
 
     def _reply(self, resp: httpx.Response, raw: str, elapsed: float, body_bytes: int) -> Reply:
         seen = raw + "\n" + "\n".join(f"{k}: {v}" for k, v in resp.headers.items())
-        echoed = any(r(seen) != seen for r in self._redactors)
+        echoed = any(r(seen) != seen for r in self._issued)
         text, tokens = _completion(raw) if resp.status_code < 400 else (None, None)
         return Reply(resp.status_code, elapsed, text=self._clean(text, limit=None), prompt_tokens=tokens,
                      retry_after=resp.headers.get("retry-after"),

@@ -2,10 +2,12 @@
 the unit it promises?
 
 With a declared limit L (characters; the source design's 8,192 by default): L characters are
-answered, L + 1 refused with a 4xx; the same holds for another text of other token density
-(so the limit is not the model's context window) and L two-byte characters are answered (so it
-counts characters, not bytes); a 1 MiB prompt is refused; a refusal takes well under the time
-of an answer. When the promise does not hold, or nothing is declared, the real boundary is
+answered, L + 1 refused with a 4xx; the same holds for a text of long words, fewer tokens per
+character (so the limit is not the model's context window, which that text would cross later);
+L characters of a text with accented (two-byte) letters are answered (so it counts characters,
+not bytes: those bytes exceed L); a 1 MiB prompt is refused; a refusal takes well under the time
+of an answer. The other texts never need more tokens than the first, so a model that takes L
+characters of it takes them too. When the promise does not hold, or nothing is declared, the real boundary is
 found: a geometric search from 1,024 characters up to 1 MiB, then bisection (about 20 requests),
 and its unit told apart (characters, bytes of the request body, or tokens).
 """
@@ -23,8 +25,8 @@ CAP = 1 << 20  # a prompt this long accepted: no limit at all
 FAST_REJECT = 0.5  # a refusal within half the time of an answer at the limit: before generation
 _TEXTS = {
     "words": "The river flows past the old mill and the children count the boats. ",
-    "digits": "4 8 15 16 23 42 ",
-    "two-byte": "αβγδεζηθικλμνξοπρστυφχψω",  # every character two bytes in UTF-8
+    "long words": "international communication environmental responsibility organization development ",
+    "accented": "international communication résumé organization development café environmental ",
 }
 
 
@@ -70,12 +72,12 @@ def find_boundary(ctx: CheckContext, start: int = 1024, low: int = 0, low_reply:
 
 def unit_of(ctx: CheckContext, b: Boundary) -> str:
     """What the boundary counts: "characters", "bytes" (of the request) or "tokens" (the model's
-    context window: another text of another token density crosses it elsewhere)."""
-    same_for_digits = (_probe(ctx, "digits", b.accepted).accepted
-                       and not _probe(ctx, "digits", b.accepted + 1).accepted)
-    if not same_for_digits:
+    context window: a text of fewer tokens per character crosses it later)."""
+    same_for_long_words = (_probe(ctx, "long words", b.accepted).accepted
+                           and not _probe(ctx, "long words", b.accepted + 1).accepted)
+    if not same_for_long_words:
         return "tokens"
-    return "characters" if _probe(ctx, "two-byte", b.accepted).accepted else "bytes"
+    return "characters" if _probe(ctx, "accented", b.accepted).accepted else "bytes"
 
 
 def check_input_size(ctx: CheckContext, declared: int | None = 8192) -> Finding:
@@ -91,17 +93,19 @@ def check_input_size(ctx: CheckContext, declared: int | None = 8192) -> Finding:
 
 def _verify(ctx: CheckContext, limit: int, at: Reply, over: Reply) -> Finding:
     """The rest of the promise, once `limit` characters were answered and one more refused."""
-    digits_ok = _probe(ctx, "digits", limit).accepted and _probe(ctx, "digits", limit + 1).refused
-    two_byte = _probe(ctx, "two-byte", limit)
+    same_for_long_words = (_probe(ctx, "long words", limit).accepted
+                           and _probe(ctx, "long words", limit + 1).refused)
+    two_byte = _probe(ctx, "accented", limit)
     huge = _probe(ctx, "words", CAP)
     observed = {"limit_chars": limit, "unit": "characters" if two_byte.accepted else "bytes",
                 "limit_bytes": at.body_bytes, "declared_chars": limit, "accept_s": at.elapsed_s,
                 "reject_s": over.elapsed_s, "reject_status": over.status}
     problems = []
-    if not digits_ok:
-        problems.append("another text crosses the limit elsewhere: it counts tokens, not characters")
+    if not same_for_long_words:
+        problems.append("a text of longer words crosses the limit elsewhere: it counts tokens, not characters")
     if not two_byte.accepted:
-        problems.append(f"{limit:,} two-byte characters were refused ({describe(two_byte)}): it counts bytes")
+        problems.append(f"{limit:,} characters with accented letters were refused ({describe(two_byte)}): "
+                        f"it counts bytes")
     if not huge.refused:
         problems.append(f"a 1 MiB prompt was not refused with a 4xx ({describe(huge)})")
     if over.elapsed_s > FAST_REJECT * at.elapsed_s:

@@ -10,7 +10,8 @@ every few tenths of a second across that moment (polls and probe paced finer tha
 the probe's lead, so the return is found before the next window's end). A fixed window answers about 2N of them within
 much less than W; a sliding one never more than N (plus the one that expired).
 
-With nothing declared, N is the burst's count and W the time between two returns.
+With nothing declared, N is the burst's count and W the longer of two waits for the service to
+return (after the first burst, and after a second one).
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def check_rate_limit(ctx: CheckContext, declared: tuple[int, float] | None = Non
     if back is None:
         return _finding(run, count, refusal, other, None, None, declared,
                         [f"the service did not return within {max_wait_s:g} s"])
-    window = declared[1] if declared is not None else _second_return(run, back)
+    window = declared[1] if declared is not None else _second_return(run, first, back)
     if window is None:
         return _finding(run, count, refusal, other, back - first, None, declared,
                         [f"the service did not return a second time within {max_wait_s:g} s"])
@@ -127,11 +128,14 @@ def check_rate_limit(ctx: CheckContext, declared: tuple[int, float] | None = Non
     return _finding(run, count, refusal, other, back - first, window, declared, [])
 
 
-def _second_return(run: RateLimitCheck, back: float) -> float | None:
-    """Without a declared window: use up the quota again and time the next return."""
+def _second_return(run: RateLimitCheck, first: float, back: float) -> float | None:
+    """Without a declared window: use up the quota again and time the next return. The window is
+    the longer of the two waits: a sliding log returns a full window after the first request (the
+    second wait may be short, while the first burst's requests expire one by one), a fixed window
+    a full window after its start (the first wait may be short: the burst fell late in a window)."""
     run.burst("second burst", run.max_requests)
     again = run.wait_for_return(back)
-    return None if again is None else again - back
+    return None if again is None else max(back - first, again - back)
 
 
 def _no_limit(run: RateLimitCheck, count: int, first: float, declared: tuple[int, float] | None) -> Finding:

@@ -40,13 +40,29 @@ def _families(spec: SecuritySpec, check: str, model: str) -> list[attacks.Family
     return [attacks.over_refusal(spec.safe_prompts)]
 
 
+def preflight(ctx: CheckContext) -> str | None:
+    """Why no check but `auth` can reach the model (unreachable, or our key refused), or None."""
+    reply = ctx.ask("preflight", "one request with the configured key", "Say OK.")
+    if reply.status is None:
+        return f"the deployment cannot be reached: {reply.error}"
+    if reply.status in (401, 403):
+        given = "the configured key was refused" if ctx.key else "no key was given and one is required"
+        return f"{given} (HTTP {reply.status}): give the deployment's key with --api-key-env"
+    return None
+
+
 def run_checks(ctx: CheckContext, spec: SecuritySpec, target: str, model: str) -> SecurityReport:
     started, clock0 = dt.datetime.now(dt.timezone.utc), ctx.clock.now()
     findings: list[Finding] = []
     rates: list[Rate] = []
+    blocked = preflight(ctx)
     for check in (c for c in ORDER if c in spec.checks):
         if ctx.note:
             ctx.note(f"{check} ...")
+        if blocked and not (check == "auth" and "cannot be reached" not in blocked):
+            findings.append(Finding(check=check, status="not-applicable", severity="info", title=blocked,
+                                    evidence="the preflight request (see requests)"))
+            continue
         if check not in ATTACK_CHECKS:
             findings += _controls(ctx, spec, check)
             continue
@@ -59,4 +75,4 @@ def run_checks(ctx: CheckContext, spec: SecuritySpec, target: str, model: str) -
     findings += [leak] if leak else []
     return SecurityReport(target=target, model=model, started=started.isoformat(timespec="seconds"),
                           duration_s=ctx.clock.now() - clock0, checks=[c for c in ORDER if c in spec.checks],
-                          findings=findings, rates=rates, requests=ctx.exchanges)
+                          findings=findings, rates=rates, requests=ctx.exchanges, blocked=blocked)

@@ -21,7 +21,8 @@ def app(results_dir, monkeypatch):
 
 
 def test_every_section_renders_and_bad_files_warn(app, results_dir):
-    assert [t.label for t in app.tabs] == ["Runs", "Comparison", "Trends", "Alerts", "Samples", "Load", "Live"]
+    assert [t.label for t in app.tabs] == ["Runs", "Comparison", "Trends", "Alerts", "Samples", "Load", "Security",
+                                           "Live"]
     warnings = " ".join(w.value.replace("\\", "") for w in app.warning)  # Markdown escapes removed
     assert "truncated.json: not valid JSON" in warnings
     assert "foreign.json: not an evalharness report" in warnings
@@ -232,3 +233,26 @@ def test_benchmark_accuracy_is_tabled_and_the_default_quality_axis(tmp_path, mon
     assert at.selectbox(key="pareto_q").value == "task:piqa.acc"
     specs = [c.proto.spec for c in at.get("vega_lite_chart")]
     assert any('"y2"' in s and "piqa acc (%)" in s for s in specs)  # the interval drawn over each point
+
+
+def test_security_tab_shows_findings_and_rates(tmp_path, monkeypatch):
+    from evalharness.cli import main
+    from tests.security_server import RealClock, ScriptedDeployment, ServedDeployment
+
+    results = tmp_path / "results"
+    with ServedDeployment(ScriptedDeployment(clock=RealClock(), gen_s=0.001)) as server:  # no keys, no limits
+        assert main(["security", server.base_url, "--model", "m", "--checks", "auth,over-refusal",
+                     "--safe-prompts", "5", "--quiet", "--output-dir", str(results)]) == 1
+    (results / "security" / "broken.json").write_text("{")
+    monkeypatch.setenv("EVALHARNESS_RESULTS_DIR", str(results))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    warnings = " ".join(w.value.replace("\\", "") for w in at.warning)
+    assert "broken.json" in warnings and "not a readable report" not in warnings
+    assert any("no authentication" in e.value for e in at.error)
+    frames = [d.value for d in at.dataframe]
+    findings = next(f for f in frames if "finding" in f.columns)
+    assert set(findings["check"]) == {"auth", "over-refusal"}
+    rates = next(f for f in frames if "counted" in f.columns)
+    assert list(rates["counted"]) == ["over-refusal"] and list(rates["n"]) == [5]

@@ -1,12 +1,5 @@
 """A real OpenAI-compatible server: llama-cpp-python's, serving the embedded GGUF on loopback."""
 
-import importlib.util
-import socket
-import subprocess
-import sys
-import time
-
-import httpx
 import pytest
 
 from evalharness.endpoints.client import stream_chat
@@ -15,37 +8,16 @@ from evalharness.monitor.loop import Monitor, SeriesWriter, Target
 from evalharness.reports import load_report
 from evalharness.runner import Runner, RunOptions
 from evalharness.suite import load_suite
+from tests.llama_server import available, llama_cpp_server
 
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("uvicorn") is None,
-    reason="needs llama-cpp-python[server] (make llama-cpp builds and installs it)")
+pytestmark = pytest.mark.skipif(not available(),
+                                reason="needs llama-cpp-python[server] (make llama-cpp builds and installs it)")
 
 
 @pytest.fixture(scope="module")
 def server():
-    from evalharness.models.embedded import gguf_path
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(gguf_path()),
-                             "--model_alias", "gemma3-270m", "--chat_format", "gemma", "--host", "127.0.0.1",
-                             "--port", str(port), "--n_threads", "2", "--n_ctx", "2048"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/models", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        raise AssertionError("llama.cpp server did not start")
-    yield base
-    proc.terminate()
-    proc.wait(timeout=30)
+    with llama_cpp_server() as base:
+        yield base
 
 
 def test_probe_real_server(server):

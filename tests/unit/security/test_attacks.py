@@ -66,7 +66,7 @@ def test_the_clustered_interval_covers_the_truth_as_promised():
         rates = [rng.betavariate(1, 3) for _ in range(12)]  # 12 templates, mean 0.25
         outcomes, clusters = [], []
         for t, r in enumerate(rates):
-            for b in range(15):
+            for _ in range(15):
                 outcomes.append(rng.random() < r)
                 clusters.append((f"t{t}",))
         low, high = clustered_interval(outcomes, clusters)
