@@ -55,6 +55,11 @@ def load(scheme: str, folder: str) -> Any:
     if scheme in dtypes:
         return AutoModelForCausalLM.from_pretrained(folder, dtype=dtypes[scheme]).eval()
     if scheme.startswith("bnb-"):
+        # bitsandbytes' CPU 8-bit matmul logs a warning on every call (2,142 lines for 8 tokens),
+        # which slowed this side (harness/independent decode 1.157); the harness silences it too
+        import logging
+
+        logging.getLogger("bitsandbytes.autograd._functions").setLevel(logging.ERROR)
         config = (BitsAndBytesConfig(load_in_8bit=True, llm_int8_threshold=6.0) if scheme == "bnb-int8" else
                   BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
                                      bnb_4bit_compute_dtype=torch.bfloat16))

@@ -38,10 +38,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="evalharness-overhead-") as tmp:
         for r in range(args.rounds):
             for side in (("harness", "bare") if r % 2 == 0 else ("bare", "harness")):
-                if side == "harness":
-                    through_worker.append(measure_calm(harness, args.scheme, s, Path(tmp), args.tries)[0][1])
-                else:
-                    bare.append(measure_calm(independent, args.scheme, s, Path(tmp), args.tries)[0][1])
+                fn, into = (harness, through_worker) if side == "harness" else (independent, bare)
+                (figures, _), _ = measure_calm(fn, args.scheme, s, Path(tmp), args.tries)
+                into.append(figures["median"][1])
             print(f"round {r + 1}: harness (worker) {through_worker[-1]:.2f} tok/s, bare {bare[-1]:.2f} tok/s",
                   flush=True)
     h, b = statistics.median(through_worker), statistics.median(bare)
