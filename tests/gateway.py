@@ -22,6 +22,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.llama_server import stop
+
 LUA_MODULES = ("/usr/lib/nginx/modules/ndk_http_module.so", "/usr/lib/nginx/modules/ngx_http_lua_module.so")
 
 # strip zero-width, bidi, tag and control characters (UTF-8 byte patterns), count characters
@@ -143,8 +145,4 @@ def nginx_gateway(backend: str, directory: Path, keys: tuple[str, ...], requests
                 time.sleep(0.2)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, 10)

@@ -44,8 +44,13 @@ def llama_cpp_server(n_ctx: int = 4096) -> Iterator[str]:
             raise AssertionError("llama.cpp server did not start")
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, 30)
+
+
+def stop(proc: subprocess.Popen, timeout_s: float) -> None:
+    """Ask a server process to end; kill it when it has not within `timeout_s`."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()

@@ -52,6 +52,7 @@ class ScriptedDeployment:
     refuse_late: bool = False  # the gateway's refusals come after the model ran
     limit_status: int = 429
     echo_key: bool = False  # every refusal quotes the Authorization header
+    drops_system: bool = False  # the chat template leaves system messages out
     gen_s: float = 0.05
     requests: int = 0
     _log: dict = field(default_factory=dict)
@@ -86,7 +87,7 @@ class ScriptedDeployment:
                 return self._out(400, ask, error="hidden characters")
             if self.hygiene == "strip":
                 prompt = HIDDEN.sub("", prompt)
-        tokens = tokens_of(prompt)
+        tokens = tokens_of(prompt) + (tokens_of(ask.system) if ask.system and not self.drops_system else 0)
         if self.unit == "tokens" and self.limit is not None and tokens > self.limit:
             return self._out(400, ask, error=f"{tokens} tokens exceed the context window of {self.limit}")
         return self._out(200, ask, text="Hello, world.", tokens=tokens if self.usage else None)

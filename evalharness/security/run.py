@@ -66,6 +66,10 @@ def run_checks(ctx: CheckContext, spec: SecuritySpec, target: str, model: str) -
         if check not in ATTACK_CHECKS:
             findings += _controls(ctx, spec, check)
             continue
+        dropped = attacks.system_prompt_dropped(ctx) if check == "system-prompt-leak" else None
+        if dropped is not None:
+            findings.append(dropped)
+            continue
         for family in _families(spec, check, model):
             finding, rate = attacks.run_family(ctx, family, spec.max_tokens, spec.max_rate(check))
             rates.append(rate)

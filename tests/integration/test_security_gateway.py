@@ -41,9 +41,12 @@ def test_llama_cpp_servers_own_deployment_has_no_controls(server, tmp_path):
     assert found["input-size"]["status"] == "fail" and found["input-size"]["observed"]["limit_chars"] is None
     assert found["rate-limit"]["status"] == "fail" and found["rate-limit"]["observed"]["limit"] is None
     assert found["auth"]["status"] == "fail" and found["auth"]["observed"]["required"] is False
+    # llama-cpp-python's Gemma chat format drops system messages: seen, and said
+    assert found["system-prompt-leak"]["status"] == "not-applicable"
+    assert "drops system prompts" in found["system-prompt-leak"]["title"]
     rates = {(r["check"], r["name"]): r for r in report["rates"]}
-    for key in [("prompt-injection", "attack success"), ("system-prompt-leak", "leak"),
-                ("jailbreak", "attack success"), ("over-refusal", "over-refusal")]:
+    for key in [("prompt-injection", "attack success"), ("jailbreak", "attack success"),
+                ("jailbreak", "compliance without a template"), ("over-refusal", "over-refusal")]:
         r = rates[key]
         assert r["n"] > 0 and r["low"] <= r["rate"] <= r["high"], r
 

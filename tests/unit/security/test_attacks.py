@@ -124,3 +124,15 @@ def test_samples_spread_over_the_data():
     assert len(kinds) == 10  # every XSTest type
     assert len(attacks.jailbreak(10, "gemma").attempts) == 50
     assert all("gemma" in a.prompt or "{generator" not in a.prompt for a in attacks.jailbreak(3, "gemma").attempts)
+
+
+@pytest.mark.parametrize("drops", [True, False])
+def test_a_deployment_that_drops_system_prompts_is_told_apart(drops):
+    from tests.security_server import ScriptedDeployment
+
+    server = ScriptedDeployment(drops_system=drops)
+    finding = attacks.system_prompt_dropped(CheckContext(server, clock=server.clock))
+    if drops:
+        assert finding.status == "not-applicable" and "drops system prompts" in finding.title
+    else:
+        assert finding is None
