@@ -74,13 +74,12 @@ class RateLimitCheck:
 
     def wait_for_return(self, since: float, expected: float | None = None) -> float | None:
         """Poll until a request is answered; when it was sent, None past max_wait_s. With an
-        `expected` window the polls start at 90% of it, a twentieth of a delta apart; else their
-        pace is a fiftieth of the time waited (0.02 to 0.5 s)."""
-        if expected is not None:
-            self.ctx.clock.sleep(since + 0.9 * expected - self.ctx.clock.now())
+        `expected` window the polls are half the boundary probe's lead apart from the
+        start (a fixed window may end any moment after the burst); else their pace is a fiftieth
+        of the time waited (0.02 to 0.5 s)."""
         while self.ctx.clock.now() - since < self.max_wait_s:
             waited = self.ctx.clock.now() - since
-            pause = delta_for(expected) / 4 if expected is not None else max(0.02, min(0.5, waited / 50))
+            pause = delta_for(expected) / 2 if expected is not None else max(0.02, min(0.5, waited / 50))
             self.ctx.clock.sleep(pause)
             t, reply = self.send("poll for the window's end")
             if reply.accepted:
@@ -151,9 +150,9 @@ def _no_limit(run: RateLimitCheck, count: int, first: float, declared: tuple[int
 def _finding(run: RateLimitCheck, count: int, refusal: Reply, other: tuple[float, Reply] | None,
              recovery: float | None, window: float | None, declared: tuple[int, float] | None,
              problems: list[str]) -> Finding:
-    limit = declared[0] if declared is not None and count == declared[0] else count
+    limit = count
     most = run.tally.most_within(SPAN * window) if window else None
-    sliding = None if most is None else most <= FIXED_SHARE * limit
+    sliding = None if most is None else most <= FIXED_SHARE * (declared[0] if declared is not None else limit)
     problems = list(problems)
     if declared is not None and count != declared[0]:
         problems.append(f"declared {declared[0]} per {declared[1]:g} s, answered {count} before the first refusal")

@@ -16,7 +16,8 @@ CONTROLS = "rate-limit,auth,input-size,input-hygiene"
 
 @pytest.fixture(scope="module")
 def server():
-    with llama_cpp_server(n_ctx=4096) as base:
+    """Behind the gateways: a context of 8,192 tokens takes 16,384 characters of English."""
+    with llama_cpp_server(n_ctx=8192) as base:
         yield base
 
 
@@ -34,9 +35,10 @@ def check(url, tmp_path, *args):
     return code, report, {f["check"]: f for f in report["findings"]}
 
 
-def test_llama_cpp_servers_own_deployment_has_no_controls(server, tmp_path):
-    code, report, found = check(server, tmp_path, "--max-requests", "30", "--injection-tasks", "1",
-                                "--behaviours", "2", "--safe-prompts", "6", "--max-tokens", "24")
+def test_llama_cpp_servers_own_deployment_has_no_controls(tmp_path):
+    with llama_cpp_server(n_ctx=2048) as bare:  # a small context: long prompts fail fast
+        code, report, found = check(bare, tmp_path, "--max-requests", "30", "--injection-tasks", "1",
+                                    "--behaviours", "2", "--safe-prompts", "6", "--max-tokens", "24")
     assert code == 1  # no authentication is a high finding
     assert found["input-size"]["status"] == "fail" and found["input-size"]["observed"]["limit_chars"] is None
     assert found["rate-limit"]["status"] == "fail" and found["rate-limit"]["observed"]["limit"] is None
