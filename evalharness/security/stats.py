@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from evalharness.tasks.stats import Z95, proportion_interval
+from evalharness.tasks.stats import Z95, proportion_interval, wilson
 
 
 def _cluster_variance(ys: Sequence[float], groups: Sequence[object], p: float) -> float:
@@ -48,11 +48,5 @@ def clustered_interval(outcomes: Sequence[bool], clusters: Sequence[tuple[object
         two_way = one_way[0] + one_way[1] - both
         variance = two_way if two_way > 0 else variance
     n_eff = n * min(1.0, iid / variance) if variance > 0 else n
-    return _wilson(p, n_eff, z)
+    return wilson(p, n_eff, z)
 
-
-def _wilson(p: float, n: float, z: float) -> tuple[float, float]:
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / denom
-    return max(0.0, round(centre - half, 12)), min(1.0, round(centre + half, 12))

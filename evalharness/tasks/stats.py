@@ -20,7 +20,12 @@ def proportion_interval(successes: int, n: int, z: float = Z95) -> tuple[float |
     """Wilson score interval of successes / n (None, None for n = 0)."""
     if n <= 0:
         return None, None
-    p = successes / n
+    return wilson(successes / n, n, z)
+
+
+def wilson(p: float, n: float, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of a share `p` over `n` attempts (`n` may be an effective, fractional
+    count)."""
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
