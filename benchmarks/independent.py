@@ -15,7 +15,9 @@ decode tokens/s = tokens evaluated / eval time.
 The prompt is tokenized here, with the library's own tokenizer (BOS added once).
 Prints one JSON line: {"scheme", "prompt_tokens", "ttft_s", "decode_tokens_per_s", "ttft_best_s",
 "decode_best_tokens_per_s", "t1_s", "tN_s"}; the "best" figures use the fastest repeat (min t(1),
-min t(N)), which other processes on a busy machine can only slow down, never speed up.
+min t(N)), which other processes on a busy machine can only slow down, never speed up; every
+repeat's own figures follow ("t1_all_s", "tN_all_s"; for gguf "ttft_all_s",
+"decode_all_tokens_per_s"), so a caller can pool repeats over several processes.
 """
 
 from __future__ import annotations
@@ -123,7 +125,7 @@ def transformers_figures(scheme: str, folder: str, text: str, tokens: int, repea
     a, b = statistics.median(t1), statistics.median(tn)
     return {"prompt_tokens": len(ids), "ttft_s": a, "decode_tokens_per_s": (tokens - 1) / (b - a),
             "ttft_best_s": min(t1), "decode_best_tokens_per_s": (tokens - 1) / (min(tn) - min(t1)),
-            "t1_s": a, "tN_s": b}
+            "t1_s": a, "tN_s": b, "t1_all_s": t1, "tN_all_s": tn}
 
 
 def gguf_figures(path: str, text: str, tokens: int, repeats: int) -> dict:
@@ -150,7 +152,8 @@ def gguf_figures(path: str, text: str, tokens: int, repeats: int) -> dict:
     return {"prompt_tokens": len(ids), "ttft_s": statistics.median(r[0] for r in runs),
             "decode_tokens_per_s": statistics.median(r[1] for r in runs),
             "ttft_best_s": min(r[0] for r in runs), "decode_best_tokens_per_s": max(r[1] for r in runs),
-            "t1_s": None, "tN_s": None}
+            "t1_s": None, "tN_s": None, "ttft_all_s": [r[0] for r in runs],
+            "decode_all_tokens_per_s": [r[1] for r in runs]}
 
 
 def main() -> None:

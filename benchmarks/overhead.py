@@ -40,7 +40,7 @@ def main() -> None:
             for side in (("harness", "bare") if r % 2 == 0 else ("bare", "harness")):
                 fn, into = (harness, through_worker) if side == "harness" else (independent, bare)
                 (figures, _), _ = measure_calm(fn, args.scheme, s, Path(tmp), args.tries)
-                into.append(figures["median"][1])
+                into.append(figures.figure("median")[1])
             print(f"round {r + 1}: harness (worker) {through_worker[-1]:.2f} tok/s, bare {bare[-1]:.2f} tok/s",
                   flush=True)
     h, b = statistics.median(through_worker), statistics.median(bare)
