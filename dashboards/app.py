@@ -182,6 +182,21 @@ def samples_section(idx: Index) -> None:
     divergence_view(report)
 
 
+def canary_section(series: dd.MonitorSeries) -> None:
+    """Canaries (`monitor --pin`): the variant each target matches now, canary alerts, and the
+    last drift's differing answers beside their pins."""
+    serving = series.serving()
+    if serving.empty:
+        return
+    st.dataframe(serving, hide_index=True, width="stretch")
+    for a in series.canary_alerts[-5:]:
+        (st.error if a.rule == "answers-drifted" else st.info)(dd.plain(a.message))
+    differing = series.differing()
+    if not differing.empty:
+        st.caption("the last drift: served answers beside the pinned ones")
+        st.dataframe(differing, hide_index=True, width="stretch")
+
+
 def monitor_section(root: Path) -> None:
     for series in dd.monitor_series(root):
         st.text(f"monitor {series.path.name}: {len(series.probes)} probes"
@@ -192,11 +207,16 @@ def monitor_section(root: Path) -> None:
                          hide_index=True, width="stretch")
         if series.probes.empty:
             continue
+        canary_section(series)
         df = series.probes.copy()
         df["success_rate_rolling"] = df.groupby("target")["success"].transform(
             lambda s: s.astype(float).rolling(20, min_periods=1).mean())
-        long = df.melt(id_vars=["ts", "target"], value_vars=["latency_s", "ttft_s", "success_rate_rolling"],
-                       var_name="metric").dropna()
+        shown = ["latency_s", "ttft_s", "success_rate_rolling"]
+        if "pinned_exact" in df and df["pinned_exact"].notna().any():
+            df["pinned_exact_rolling"] = df.groupby("target")["pinned_exact"].transform(
+                lambda s: s.astype(float).rolling(12, min_periods=1).mean())
+            shown.append("pinned_exact_rolling")
+        long = df.melt(id_vars=["ts", "target"], value_vars=shown, var_name="metric").dropna()
         spec = charts.probe_chart(long)
         st.vega_lite_chart(spec)
         export_buttons(spec, f"monitor-{series.path.stem}", f"exp_mon_{series.path.stem}")

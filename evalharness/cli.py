@@ -135,6 +135,8 @@ def _probe_args(sub: Any) -> None:
     pr.add_argument("--api-key-env", help="environment variable holding the API key")
     pr.add_argument("--timeout", type=finite_arg, default=120.0, help="total seconds per request")
     pr.add_argument("--json", type=Path, metavar="FILE", help="write {requests, summary} as JSON")
+    pr.add_argument("--batch-invariance", type=int, metavar="N",
+                    help="instead: do greedy answers change with N requests in flight? (canary prompts)")
 
 
 def _monitor_args(sub: Any) -> None:
@@ -144,6 +146,13 @@ def _monitor_args(sub: Any) -> None:
     mon.add_argument("--duration", default=None, help="stop after e.g. 10m, 1h (default: until stopped)")
     mon.add_argument("--output-dir", type=Path, default=Path("results"))
     mon.add_argument("--prometheus-port", type=int, help="expose metrics for Prometheus on this port")
+    pin = mon.add_mutually_exclusive_group()
+    pin.add_argument("--pin", type=Path, metavar="RUN.json",
+                     help="canaries: compare each answer to a case with this run's answers (every variant's)")
+    pin.add_argument("--pin-first", action="store_true",
+                     help="canaries: the endpoint's own first answer to each case is the pin")
+    mon.add_argument("--pin-variant", metavar="VARIANT_ID",
+                     help="the variant drift is measured against (default: the first one the answers match)")
 
 
 def _scoring_input_args(parser: Any, input_help: str) -> None:

@@ -323,6 +323,27 @@ def _kinds(errors: dict[str, int]) -> str:
     return ", ".join(f"{kind} {n}" for kind, n in sorted(errors.items()))
 
 
+def batch_invariance_probe(args: argparse.Namespace, key: str | None, timeouts: Any) -> int:
+    """`probe URL --batch-invariance N`: the canary prompts alone, then N in flight; exit 1 when
+    answers under concurrency differ."""
+    from evalharness.canary.batch import PROMPTS, batch_invariance
+    from evalharness.endpoints.client import stream_chat
+
+    def call(messages: list[dict[str, Any]]) -> Any:
+        return stream_chat(args.base_url, args.model, messages, max_tokens=args.max_tokens, api_key=key,
+                           timeouts=timeouts)
+
+    result = batch_invariance(call, [*PROMPTS, args.prompt], args.batch_invariance)
+    print(result.line())
+    for e in result.examples:
+        print(f"  {e['when']}: {e['prompt']!r} differs from word {e['first_divergence']}: {e['answer']!r}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({**result.__dict__, "alone_share": result.alone_share,
+                                         "together_share": result.together_share}, indent=2))
+    return EXIT_OK if not result.together_differ and not result.failed else EXIT_GATE
+
+
 def cmd_probe(args: argparse.Namespace) -> int:
     """`evalharness probe URL`: a few requests (or a short load) against an endpoint, tabulated."""
     from rich.table import Table
@@ -339,6 +360,8 @@ def cmd_probe(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"evalharness: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if args.batch_invariance:
+        return batch_invariance_probe(args, key, Timeouts(total_s=args.timeout))
     results, summ = run_probe(args.base_url, args.model, args.prompt, args.requests, args.concurrency,
                               args.max_tokens, key, Timeouts(total_s=args.timeout))
     table = Table(title=f"{args.base_url} · {args.model}")

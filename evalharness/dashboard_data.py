@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -89,6 +89,21 @@ class MonitorSeries:
     probes: pd.DataFrame  # ts (datetime), target, success, latency_s, ttft_s, ...
     open_alerts: pd.DataFrame  # alerts whose last event is fired/repeated
     stopped: bool
+    canary_alerts: list[MonitorAlert] = field(default_factory=list)  # variant-changed, answers-drifted/-recovered
+
+    def serving(self) -> pd.DataFrame:
+        """Per target, the variant its last canary matched, with the confidence and runner-up."""
+        if self.probes.empty or "match_confidence" not in self.probes:
+            return pd.DataFrame()
+        last = self.probes.dropna(subset=["match_confidence"]).groupby("target").tail(1)
+        return last[["target", "matched_variant", "match_confidence", "runner_up", "reference"]]
+
+    def differing(self) -> pd.DataFrame:
+        """The last drift alert's differing canaries: served and pinned answers side by side."""
+        drifts = [a for a in self.canary_alerts if a.rule == "answers-drifted" and a.details]
+        if not drifts:
+            return pd.DataFrame()
+        return pd.DataFrame(drifts[-1].details.get("differing", []))
 
 
 def monitor_series(results_dir: Path, limit: int = 5) -> list[MonitorSeries]:
@@ -106,7 +121,8 @@ def monitor_series(results_dir: Path, limit: int = 5) -> list[MonitorSeries]:
         if not frame.empty:
             frame["ts"] = pd.to_datetime(frame["ts"], unit="s")
         open_ = [a.model_dump() for a in alerts.values() if a.event in ("fired", "repeated")]
-        out.append(MonitorSeries(path, frame, pd.DataFrame(open_), stopped))
+        canary = [r for r in records if isinstance(r, MonitorAlert) and r.details is not None]
+        out.append(MonitorSeries(path, frame, pd.DataFrame(open_), stopped, canary))
     return out
 
 

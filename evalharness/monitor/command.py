@@ -11,6 +11,7 @@ from typing import Any
 from evalharness.endpoints.client import stream_chat
 from evalharness.endpoints.messages import case_messages, client_settings
 from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_OK, sigterm_as_interrupt
+from evalharness.monitor.canaries import attach_canaries, canary_pins, describe_canaries
 from evalharness.monitor.loop import Monitor, SeriesWriter, Target
 from evalharness.monitor.state import Transition
 from evalharness.reports.monitor import ProbeRecord
@@ -57,8 +58,13 @@ class PrometheusExport:
         self.rate = Gauge("evalharness_window_success_rate", "success rate over the rolling window", labels,
                           registry=reg)
         self.probes = Counter("evalharness_probes", "probes sent", ["target", "outcome"], registry=reg)
+        self.agreement = Gauge("evalharness_canary_pinned_agreement", "last canary's word agreement with its pin",
+                               labels, registry=reg)
+        self.matched = Gauge("evalharness_canary_match_confidence", "posterior of the serving variant",
+                             ["target", "variant"], registry=reg)
         self.firing = Gauge("evalharness_alert_firing", "1 while an alert fires", ["target", "rule", "severity"],
                             registry=reg)
+        self.shown_variant: dict[str, str] = {}
         self.server, self.thread = start_http_server(port, addr="127.0.0.1", registry=reg)
 
     def probe(self, target: str, record: ProbeRecord, window: list[ProbeRecord]) -> None:
@@ -69,6 +75,15 @@ class PrometheusExport:
                 gauge.labels(target).set(value)
         if window:
             self.rate.labels(target).set(sum(1 for r in window if r.success) / len(window))
+        if record.pinned_agreement is not None:
+            self.agreement.labels(target).set(record.pinned_agreement)
+        if record.match_confidence is not None:
+            variant = record.matched_variant or "none"
+            was = self.shown_variant.get(target)
+            if was is not None and was != variant:  # one series per target: the variant matched now
+                self.matched.remove(target, was)
+            self.shown_variant[target] = variant
+            self.matched.labels(target, variant).set(record.match_confidence)
 
     def transition(self, tr: Transition) -> None:
         self.firing.labels(tr.target, tr.rule, tr.severity).set(0 if tr.event == "resolved" else 1)
@@ -101,7 +116,12 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     try:
         interval = parse_duration(args.interval) if args.interval else cfg.interval_s
         duration = parse_duration(args.duration) if args.duration else None
-        targets = endpoint_targets(suite, cfg.max_tokens)
+        use_cases = cfg.use_cases or args.pin is not None or args.pin_first  # canaries are the cases
+        case_ids = [c.id for c in loaded.cases] if use_cases else ["health"]
+        pins = canary_pins(args, case_ids)
+        max_tokens = pins.max_tokens if pins is not None and pins.max_tokens else cfg.max_tokens
+        targets = endpoint_targets(suite, max_tokens)
+        canary = attach_canaries(args, cfg.canary, pins, targets, interval) if pins is not None else None
     except ValueError as exc:
         print(f"evalharness: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -109,7 +129,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         print(f"evalharness: {args.suite} has no endpoint models (models with source: openai and an endpoint)",
               file=sys.stderr)
         return EXIT_BAD_INPUT
-    prompts = ([case_messages(c) for c in loaded.cases] if cfg.use_cases
+    prompts = ([case_messages(c) for c in loaded.cases] if use_cases
                else [[{"role": "user", "content": cfg.health_prompt}]])
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     writer = SeriesWriter(args.output_dir / "monitor" / f"{suite.name}-{stamp}.jsonl")
@@ -125,7 +145,9 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     monitor = Monitor(targets, prompts, writer, interval, cfg.window_requests, cfg.window_s, cfg.cooldown_s,
                       rules=cfg.rules, max_backoff=cfg.max_backoff, duration_s=duration,
                       on_transition=on_transition, on_probe=prom.probe if prom else None,
-                      log=lambda line: print(line, flush=True))
+                      log=lambda line: print(line, flush=True), case_ids=case_ids, canary=canary)
+    if canary:
+        print(describe_canaries(canary, max_tokens), flush=True)
     print(f"monitoring {', '.join(t.name for t in targets)} every {interval:g} s; series: {writer.path}",
           flush=True)
     with sigterm_as_interrupt():

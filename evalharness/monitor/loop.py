@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from evalharness.alerts import AlertRule, default_rules
+from evalharness.canary.watch import CanaryWatch
 from evalharness.endpoints.client import EndpointResult
 from evalharness.monitor.state import AlertState, RollingWindow, Transition, evaluate_window
 from evalharness.reports.monitor import MonitorAlert, MonitorStart, MonitorStop, ProbeRecord
@@ -24,6 +25,7 @@ class Target:
     next_due: float = 0.0
     window: RollingWindow | None = None
     states: list[AlertState] = field(default_factory=list)
+    canary: CanaryWatch | None = None  # answers compared with pinned ones (`monitor --pin`)
 
 
 def probe_record(target: str, r: EndpointResult, at: float) -> ProbeRecord:
@@ -34,6 +36,18 @@ def probe_record(target: str, r: EndpointResult, at: float) -> ProbeRecord:
                        inter_token_latency_s=r.inter_token_latency_s if ok else None,
                        decode_tokens_per_s=r.decode_tokens_per_s if ok else None,
                        output_tokens=r.output_tokens if ok else None, token_count_source=r.token_count_source)
+
+
+def canary_line(r: ProbeRecord) -> str:
+    """The canary's part of a probe's log line ('' without pins)."""
+    out = ""
+    if r.pinned_exact is not None:
+        out += f"; {r.case_id}: " + ("as pinned" if r.pinned_exact else
+                                      f"differs from word {r.pinned_first_divergence} (agreement "
+                                      f"{r.pinned_agreement:.2f})")
+    if r.match_confidence is not None:
+        out += f"; matches {r.matched_variant or 'no pinned variant'} ({r.match_confidence:.2f})"
+    return out
 
 
 class SeriesWriter:
@@ -60,9 +74,12 @@ class Monitor:
                  sleep: Callable[[float], None] = time.sleep,
                  on_transition: Callable[[Transition], None] | None = None,
                  on_probe: Callable[[str, ProbeRecord, list[ProbeRecord]], None] | None = None,
-                 log: Callable[[str], None] = print) -> None:
+                 log: Callable[[str], None] = print, case_ids: Sequence[str] | None = None,
+                 canary: dict | None = None) -> None:
         self.targets = list(targets)
-        self.prompts = itertools.cycle(prompts)
+        ids = case_ids if case_ids is not None else [f"prompt-{i}" for i in range(len(prompts))]
+        self.prompts = itertools.cycle(list(zip(ids, prompts)))
+        self.canary = canary  # the canaries' design, written in the start record
         self.writer = writer
         self.interval_s = interval_s
         self.max_backoff = max_backoff
@@ -77,7 +94,7 @@ class Monitor:
     def run(self) -> int:
         start = self.clock()
         self.writer.write(MonitorStart(ts=start, targets=[t.name for t in self.targets],
-                                       interval_s=self.interval_s))
+                                       interval_s=self.interval_s, canary=self.canary))
         reason = "duration reached"
         try:
             while True:
@@ -99,9 +116,15 @@ class Monitor:
         return self.probes
 
     def _probe(self, t: Target) -> None:
-        result = t.call(next(self.prompts))
+        case_id, messages = next(self.prompts)
+        result = t.call(messages)
         at = self.clock()
-        record = probe_record(t.name, result, at)
+        record = probe_record(t.name, result, at).model_copy(update={"case_id": case_id})
+        canary_alerts = []
+        if t.canary is not None and result.success:
+            figures = t.canary.observe(case_id, result.text, at)
+            record = record.model_copy(update=figures.record_fields())
+            canary_alerts = figures.alerts
         self.writer.write(record)
         self.probes += 1
         assert t.window is not None
@@ -111,11 +134,12 @@ class Monitor:
         factor = min(self.max_backoff, 2 ** t.failures) if t.failures else 1
         t.next_due = at + self.interval_s * factor
         status = "ok" if result.success else f"FAILED {result.error_kind}: {result.error}"
-        self.log(f"{t.name}: {status}" + (f" latency {result.latency_s:.3f} s" if result.success else ""))
+        self.log(f"{t.name}: {status}" + (f" latency {result.latency_s:.3f} s" if result.success else "")
+                 + canary_line(record))
         window = t.window.records()
         if self.on_probe is not None:
             self.on_probe(t.name, record, window)
-        for tr in evaluate_window(t.states, window, at):
+        for tr in [*evaluate_window(t.states, window, at), *canary_alerts]:
             self.writer.write(tr)
             self.log(tr.message)
             if self.on_transition is not None:

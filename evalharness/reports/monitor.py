@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, TypeAdapter, ValidationError
 
@@ -16,6 +16,7 @@ class MonitorStart(Record):
     ts: float
     targets: list[str]
     interval_s: float
+    canary: dict[str, Any] | None = None  # `monitor --pin`: the pins, the CUSUM's design and its rates
 
 
 class ProbeRecord(Record):
@@ -36,6 +37,17 @@ class ProbeRecord(Record):
     # series written before 0.2 called it token_source
     token_count_source: str | None = Field(
         default=None, validation_alias=AliasChoices("token_count_source", "token_source"))
+    # canaries (`monitor --pin`): the case asked, its answer against the reference's pin, and the
+    # pinned variant the recent answers match best
+    case_id: str | None = None
+    reference: str | None = None
+    pinned_agreement: float | None = None
+    pinned_exact: bool | None = None
+    pinned_first_divergence: int | None = None
+    matched_variant: str | None = None
+    match_confidence: float | None = None
+    runner_up: str | None = None
+    runner_up_confidence: float | None = None
 
 
 class MonitorAlert(Record):
@@ -49,6 +61,7 @@ class MonitorAlert(Record):
     threshold: float
     severity: str
     message: str
+    details: dict[str, Any] | None = None  # canary alerts: the differing cases and texts, the variants
 
 
 class MonitorStop(Record):

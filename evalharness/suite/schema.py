@@ -11,6 +11,7 @@ from evalharness.alerts import AlertRule, default_rules, fidelity_rules
 from evalharness.lifecycle import SAFE_NAME
 from evalharness.quantization import SCHEMES
 from evalharness.scorers import SCORERS
+from evalharness.suite.canary_spec import CanarySpec
 from evalharness.suite.content import ImagePart, Message, TextPart  # noqa: F401 (re-exported)
 from evalharness.suite.gate import GatePolicy
 from evalharness.suite.judge import RubricSpec, builtin_rubric
@@ -256,6 +257,7 @@ class MonitorConfig(Strict):
     max_backoff: int = Field(default=8, ge=1, le=64, description="failures stretch the interval up to this factor")
     webhook_url: str | None = Field(default=None, pattern=r"^https?://", description="POST fired/resolved alerts")
     rules: tuple[AlertRule, ...] | None = Field(default=None, description="default: the four default rules")
+    canary: CanarySpec = Field(default_factory=CanarySpec, description="answers against pinned ones (--pin)")
 
 
 class JudgeSpec(Strict):

@@ -256,3 +256,35 @@ def test_security_tab_shows_findings_and_rates(tmp_path, monkeypatch):
     assert set(findings["check"]) == {"auth", "over-refusal"}
     rates = next(f for f in frames if "counted" in f.columns)
     assert list(rates["counted"]) == ["over-refusal"] and list(rates["n"]) == [5]
+
+
+def test_live_view_shows_the_matched_variant_and_the_drifted_answers(tmp_path, monkeypatch):
+    import json as _json
+
+    results = tmp_path / "results"
+    (results / "monitor").mkdir(parents=True)
+    lines = [{"kind": "start", "ts": 1.0, "targets": ["srv"], "interval_s": 10}]
+    for i in range(8):
+        changed = i >= 4
+        lines.append({"kind": "probe", "ts": 10.0 + i, "target": "srv", "success": True, "latency_s": 0.5,
+                      "ttft_s": 0.1, "case_id": f"c{i % 2}", "reference": "q4", "pinned_exact": not changed,
+                      "pinned_agreement": 0.4 if changed else 1.0, "matched_variant": "q8" if changed else "q4",
+                      "match_confidence": 0.97, "runner_up": "q4" if changed else "q8"})
+    lines.append({"kind": "alert", "ts": 16.0, "event": "fired", "rule": "answers-drifted", "target": "srv",
+                  "metric": "canary_cusum", "value": 9.9, "threshold": 9.6, "severity": "critical",
+                  "message": "FIRED critical answers-drifted on srv",
+                  "details": {"reference": "q4", "differing": [
+                      {"case": "c0", "first_divergence": 5, "agreement": 0.4, "served": "It is five",
+                       "pinned": "It is four"}]}})
+    (results / "monitor" / "s-2.jsonl").write_text("\n".join(_json.dumps(x) for x in lines) + "\n")
+    monkeypatch.setenv("EVALHARNESS_RESULTS_DIR", str(results))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    assert any("drifted on srv" in e.value for e in at.error)
+    frames = [d.value for d in at.dataframe]
+    serving = [f for f in frames if "matched_variant" in f.columns]
+    assert serving and serving[0]["matched_variant"].tolist() == ["q8"]
+    differing = [f for f in frames if "served" in f.columns]
+    assert differing and differing[0]["served"].tolist() == ["It is five"]
+    assert differing[0]["pinned"].tolist() == ["It is four"]

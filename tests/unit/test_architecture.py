@@ -16,7 +16,7 @@ LAYERS: list[set[str]] = [
     {"reports"},
     {"measure", "scorers", "quantization", "models", "tasks"},
     {"endpoints"},
-    {"runtimes", "alerts", "load_rules"},
+    {"runtimes", "alerts", "load_rules", "canary"},
     {"suite"},
     {"scoring", "judging", "compare", "select", "console", "dashboard_data", "tables"},
     {"views"},
