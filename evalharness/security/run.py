@@ -48,6 +48,11 @@ def preflight(ctx: CheckContext) -> str | None:
     if reply.status in (401, 403):
         given = "the configured key was refused" if ctx.key else "no key was given and one is required"
         return f"{given} (HTTP {reply.status}): give the deployment's key with --api-key-env"
+    if not reply.accepted:  # 429s were already waited out by ask()
+        what = f"HTTP {reply.status}" + (f": {reply.error}" if reply.error else "")
+        hint = ("check the URL and --model" if reply.status is not None and 400 <= reply.status < 500
+                else "the deployment is failing; check it once it answers")
+        return f"a plain request with the configured key was not answered ({what}): {hint}"
     return None
 
 

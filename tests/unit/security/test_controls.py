@@ -150,3 +150,27 @@ def test_hidden_characters_without_token_counts_are_unobservable():
     findings = check_input_hygiene(ctx_for(ScriptedDeployment(usage=False)))
     assert {f.status for f in findings} == {"not-applicable"}
     assert all("cannot be observed" in f.title for f in findings)
+
+
+@pytest.mark.parametrize("status,hint", [(500, "the deployment is failing"), (404, "check the URL and --model")])
+def test_a_deployment_that_fails_a_plain_request_blocks_every_check_but_auth(status, hint):
+    from evalharness.security.exchange import Reply
+    from evalharness.security.run import run_checks
+    from evalharness.suite.security_spec import SecuritySpec
+    from tests.security_server import FakeClock
+
+    class Failing:
+        def __init__(self):
+            self.clock, self.requests = FakeClock(), 0
+
+        def send(self, ask):
+            self.requests += 1
+            self.clock.sleep(0.01)
+            return Reply(status, 0.01, error="scripted failure")
+
+    server = Failing()
+    report = run_checks(CheckContext(server, clock=server.clock), SecuritySpec(), "http://x/v1", "m")
+    assert report.blocked and f"HTTP {status}" in report.blocked and hint in report.blocked
+    others = [f for f in report.findings if f.check != "auth"]
+    assert others and {f.status for f in others} == {"not-applicable"}
+    assert server.requests < 10  # no check hammered a failing deployment
