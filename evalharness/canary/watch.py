@@ -61,8 +61,12 @@ class CanaryWatch:
         self.matched: str | None = None  # the last confident match
         self.matched_once = False
         self.streak = 0  # exact answers in a row since the drift fired
-        self.recover_after = max(3, len(pins.cases()))
         self.recent: deque[Divergence] = deque(maxlen=max(5, match_window))
+
+    @property
+    def recover_after(self) -> int:
+        """Exact answers in a row that end a drift: one round of the pinned cases, at least 3."""
+        return max(3, len(self.pins.cases()))
 
     def observe(self, case_id: str, answer: str, now: float) -> CanaryFigures:
         """A successful probe's answer to a case."""
