@@ -4,35 +4,27 @@ detected by a CUSUM of mismatches with the reference, alerts raised as monitor r
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from pydantic import Field
 
 from evalharness.canary.answers import Comparison, compare
 from evalharness.canary.cusum import BernoulliCusum, Design
 from evalharness.canary.match import Match, VariantMatcher
 from evalharness.canary.pins import Pins
-from evalharness.reports.monitor import MonitorAlert
+from evalharness.reports.monitor import CanaryFields, MonitorAlert
 
 TEXT_CHARS = 500  # of each answer shown in an alert
 
 
-@dataclass
-class CanaryFigures:
-    """What one probe adds to its monitor record."""
+class CanaryFigures(CanaryFields):
+    """What one probe adds to its monitor record, and the canary alerts it raised."""
 
-    case_id: str
-    pinned_agreement: float | None = None
-    pinned_exact: bool | None = None
-    pinned_first_divergence: int | None = None
-    matched_variant: str | None = None
-    match_confidence: float | None = None
-    runner_up: str | None = None
-    runner_up_confidence: float | None = None
-    reference: str | None = None
-    alerts: list[MonitorAlert] = field(default_factory=list)
+    alerts: list[MonitorAlert] = Field(default_factory=list)
 
     def record_fields(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "alerts"}
+        return self.model_dump(exclude={"alerts"})
 
 
 @dataclass(frozen=True)
@@ -70,7 +62,7 @@ class CanaryWatch:
 
     def observe(self, case_id: str, answer: str, now: float) -> CanaryFigures:
         """A successful probe's answer to a case."""
-        fig = CanaryFigures(case_id)
+        fig = CanaryFigures(case_id=case_id)
         if self.pins.learned(case_id, answer) or case_id not in self.pins.cases():
             return fig
         by_variant = {v: compare(answer, self.pins.answers[v][case_id]) for v in self.pins.variants}

@@ -19,7 +19,22 @@ class MonitorStart(Record):
     canary: dict[str, Any] | None = None  # `monitor --pin`: the pins, the CUSUM's design and its rates
 
 
-class ProbeRecord(Record):
+class CanaryFields(Record):
+    """Canaries (`monitor --pin`): the case asked, its answer against the reference's pin, and the
+    pinned variant the recent answers match best; null without pins or before a match."""
+
+    case_id: str | None = None
+    reference: str | None = None
+    pinned_agreement: float | None = None
+    pinned_exact: bool | None = None
+    pinned_first_divergence: int | None = None
+    matched_variant: str | None = None
+    match_confidence: float | None = None
+    runner_up: str | None = None
+    runner_up_confidence: float | None = None
+
+
+class ProbeRecord(CanaryFields):
     """One probe of one target; timing fields are null when the probe failed."""
 
     kind: Literal["probe"] = "probe"
@@ -37,17 +52,6 @@ class ProbeRecord(Record):
     # series written before 0.2 called it token_source
     token_count_source: str | None = Field(
         default=None, validation_alias=AliasChoices("token_count_source", "token_source"))
-    # canaries (`monitor --pin`): the case asked, its answer against the reference's pin, and the
-    # pinned variant the recent answers match best
-    case_id: str | None = None
-    reference: str | None = None
-    pinned_agreement: float | None = None
-    pinned_exact: bool | None = None
-    pinned_first_divergence: int | None = None
-    matched_variant: str | None = None
-    match_confidence: float | None = None
-    runner_up: str | None = None
-    runner_up_confidence: float | None = None
 
 
 class MonitorAlert(Record):
