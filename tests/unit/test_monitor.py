@@ -115,6 +115,9 @@ def test_prometheus_export_serves_probe_and_alert_metrics():
                                       decode_tokens_per_s=20.0),
                    [ProbeRecord(ts=0, target="srv", success=True), ProbeRecord(ts=0, target="srv", success=False)])
         prom.probe("srv", ProbeRecord(ts=0, target="srv", success=False, error_kind="http_5xx"), [])
+        for variant in ("q4", "q8"):  # canaries: the matched variant changes; one series per target stays
+            prom.probe("srv", ProbeRecord(ts=0, target="srv", success=True, pinned_agreement=0.25,
+                                          matched_variant=variant, match_confidence=0.97), [])
         prom.transition(Transition(event="fired", rule="flaky", target="srv", metric="success", value=0.5,
                                    threshold=0.95, severity="critical", ts=1.0, message="FIRED"))
         text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
@@ -124,3 +127,6 @@ def test_prometheus_export_serves_probe_and_alert_metrics():
     assert 'evalharness_window_success_rate{target="srv"} 0.5' in text
     assert 'evalharness_probes_total{outcome="http_5xx",target="srv"} 1.0' in text
     assert 'evalharness_alert_firing{rule="flaky",severity="critical",target="srv"} 1.0' in text
+    assert 'evalharness_canary_pinned_agreement{target="srv"} 0.25' in text
+    assert 'evalharness_canary_match_confidence{target="srv",variant="q8"} 0.97' in text
+    assert 'variant="q4"' not in text
