@@ -40,7 +40,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from harness_run import ROOT, run_suite, timing_suite
@@ -209,6 +209,7 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--prompt", choices=("long", "short"), default="long", help="111 or 16 tokens")
     ap.add_argument("--tolerance", type=float, default=0.10)
     ap.add_argument("--tries", type=int, default=3, help="takes of a measurement a slow period may cost")
+    ap.add_argument("--samples", type=Path, help="write every side's repeats per round here (JSON Lines)")
     if ap.parse_known_args()[0].fast:  # CI's settings, under any flag given explicitly
         ap.set_defaults(**FAST)
     return ap.parse_args()
@@ -227,6 +228,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="evalharness-agreement-") as tmp:
         for scheme in schemes:
             h, i, again = compare_scheme(scheme, s, args.rounds, Path(tmp), args.tries)
+            if args.samples:
+                with args.samples.open("a") as fh:
+                    fh.write(json.dumps({"scheme": scheme, "harness": [asdict(r) for r in h.rounds],
+                                         "independent": [asdict(r) for r in i.rounds]}) + "\n")
             retaken += again
             (ht, hd), (it, idd) = h.figure(args.stat), i.figure(args.stat)
             (ot_h, od_h), (ot_i, od_i) = h.figure(other), i.figure(other)
