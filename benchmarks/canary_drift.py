@@ -63,8 +63,12 @@ def main() -> None:
           f"{f['drift_delay']} probes")
     for rule, message in f["alerts"]:
         print(f"  {rule}: {message}")
-    for name, model in (("Q4_K_M", None), (args.other, requantized(args.other))):
-        with llama_cpp_server(model=model) as url:
+    # llama-cpp-python's server cuts a stream short when another request arrives
+    # (interrupt_requests, on by default); with it off, requests queue
+    for name, model, extra in (("Q4_K_M", None, ()), ("Q4_K_M, --interrupt_requests False", None,
+                                                      ("--interrupt_requests", "False")),
+                               (args.other, requantized(args.other), ("--interrupt_requests", "False"))):
+        with llama_cpp_server(model=model, extra=extra) as url:
             print(f"{name}: {batch(url, 1)}")
             print(f"{name}: {batch(url, args.concurrency)}")
     sys.exit(0 if not f["unchanged_alerts"] and f["drift_delay"] is not None else 1)

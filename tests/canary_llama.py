@@ -92,17 +92,17 @@ def swap_scenario(work: Path, unchanged: int, other: str = "Q8_0", tokens: int =
             raise AssertionError(f"monitor: {log_path.read_text()[-3000:]}") from None
         stopped_at = time.time()
     log(f"{len(probes(before))} probes of the unchanged server; swapping to {other}")
-    try:
-        with llama_cpp_server(port=port, model=other_gguf):
-            def detected(r: list[dict]) -> bool:
-                rules = {a["rule"] for a in r if a["kind"] == "alert"}
-                after = [p for p in probes(r) if p["ts"] > stopped_at and p["success"]]
-                return {"variant-changed", "answers-drifted"} <= rules or len(after) >= after_limit
+    with llama_cpp_server(port=port, model=other_gguf):
+        def detected(r: list[dict]) -> bool:
+            rules = {a["rule"] for a in r if a["kind"] == "alert"}
+            after = [p for p in probes(r) if p["ts"] > stopped_at and p["success"]]
+            return {"variant-changed", "answers-drifted"} <= rules or len(after) >= after_limit
 
+        try:
             records = wait_for(work, detected, 60 + after_limit * 3)
-    finally:
-        mon.send_signal(signal.SIGTERM)
-        mon.wait(timeout=60)
+        finally:  # the monitor ends before the server it probes
+            mon.send_signal(signal.SIGTERM)
+            mon.wait(timeout=60)
     return figures(records, stopped_at, log_path.read_text())
 
 

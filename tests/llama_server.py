@@ -50,15 +50,16 @@ def requantized(ftype: str) -> Path:
 
 
 @contextmanager
-def llama_cpp_server(n_ctx: int = 4096, model: Path | None = None, port: int | None = None) -> Iterator[str]:
+def llama_cpp_server(n_ctx: int = 4096, model: Path | None = None, port: int | None = None,
+                     extra: tuple[str, ...] = ()) -> Iterator[str]:
     """The server's base URL (…/v1) while it runs: the embedded GGUF, or `model`, on `port` (a free
-    one when not given)."""
+    one when not given), with `extra` server flags."""
     from evalharness.models.embedded import gguf_path
 
     port = port or free_port()
     proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model or gguf_path()),
                              "--model_alias", ALIAS, "--chat_format", "gemma", "--host", "127.0.0.1",
-                             "--port", str(port), "--n_threads", "2", "--n_ctx", str(n_ctx)],
+                             "--port", str(port), "--n_threads", "2", "--n_ctx", str(n_ctx), *extra],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + 120

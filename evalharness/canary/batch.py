@@ -37,6 +37,7 @@ class BatchInvariance:
     together_compared: int = 0
     together_differ: int = 0  # answers under concurrency that differ from the first alone
     failed: int = 0
+    failures: dict[str, int] = field(default_factory=dict)  # by error kind
     examples: list[dict[str, Any]] = field(default_factory=list)  # up to 5 differing answers
 
     @property
@@ -54,7 +55,8 @@ class BatchInvariance:
         return (f"batch invariance: {self.together_differ} of {self.together_compared} answers at concurrency "
                 f"{self.concurrency} differ from the same prompt's answer alone ({pct(self.together_share)}); "
                 f"alone, {self.alone_differ} of {self.alone_compared} repeats differ ({pct(self.alone_share)})"
-                + (f"; {self.failed} requests failed" if self.failed else ""))
+                + (f"; {self.failed} requests failed ({', '.join(f'{k} {n}' for k, n in self.failures.items())})"
+                   if self.failed else ""))
 
 
 def batch_invariance(call: Call, prompts: Sequence[str], concurrency: int) -> BatchInvariance:
@@ -62,7 +64,8 @@ def batch_invariance(call: Call, prompts: Sequence[str], concurrency: int) -> Ba
     first: dict[int, str] = {}
     for i, prompt in enumerate(prompts):
         answers = [call([{"role": "user", "content": prompt}]) for _ in range(2)]
-        out.failed += sum(not a.success for a in answers)
+        for a in answers:
+            _failure(out, a)
         if answers[0].success:
             first[i] = answers[0].text
             if answers[1].success:
@@ -71,11 +74,19 @@ def batch_invariance(call: Call, prompts: Sequence[str], concurrency: int) -> Ba
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         results = list(pool.map(lambda i: call([{"role": "user", "content": prompts[i]}]), jobs))
     for i, r in zip(jobs, results):
-        if not r.success:
-            out.failed += 1
-        elif i in first:
+        if not _failure(out, r) and i in first:
             _tally(out, "together", prompts[i], first[i], r.text)
     return out
+
+
+def _failure(out: BatchInvariance, r: EndpointResult) -> bool:
+    """Count a failed request by its kind; True when it failed."""
+    if r.success:
+        return False
+    out.failed += 1
+    kind = r.error_kind or "unknown"
+    out.failures[kind] = out.failures.get(kind, 0) + 1
+    return True
 
 
 def _tally(out: BatchInvariance, side: str, prompt: str, reference: str, answer: str) -> None:

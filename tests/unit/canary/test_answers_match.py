@@ -84,3 +84,19 @@ def test_batch_invariance_counts_answers_that_change_under_concurrency():
     with FakeOpenAI(responder=lambda body, busy: Script(chunks=["same answer"])) as steady:
         same = batch_invariance(lambda m: stream_chat(steady.base_url, "m", m), ["a", "b"], concurrency=4)
     assert same.together_compared == 8 and same.together_differ == 0 and same.together_share == 0.0
+
+
+def test_batch_invariance_counts_failures_by_kind():
+    from evalharness.canary.batch import batch_invariance
+    from evalharness.endpoints.client import stream_chat
+    from tests.fake_openai import FakeOpenAI, Script
+
+    # a server that cuts a stream short when another request is in flight (llama-cpp-python's
+    # interrupt_requests)
+    def interrupting(body, busy):
+        return Script(mode="truncate" if busy > 1 else "ok", gap_s=0.02)
+
+    with FakeOpenAI(responder=interrupting) as server:
+        result = batch_invariance(lambda m: stream_chat(server.base_url, "m", m), ["a", "b"], concurrency=4)
+    assert result.failed >= 4 and set(result.failures) == {"truncated"}
+    assert f"{result.failed} requests failed (truncated {result.failed})" in result.line()
