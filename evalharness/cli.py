@@ -147,8 +147,9 @@ def _monitor_args(sub: Any) -> None:
     mon.add_argument("--output-dir", type=Path, default=Path("results"))
     mon.add_argument("--prometheus-port", type=int, help="expose metrics for Prometheus on this port")
     pin = mon.add_mutually_exclusive_group()
-    pin.add_argument("--pin", type=Path, metavar="RUN.json",
-                     help="canaries: compare each answer to a case with this run's answers (every variant's)")
+    pin.add_argument("--pin", type=Path, metavar="RUN.json", action="append",
+                     help="canaries: compare each answer to a case with this run's answers (every variant's); "
+                          "repeat to pin the variants of several runs")
     pin.add_argument("--pin-first", action="store_true",
                      help="canaries: the endpoint's own first answer to each case is the pin")
     mon.add_argument("--pin-variant", metavar="VARIANT_ID",

@@ -41,6 +41,25 @@ def first_window() -> Pins:
     return Pins({FIRST_WINDOW: {}}, "the endpoint's first answer to each case", learn=True)
 
 
+def from_reports(paths: list[Path], case_ids: set[str]) -> Pins:
+    """The variants of several runs (a local run of some variants, a run against endpoints
+    serving others). ValueError when two runs hold the same variant or asked for different
+    numbers of tokens."""
+    pins = [from_report(p, case_ids) for p in paths]
+    answers: dict[str, dict[str, str]] = {}
+    for p in pins:
+        for variant, by_case in p.answers.items():
+            if variant in answers:
+                raise ValueError(f"--pin: variant {variant} is in more than one of the runs; pin it once")
+            answers[variant] = by_case
+    limits = {p.max_tokens for p in pins}
+    if len(limits) > 1:
+        raise ValueError(f"--pin: the runs generated different numbers of tokens "
+                         f"({', '.join(f'{p.source}: {p.max_tokens}' for p in pins)}); canaries need one")
+    unstable = {v: cases for p in pins for v, cases in p.unstable.items()}
+    return Pins(answers, ", ".join(p.source for p in pins), unstable, max_tokens=limits.pop())
+
+
 def from_report(path: Path, case_ids: set[str]) -> Pins:
     """Every variant's first successful answer to each of `case_ids` in a run report. ValueError
     names the file and what is missing: no variant answered any of these cases."""

@@ -21,9 +21,9 @@ def canary_pins(args: argparse.Namespace, case_ids: list[str]) -> pinning.Pins |
         return None
     if args.pin is None:
         return pinning.first_window()
-    pins = pinning.from_report(args.pin, set(case_ids))
+    pins = pinning.from_reports(args.pin, set(case_ids))
     if args.pin_variant and args.pin_variant not in pins.variants:
-        raise ValueError(f"--pin-variant {args.pin_variant}: not a variant of {args.pin} "
+        raise ValueError(f"--pin-variant {args.pin_variant}: not a variant of {pins.source} "
                          f"(it has {', '.join(pins.variants)})")
     return pins
 

@@ -73,3 +73,24 @@ def test_a_run_of_other_cases_is_refused(tmp_path, capsys):
     code = main(["monitor", str(other), "--pin", str(report), "--duration", "1s",
                  "--output-dir", str(tmp_path / "out")])
     assert code == 2 and "answered any case of the suite" in capsys.readouterr().err
+
+
+def test_pins_from_several_runs_merge_their_variants(tmp_path):
+    from evalharness.canary.pins import from_reports
+
+    first = pin_report(tmp_path)
+    report = load_report(first)
+    renamed = [s.model_copy(update={"variant_id": "served/q8_0/remote"}) for s in report.samples
+               if s.variant_id.endswith("/fp32/cpu")]
+    second = tmp_path / "served.json"
+    second.write_text(report.model_copy(update={"samples": renamed}).model_dump_json())
+    pins = from_reports([first, second], {"raw", "chat"})
+    assert set(pins.variants) == {"tiny-random-gemma3/fp32/cpu", "tiny-random-gemma3/bf16/cpu", "served/q8_0/remote"}
+    assert pins.max_tokens == 8
+
+
+def test_the_same_variant_pinned_twice_is_refused(tmp_path, capsys):
+    report = pin_report(tmp_path)
+    code = main(["monitor", str(suite(tmp_path, "http://127.0.0.1:9/v1")), "--pin", str(report), "--pin", str(report),
+                 "--duration", "1s", "--output-dir", str(tmp_path / "out")])
+    assert code == 2 and "is in more than one of the runs" in capsys.readouterr().err
