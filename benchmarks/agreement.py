@@ -16,8 +16,10 @@ decode tok/s and TTFT. Exit 1 when a ratio lies outside [1 - tolerance, 1 + tole
 0.90 <= X <= Y <= 1.10: --tolerance 0.10).
 
 The verdict uses the 25th percentile from the fast end of each side's repeats pooled over the
-rounds (`--stat quartile`, the default: between the 2nd and 3rd shortest TTFT of eight; the
-rate from the quartiles of t(1) and t(N)). These VMs have periods of seconds to minutes in which multi-threaded
+rounds (`--stat quartile`, the default: of 24 TTFTs, between the 6th and 7th shortest; the
+rate from the quartiles of t(1) and t(N)). Six rounds by default: one fresh process differs from
+the next by up to 40% on these VMs, on both sides and in both directions (docs/measurements.md).
+These VMs also have periods of seconds to minutes in which multi-threaded
 work runs several times slower (one full run took 27 measurements of its 44 again), and a slowdown
 caught inside a measurement moves a median by up to 40%; the minimum (`--stat best`) is in turn
 exposed to a rare fast mode (bnb-int8's TTFT once 0.206 s against a usual 0.238-0.258 s). A wrong
@@ -28,7 +30,7 @@ same code path on fp32 and int8-dynamic, a short prompt, 8 tokens, one thread (n
 they need two threads) and the fastest repeat of each side over all rounds (`--stat best`: a busy
 machine only slows a repeat down), within +-30%.
 
-    .venv/bin/python benchmarks/agreement.py [--schemes fp32,bf16] [--rounds 2] [--tokens 32]
+    .venv/bin/python benchmarks/agreement.py [--schemes fp32,bf16] [--rounds 6] [--tokens 32]
     .venv/bin/python benchmarks/agreement.py --fast
 """
 
@@ -199,7 +201,7 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--fast", action="store_true",
                     help="CI's form: " + ", ".join(f"--{k} {v}" for k, v in FAST.items()))
     ap.add_argument("--schemes", help="comma-separated (default: every CPU scheme of the matrix)")
-    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=6, help="fresh processes per side and scheme")
     ap.add_argument("--tokens", type=int, default=32)
     ap.add_argument("--repeats", type=int, default=4)
     ap.add_argument("--threads", type=int)
