@@ -65,12 +65,11 @@ QUANTILES = {"best": 0.0, "quartile": 0.25, "median": 0.5}  # of the pooled repe
 
 
 def quantile(values: list[float], p: float) -> float:
-    """The p-quantile, linear between order statistics (numpy's default); p=0 is the minimum."""
-    ordered = sorted(values)
-    at = p * (len(ordered) - 1)
-    low = int(at)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (at - low)
+    """The p-quantile, linear between order statistics (the harness's own percentile); p=0 is the
+    minimum."""
+    from evalharness.measure.stats import percentile
+
+    return percentile(sorted(values), p * 100)
 
 
 @dataclass
