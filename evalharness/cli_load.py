@@ -339,7 +339,7 @@ def batch_invariance_probe(args: argparse.Namespace, key: str | None, timeouts: 
         print(f"  {e['when']}: {e['prompt']!r} differs from word {e['first_divergence']}: {e['answer']!r}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({**result.__dict__, "alone_share": result.alone_share,
+        args.json.write_text(json.dumps({**result.__dict__, "failed": result.failed, "alone_share": result.alone_share,
                                          "together_share": result.together_share}, indent=2))
     return EXIT_OK if not result.together_differ and not result.failed else EXIT_GATE
 

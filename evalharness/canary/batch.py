@@ -14,6 +14,7 @@ from typing import Any
 
 from evalharness.canary.answers import compare
 from evalharness.endpoints.client import EndpointResult
+from evalharness.endpoints.probe import failure_kinds
 
 # short, varied, with one clear greedy continuation each (the --prompt given is added)
 PROMPTS = ("Name the capital of France and one famous building there.",
@@ -36,9 +37,12 @@ class BatchInvariance:
     alone_differ: int = 0  # the second answer alone differs from the first
     together_compared: int = 0
     together_differ: int = 0  # answers under concurrency that differ from the first alone
-    failed: int = 0
-    failures: dict[str, int] = field(default_factory=dict)  # by error kind
+    failures: dict[str, int] = field(default_factory=dict)  # failed requests by error kind
     examples: list[dict[str, Any]] = field(default_factory=list)  # up to 5 differing answers
+
+    @property
+    def failed(self) -> int:
+        return sum(self.failures.values())
 
     @property
     def alone_share(self) -> float | None:
@@ -62,10 +66,10 @@ class BatchInvariance:
 def batch_invariance(call: Call, prompts: Sequence[str], concurrency: int) -> BatchInvariance:
     out = BatchInvariance(concurrency, len(prompts))
     first: dict[int, str] = {}
+    sent: list[EndpointResult] = []
     for i, prompt in enumerate(prompts):
         answers = [call([{"role": "user", "content": prompt}]) for _ in range(2)]
-        for a in answers:
-            _failure(out, a)
+        sent += answers
         if answers[0].success:
             first[i] = answers[0].text
             if answers[1].success:
@@ -73,20 +77,12 @@ def batch_invariance(call: Call, prompts: Sequence[str], concurrency: int) -> Ba
     jobs = [i for _ in range(concurrency) for i in range(len(prompts))]
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         results = list(pool.map(lambda i: call([{"role": "user", "content": prompts[i]}]), jobs))
+    sent += results
     for i, r in zip(jobs, results):
-        if not _failure(out, r) and i in first:
+        if r.success and i in first:
             _tally(out, "together", prompts[i], first[i], r.text)
+    out.failures = failure_kinds(sent)
     return out
-
-
-def _failure(out: BatchInvariance, r: EndpointResult) -> bool:
-    """Count a failed request by its kind; True when it failed."""
-    if r.success:
-        return False
-    out.failed += 1
-    kind = r.error_kind or "unknown"
-    out.failures[kind] = out.failures.get(kind, 0) + 1
-    return True
 
 
 def _tally(out: BatchInvariance, side: str, prompt: str, reference: str, answer: str) -> None:
