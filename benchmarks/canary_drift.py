@@ -14,27 +14,23 @@ Prints the figures; exit 1 when the unchanged server raised an alert or the swap
 from __future__ import annotations
 
 import argparse
-import math
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from statistics import NormalDist
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from evalharness.tasks.stats import proportion_interval  # noqa: E402
 from tests.canary_llama import swap_scenario  # noqa: E402
 from tests.llama_server import ALIAS, llama_cpp_server, requantized  # noqa: E402
 
 
 def upper_95(failures: int, n: int) -> float:
-    """Clopper-Pearson's one-sided 95% upper bound on a rate (exact for 0 failures: 1 - 0.05^(1/n))."""
-    if failures == 0:
-        return 1 - 0.05 ** (1 / n)
-    from statistics import NormalDist
-
-    p = failures / n
-    return min(1.0, p + NormalDist().inv_cdf(0.95) * math.sqrt(p * (1 - p) / n))
+    """The one-sided 95% upper bound on a rate: the harness's Wilson score interval at z = 1.645."""
+    return proportion_interval(failures, n, z=NormalDist().inv_cdf(0.95))[1]
 
 
 def batch(url: str, concurrency: int) -> str:
