@@ -52,7 +52,7 @@ def main() -> None:
     print(f"design: p0 {c['p0']}, p1 {c['p1']}, h {c['h']:.2f}, ARL0 {c['arl0_probes']:,.0f} probes, "
           f"ARL1 {c['arl1_probes']:.1f} probes, {c['probes_per_day']:,.0f} probes a day "
           f"-> {c['false_alarms_per_day']:.4f} false alarms a day")
-    print(f"unchanged Q4_K_M server: {n} probes, {exact} as pinned, alerts {len(f['unchanged_alerts'])}; "
+    print(f"unchanged Q4_K_M server: {n} probes, {exact} as pinned, canary alerts {len(f['unchanged_alerts'])}; "
           f"mismatch rate {(n - exact) / n:.3f} (95% upper bound {upper_95(n - exact, n):.3f}, design p0 {c['p0']})")
     print(f"swapped to {args.other}: {f['swapped_probes']} probes, {f['swapped_exact']} equal to Q4_K_M's pins; "
           f"variant-changed after {f['changed_delay']} probes (now {f['changed_to']}), answers-drifted after "

@@ -27,6 +27,9 @@ CANARIES = ("Name the capital of France and one famous building there.", "List t
             "Why is the sky blue? One sentence.")
 
 
+CANARY_RULES = ("variant-changed", "answers-drifted", "answers-recovered")
+
+
 def cases_yaml() -> str:
     return "".join(f"  - {{id: c{i}, messages: [{{role: user, content: {json.dumps(p)}}}]}}\n"
                    for i, p in enumerate(CANARIES))
@@ -39,11 +42,10 @@ def pin_run(work: Path, urls: dict[str, str], tokens: int) -> Path:
     suite = work / "pins.yaml"
     suite.write_text(f"name: canary-pins\nmodels:\n{models}generation: {{max_new_tokens: {tokens}}}\n"
                      f"warmup: 0\nrepeats: 2\nscorers: []\ndefault_alerts: false\ncases:\n{cases_yaml()}")
-    proc = subprocess.run([sys.executable, "-m", "evalharness", "run", str(suite), "--output-dir",
-                           str(work / "results"), "--quiet"], capture_output=True, text=True, cwd=ROOT)
-    if "report: " not in proc.stdout:
-        raise AssertionError(f"the pin run wrote no report:\n{proc.stdout}\n{proc.stderr}")
-    return Path(proc.stdout.split("report: ")[1].split()[0])
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from harness_run import run_suite  # `evalharness run` in a fresh process, as a user would
+
+    return run_suite(suite, work / "results")
 
 
 def series_records(work: Path) -> list[dict]:
@@ -124,7 +126,8 @@ def figures(records: list[dict], stopped_at: float, output: str) -> dict:
     changed = next((a for a in alerts if a["rule"] == "variant-changed" and a["ts"] > stopped_at), None)
     return {"start": records[0], "unchanged_probes": len(unchanged),
             "unchanged_exact": sum(bool(p["pinned_exact"]) for p in unchanged),
-            "unchanged_alerts": [a for a in alerts if a["ts"] <= stopped_at],
+            # the canaries' alerts only: on a busy machine the latency/throughput rules may fire too
+            "unchanged_alerts": [a for a in alerts if a["ts"] <= stopped_at and a["rule"] in CANARY_RULES],
             "unchanged_matched": sorted({p["matched_variant"] for p in unchanged if p["matched_variant"]}),
             "swapped_probes": len(swapped), "swapped_exact": sum(bool(p["pinned_exact"]) for p in swapped),
             "changed_delay": delay("variant-changed"), "drift_delay": delay("answers-drifted"),
