@@ -70,6 +70,8 @@ def _run_args(sub: Any) -> None:
     run.add_argument("--reuse-timings", action="store_true",
                      help="with --reuse: take the earlier timings too (default: a reused sample has none)")
     run.add_argument("--full-tasks", action="store_true", help="score every item of each task, whatever its `limit`")
+    run.add_argument("--limit", type=int, metavar="N", help="score at most N items of each benchmark task (a quick "
+                     "look; the report records the limits used)")
     run.add_argument("--baseline", type=Path, metavar="REPORT",
                      help="after the run, gate against this report with the suite's gate policy")
     run.add_argument("--gate-variants", action="append", default=[], metavar="BASE_ID=CAND_ID",
@@ -193,6 +195,7 @@ def _misc_args(sub: Any) -> None:
     plan = sub.add_parser("plan", help="what a suite's benchmark tasks can tell apart with their item counts")
     plan.add_argument("suite", type=Path)
     plan.add_argument("--full-tasks", action="store_true", help="every item of each task, whatever its `limit`")
+    plan.add_argument("--limit", type=int, metavar="N", help="at most N items of each task (as `run --limit N`)")
     plan.add_argument("--case-files-anywhere", action="store_true")
     val = sub.add_parser("validate", help="check suite files; exit 2 listing every problem")
     val.add_argument("files", nargs="+", type=Path)

@@ -70,6 +70,22 @@ def _bad_numbers(args: argparse.Namespace) -> str | None:
     return None
 
 
+def _limited(loaded: LoadedSuite, args: argparse.Namespace) -> tuple[LoadedSuite, str | None]:
+    """`--limit N`: the suite with each task's item count capped at N."""
+    from dataclasses import replace
+
+    from evalharness.suite.tasks import capped
+
+    if args.limit is None:
+        return loaded, None
+    if args.limit < 1:
+        return loaded, "--limit must be at least 1"
+    if args.full_tasks:
+        return loaded, "--limit and --full-tasks contradict each other: give one"
+    tasks = capped(loaded.suite.tasks, args.limit)
+    return replace(loaded, suite=loaded.suite.model_copy(update={"tasks": tasks})), None
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from evalharness.console import RichProgress
     from evalharness.runner import NullProgress, Runner, RunOptions, plan_variants, resolve_device
@@ -78,8 +94,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if loaded is None:
         return code
     problem = _bad_numbers(args)
-    if problem:
-        return _fail(problem)
+    loaded, limit_problem = _limited(loaded, args)
+    if problem or limit_problem:
+        return _fail(problem or limit_problem)
     baseline = None
     if args.baseline is not None:
         baseline = baseline_or_none(args.baseline, "--baseline")
@@ -217,6 +234,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     if not loaded.suite.tasks:
         return _fail(f"{args.suite}: the suite has no `tasks:`")
+    loaded, problem = _limited(loaded, args)
+    if problem:
+        return _fail(problem)
     table = Table(title=f"{loaded.suite.name}: what the benchmark tasks can tell apart")
     for col in ("task", "items", "accuracy 95% CI (widest)",
                 *(f"detectable, {r:.0%} answers change" for r in DISCORDANT_RATES)):

@@ -53,6 +53,7 @@ class FakeOpenAI:
                 server.requests.append({"body": json.loads(self.rfile.read(length) or b"{}"),
                                         "auth": self.headers.get("Authorization")})
                 body = server.requests[-1]["body"]
+                self.body = body
                 with server._lock:  # a request arriving now sees the ones still being answered
                     server.in_flight += 1
                     busy = server.in_flight
@@ -96,6 +97,19 @@ class FakeOpenAI:
         self.httpd.shutdown()
         self.httpd.server_close()
 
+    def answer_whole(self, h: BaseHTTPRequestHandler, s: Script) -> None:
+        """A request with `"stream": false`: one JSON completion, as OpenAI's API answers it."""
+        time.sleep(s.first_delay_s)
+        usage = {"prompt_tokens": 7, "completion_tokens": len(s.chunks) if s.usage_tokens is None else s.usage_tokens}
+        body = json.dumps({"object": "chat.completion", "choices": [{
+            "index": 0, "message": {"role": "assistant", "content": "".join(s.chunks)}, "finish_reason": "stop"}],
+            **({"usage": usage} if s.usage else {})}).encode()
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
     def respond(self, h: BaseHTTPRequestHandler, s: Script) -> None:
         if s.mode == "drop":
             h.close_connection = True
@@ -110,6 +124,9 @@ class FakeOpenAI:
             h.send_header("Content-Length", str(len(body)))
             h.end_headers()
             h.wfile.write(body)
+            return
+        if s.mode == "ok" and getattr(h, "body", {}).get("stream") is False:
+            self.answer_whole(h, s)
             return
         h.send_response(200)
         h.send_header("Content-Type", "text/event-stream")

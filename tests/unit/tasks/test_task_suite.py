@@ -55,3 +55,17 @@ def test_no_cases_and_no_tasks_is_still_an_error(write_suite):
     with pytest.raises(SuiteError) as err:
         load_suite(write_suite(HEAD))
     assert "no cases" in str(err.value)
+
+
+def test_limit_caps_every_task_and_contradicts_full_tasks(write_suite, capsys):
+    from evalharness.cli import main
+
+    suite = write_suite(HEAD + "tasks:\n  - {task: piqa, limit: 200}\n  - {task: arc_easy}\n")
+    assert main(["plan", str(suite), "--limit", "7"]) == 0
+    out = capsys.readouterr().out
+    assert "7/1838" in out and "7/2376" in out and "200/" not in out
+    assert main(["plan", str(suite)]) == 0 and "200/1838" in capsys.readouterr().out
+    assert main(["plan", str(suite), "--limit", "7", "--full-tasks"]) == 2
+    assert "contradict" in capsys.readouterr().err
+    assert main(["run", str(suite), "--limit", "0"]) == 2
+    assert "--limit must be at least 1" in capsys.readouterr().err
