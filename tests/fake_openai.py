@@ -27,6 +27,11 @@ class Script:
     usage_tokens: int | None = None  # completion_tokens to report (default: one per chunk)
 
 
+def usage(s: Script, chunks: list[str]) -> dict[str, int]:
+    """The token counts an answer reports: one per chunk unless the script says otherwise."""
+    return {"prompt_tokens": 7, "completion_tokens": len(chunks) if s.usage_tokens is None else s.usage_tokens}
+
+
 class FakeOpenAI:
     def __init__(self, capacity: int | None = None,
                  responder: Callable[[dict, int], Script] | None = None) -> None:
@@ -50,10 +55,8 @@ class FakeOpenAI:
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
-                server.requests.append({"body": json.loads(self.rfile.read(length) or b"{}"),
-                                        "auth": self.headers.get("Authorization")})
-                body = server.requests[-1]["body"]
-                self.body = body
+                body = self.body = json.loads(self.rfile.read(length) or b"{}")
+                server.requests.append({"body": body, "auth": self.headers.get("Authorization")})
                 with server._lock:  # a request arriving now sees the ones still being answered
                     server.in_flight += 1
                     busy = server.in_flight
@@ -100,10 +103,9 @@ class FakeOpenAI:
     def answer_whole(self, h: BaseHTTPRequestHandler, s: Script) -> None:
         """A request with `"stream": false`: one JSON completion, as OpenAI's API answers it."""
         time.sleep(s.first_delay_s)
-        usage = {"prompt_tokens": 7, "completion_tokens": len(s.chunks) if s.usage_tokens is None else s.usage_tokens}
         body = json.dumps({"object": "chat.completion", "choices": [{
             "index": 0, "message": {"role": "assistant", "content": "".join(s.chunks)}, "finish_reason": "stop"}],
-            **({"usage": usage} if s.usage else {})}).encode()
+            **({"usage": usage(s, s.chunks)} if s.usage else {})}).encode()
         h.send_response(200)
         h.send_header("Content-Type", "application/json")
         h.send_header("Content-Length", str(len(body)))
@@ -125,7 +127,7 @@ class FakeOpenAI:
             h.end_headers()
             h.wfile.write(body)
             return
-        if s.mode == "ok" and getattr(h, "body", {}).get("stream") is False:
+        if s.mode == "ok" and h.body.get("stream") is False:
             self.answer_whole(h, s)
             return
         h.send_response(200)
@@ -161,7 +163,6 @@ class FakeOpenAI:
             if s.mode == "truncate" and i == 1:
                 return
         if s.usage:
-            tokens = len(chunks) if s.usage_tokens is None else s.usage_tokens
-            send({"choices": [], "usage": {"prompt_tokens": 7, "completion_tokens": tokens}})
+            send({"choices": [], "usage": usage(s, chunks)})
         self.release(h)
         send("[DONE]")

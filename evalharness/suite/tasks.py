@@ -28,8 +28,6 @@ class TaskSpec(Strict):
         return self.task or str(self.path)
 
 
-def capped(specs: list[TaskSpec], limit: int | None) -> list[TaskSpec]:
+def capped(specs: list[TaskSpec], limit: int) -> list[TaskSpec]:
     """`run --limit N`: each task scores at most N items (its stratified subset, smaller)."""
-    if limit is None:
-        return specs
     return [s.model_copy(update={"limit": min(s.limit or limit, limit)}) for s in specs]
