@@ -177,6 +177,7 @@ def samples_section(idx: Index) -> None:
         if (lo, hi) != (0.0, 1.0):
             keep = df[score].between(lo, hi)
         df = df[keep]
+    df = dd.measured_columns(df)
     st.dataframe(df, hide_index=True, width="stretch", placeholder="—")
     csv_button(df, f"{run_id}-samples", "samples_csv")
     divergence_view(report)

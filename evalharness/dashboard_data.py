@@ -70,17 +70,25 @@ def pareto_mask(df: pd.DataFrame, quality: str, cost: str) -> pd.Series:
 
 
 def samples_frame(report: Report) -> pd.DataFrame:
+    """A row per sample: its identity, every per-sample field of metrics.py, success, error and
+    `score_<name>` per score."""
     rows = []
     for s in report.samples:
         row = {"variant": s.variant_id, "case": s.case_id, "repeat": s.repeat,
-               "tags": ", ".join(s.tags), "prompt": s.prompt, "output": s.output,
-               "latency_s": s.latency_s, "ttft_s": s.ttft_s,
-               "decode_tokens_per_s": s.decode_tokens_per_s, "output_tokens": s.output_tokens,
-               "success": s.success, "error": s.error}
+               "tags": ", ".join(s.tags), "prompt": s.prompt, "output": s.output}
+        row.update({f: getattr(s, f) for f in metrics.sample_fields()})
+        row.update(success=s.success, error=s.error)
         for name, value in s.scores.items():
             row[f"score_{name}"] = value
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def measured_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame without the per-sample figures no row has (GPU memory on a CPU run, energy where
+    no counter could be read)."""
+    empty = [f for f in metrics.sample_fields() if f in frame and frame[f].isna().all()]
+    return frame.drop(columns=empty)
 
 
 @dataclass(frozen=True)

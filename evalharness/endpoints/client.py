@@ -19,6 +19,7 @@ import httpx
 
 from evalharness.endpoints.bounded import BodyTooLarge, bounded_client, deadline, deadline_passed, lines, read_capped
 from evalharness.endpoints.secrets import Redactor
+from evalharness.measure.tokens import GenerationTiming, generation_timing
 
 Clock = Callable[[], float]
 
@@ -51,36 +52,36 @@ class EndpointResult:
     token_count_source: str | None = None
 
     @property
+    def timing(self) -> GenerationTiming:
+        """TTFT, inter-token latency and decode rate by the formula local runtimes use, from the
+        content chunks' arrivals (a chunk may carry several tokens; per chunk when tokens were
+        not counted). No prefill rate: TTFT at an endpoint holds the network and the queue."""
+        t = self.chunk_times_s
+        return generation_timing(self.start_s, self.end_s, t[0] if t else None, t[-1] if t else None,
+                                 self.output_tokens, gaps=max(len(t) - 1, 0), source=self.token_count_source)
+
+    @property
     def latency_s(self) -> float:
-        return self.end_s - self.start_s
+        return self.timing.latency_s
 
     @property
     def ttft_s(self) -> float | None:
-        return self.chunk_times_s[0] - self.start_s if self.chunk_times_s else None
+        return self.timing.ttft_s
 
     @property
     def inter_token_latency_s(self) -> float | None:
-        """Per token, like local runtimes: the first-to-last chunk span over the tokens after the
-        first (a chunk may carry several tokens); per chunk when tokens were not counted."""
-        t, n = self.chunk_times_s, self.output_tokens
-        if len(t) < 2 or t[-1] <= t[0]:
-            return None
-        steps = n - 1 if n is not None and n >= 2 else len(t) - 1
-        return (t[-1] - t[0]) / steps
+        return self.timing.inter_token_latency_s
 
     @property
     def decode_tokens_per_s(self) -> float | None:
-        t, n = self.chunk_times_s, self.output_tokens
-        if n is None or n < 2 or len(t) < 2 or t[-1] <= t[0]:
-            return None
-        return (n - 1) / (t[-1] - t[0])
+        return self.timing.decode_tokens_per_s
 
     def record(self) -> dict[str, Any]:
         out = asdict(self)
         out.pop("chunk_times_s")
-        out.update(latency_s=self.latency_s, ttft_s=self.ttft_s,
-                   inter_token_latency_s=self.inter_token_latency_s,
-                   decode_tokens_per_s=self.decode_tokens_per_s, chunks=len(self.chunk_times_s))
+        timing = self.timing
+        out.update(latency_s=timing.latency_s, ttft_s=timing.ttft_s, inter_token_latency_s=timing.inter_token_latency_s,
+                   decode_tokens_per_s=timing.decode_tokens_per_s, chunks=len(self.chunk_times_s))
         return out
 
 

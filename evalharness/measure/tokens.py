@@ -35,40 +35,54 @@ def trim_at_eos(ids: Sequence[int], eos_ids: Iterable[int]) -> list[int]:
 
 @dataclass(frozen=True)
 class GenerationTiming:
+    """The timing figures of one generation, local or streamed from an endpoint: built only by
+    `generation_timing`, carried into a Measurement (`measurement_fields`) and endpoint records."""
+
     latency_s: float
     ttft_s: float | None
     prefill_tokens_per_s: float | None
     decode_tokens_per_s: float | None
     inter_token_latency_s: float | None
-    output_tokens: int
+    output_tokens: int | None
+    token_count_source: str | None = None  # tokenizer (local), or usage / tokenizer / chunks (endpoint)
+
+    def measurement_fields(self) -> dict[str, float | int | str | None]:
+        """The Measurement fields this record fills."""
+        return dict(self.__dict__)
+
+
+def generation_timing(start_s: float, end_s: float, first_s: float | None, last_s: float | None,
+                      output_tokens: int | None, gaps: int, prompt_tokens: int | None = None,
+                      batch_size: int = 1, source: str | None = None) -> GenerationTiming:
+    """The one formula for every runtime and endpoint.
+
+    `first_s` is when the first token (or content chunk) arrived, `last_s` when the last counted
+    one did, `gaps` the number of arrivals between them (chunks may carry several tokens).
+    TTFT is first - start; decode throughput counts the tokens after the first (the first one
+    belongs to prefill) over last - first, so EOS and padding never inflate it; inter-token latency
+    is that span per token after the first, or per arrival when tokens were not counted. Prefill
+    throughput needs the prompt's tokens (None where TTFT is not prefill alone, as at an endpoint).
+    For a batch (identical prompts, fixed length) both rates count all sequences' tokens.
+    """
+    ttft = first_s - start_s if first_s is not None else None
+    prefill = batch_size * prompt_tokens / ttft if prompt_tokens is not None and ttft and ttft > 0 else None
+    span = last_s - first_s if first_s is not None and last_s is not None else None
+    counted = output_tokens is not None and output_tokens >= 2
+    steps = output_tokens - 1 if counted else gaps
+    itl = span / steps if span is not None and span > 0 and steps > 0 else None
+    decode = batch_size * (output_tokens - 1) / span if counted and span is not None and span > 0 else None
+    return GenerationTiming(latency_s=end_s - start_s, ttft_s=ttft, prefill_tokens_per_s=prefill,
+                            decode_tokens_per_s=decode, inter_token_latency_s=itl, output_tokens=output_tokens,
+                            token_count_source=source)
 
 
 def timing_of(gen: TimedGeneration, output_tokens: int) -> GenerationTiming:
-    """Latency, TTFT, prefill and decode throughput, over the first `output_tokens` tokens.
-
-    Decode throughput counts the tokens after the first (the first one belongs to prefill) over
-    the time between the first and the last counted token, so EOS and padding never inflate it.
-    For a batch (identical prompts, fixed length) both rates count all sequences' tokens.
-    """
-    if output_tokens > len(gen.token_times_s):
-        raise ValueError(
-            f"{output_tokens} output tokens but only {len(gen.token_times_s)} token timestamps"
-        )
-    latency = gen.end_s - gen.start_s
-    ttft = gen.token_times_s[0] - gen.start_s if gen.token_times_s else None
-    prefill = gen.batch_size * gen.prompt_tokens / ttft if ttft and ttft > 0 else None
-    decode = itl = None
-    if output_tokens >= 2:
-        span = gen.token_times_s[output_tokens - 1] - gen.token_times_s[0]
-        if span > 0:
-            # with a batch, throughput counts every sequence's tokens (per-sequence gap in itl)
-            decode = gen.batch_size * (output_tokens - 1) / span
-            itl = span / (output_tokens - 1)
-    return GenerationTiming(
-        latency_s=latency,
-        ttft_s=ttft,
-        prefill_tokens_per_s=prefill,
-        decode_tokens_per_s=decode,
-        inter_token_latency_s=itl,
-        output_tokens=output_tokens,
-    )
+    """Latency, TTFT, prefill and decode throughput of a local generation, over its first
+    `output_tokens` tokens (each token's arrival is known)."""
+    times = gen.token_times_s
+    if output_tokens > len(times):
+        raise ValueError(f"{output_tokens} output tokens but only {len(times)} token timestamps")
+    return generation_timing(gen.start_s, gen.end_s, times[0] if times else None,
+                             times[output_tokens - 1] if output_tokens else None, output_tokens,
+                             gaps=max(output_tokens - 1, 0), prompt_tokens=gen.prompt_tokens,
+                             batch_size=gen.batch_size, source="tokenizer")

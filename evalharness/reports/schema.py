@@ -32,7 +32,16 @@ def _non_negative(value: float | None) -> float | None:
     return value
 
 
-Measured = Annotated[float | None, AfterValidator(_finite), AfterValidator(_non_negative)]
+class _Generated:
+    """Marks a figure that only a generation measures (a clock, a counter): a sample that takes an
+    earlier run's output (`--reuse`) leaves every field so marked null (runner/reuse.py)."""
+
+    def __repr__(self) -> str:
+        return "GENERATED"
+
+
+GENERATED = _Generated()
+Measured = Annotated[float | None, AfterValidator(_finite), AfterValidator(_non_negative), GENERATED]
 Count = Annotated[int | None, AfterValidator(_non_negative)]
 
 
@@ -144,7 +153,7 @@ class EnergySummary(Record):
 
     energy_j: Finite = None  # the sum of the samples' energy
     energy_j_per_token: Finite = None  # energy_j / the output tokens of those samples
-    energy_method: str | None = None  # the counter read (NVML total energy, RAPL domains)
+    energy_method: Annotated[str | None, GENERATED] = None  # the counter read (NVML total energy, RAPL domains)
     energy_missing: str | None = None  # why the figures are null
 
 
@@ -223,8 +232,13 @@ class Measurement(Record):
     batch_size: int = Field(default=1, ge=1)
     token_count_source: str | None = None  # tokenizer (local), or usage / tokenizer / chunks (endpoint)
     energy_j: Measured = None  # the device's (GPU) or package's (CPU) counter over the generation
-    energy_method: str | None = None  # the counter read, when energy_j was measured
+    energy_method: Annotated[str | None, GENERATED] = None  # the counter read, when energy_j was measured
     energy_missing: str | None = None  # why energy_j is null
+
+
+def generated_fields() -> tuple[str, ...]:
+    """The Measurement fields marked GENERATED: what a reused sample cannot take from the earlier one."""
+    return tuple(name for name, f in Measurement.model_fields.items() if GENERATED in f.metadata)
 
 
 class Sample(Measurement):

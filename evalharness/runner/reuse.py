@@ -20,15 +20,17 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from evalharness.metrics import timing_fields
 from evalharness.reports.reader import ReportError, load_report
-from evalharness.reports.schema import Sample
+from evalharness.reports.schema import Sample, generated_fields
 from evalharness.runner.plan import VariantPlan
 from evalharness.runtimes import GenParams
 
 ReuseTable = dict[str, Sample]  # reuse_key -> an earlier sample (its `reused_from` names its run)
-# per-sample figures that only a generation measures: null on a reused sample unless --reuse-timings
-MEASURED_ONLY = ("peak_rss_mb", "gpu_peak_mb", "gpu_device_used_mb", "energy_j", "energy_method")
+# what a reused sample takes from the earlier one besides its identity; every other Measurement
+# field is marked GENERATED in the schema (null on a reused sample unless --reuse-timings); a test
+# holds every field to one of the two
+KEPT = ("output", "prompt_tokens", "output_tokens", "output_ids", "batch_size", "token_count_source",
+        "energy_missing")
 
 
 def _version() -> str:
@@ -80,6 +82,6 @@ def reused(earlier: Sample, base: Mapping[str, Any], timings: bool) -> Sample:
     """The earlier sample as this run's (case, repeat): its output, scores left to be recomputed."""
     update: dict[str, Any] = {**base, "scores": {}, "score_details": {}, "node": None}
     if not timings:
-        update.update({f: None for f in (*timing_fields(), *MEASURED_ONLY)})
+        update.update({f: None for f in generated_fields()})
         update["energy_missing"] = "reused from an earlier run without its timings (--reuse-timings takes them)"
     return earlier.model_copy(update=update)

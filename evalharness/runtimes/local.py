@@ -46,11 +46,8 @@ class LocalBackend:
         t = measured.timing
         energy = measured.energy
         return Measurement(
-            output=self.decode(measured.output_ids), output_ids=measured.output_ids,
-            prompt_tokens=len(prompt), output_tokens=t.output_tokens, token_count_source="tokenizer",
-            latency_s=t.latency_s, ttft_s=t.ttft_s, prefill_tokens_per_s=t.prefill_tokens_per_s,
-            decode_tokens_per_s=t.decode_tokens_per_s, inter_token_latency_s=t.inter_token_latency_s,
-            peak_rss_mb=measured.peak_rss_mb, gpu_peak_mb=measured.gpu_peak_mb,
+            output=self.decode(measured.output_ids), output_ids=measured.output_ids, prompt_tokens=len(prompt),
+            **t.measurement_fields(), peak_rss_mb=measured.peak_rss_mb, gpu_peak_mb=measured.gpu_peak_mb,
             gpu_device_used_mb=measured.gpu_device_used_mb, batch_size=self.batch_size,
             energy_j=energy.joules, energy_method=energy.method, energy_missing=energy.missing,
         )

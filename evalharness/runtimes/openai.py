@@ -50,10 +50,8 @@ class OpenAIBackend:
         if not r.success:
             raise GenerationError(f"{r.error_kind}: {r.error}")
         return Measurement(
-            output=r.text, output_ids=None, prompt_tokens=r.prompt_tokens, output_tokens=r.output_tokens,
-            token_count_source=r.token_count_source, latency_s=r.latency_s, ttft_s=r.ttft_s,
-            prefill_tokens_per_s=None, decode_tokens_per_s=r.decode_tokens_per_s,
-            inter_token_latency_s=r.inter_token_latency_s, peak_rss_mb=None, gpu_peak_mb=None,
+            output=r.text, output_ids=None, prompt_tokens=r.prompt_tokens, **r.timing.measurement_fields(),
+            peak_rss_mb=None, gpu_peak_mb=None,
             energy_missing="the model runs in a server: its energy is the server's to measure",
         )
 

@@ -15,11 +15,10 @@ from evalharness.reports.schema import Report
 from evalharness.select import references
 from evalharness.views import tasks
 
-# the figures a reader weighs, in reading order: speed, memory, fidelity, then the rest
-GLANCE = ("decode_tokens_per_s", "ttft_p50", "ttft_p95", "latency_p50", "latency_p95",
-          "footprint_mb", "peak_rss_mb", "gpu_peak_mb", "load_s",
-          "token_agreement", "first_divergence_mean", "kl_mean",
-          "roofline_fraction", "success_rate")
+# the figures a reader weighs: every metric metrics.py shows on the dashboard, in reading order
+# (speed, memory, fidelity, then the rest; within a kind, the order of metrics.py)
+READING_ORDER = ("timing", "memory", "fidelity", "score", "count", "info", "rate")
+GLANCE = tuple(m.name for m in sorted(metrics.shown_in("dashboard"), key=lambda m: READING_ORDER.index(m.kind)))
 RELATIVE_MARGIN = 0.05  # a figure is coloured when it is this much better/worse than the reference
 SCORE_MARGIN = 0.05  # a score (0-1) likewise, as an absolute difference
 BETTER, WORSE = "background-color: #d4edda", "background-color: #f8d7da"
@@ -42,7 +41,7 @@ def glance_frame(reports: Sequence[Report]) -> pd.DataFrame:
             row = {"variant": v.id, "run_id": r.run_id, "status": v.status, "reference": mine}
             row.update({name: v.figure(metrics.BY_NAME[name]) for name in GLANCE})
             if mine:
-                row.update(token_agreement=1.0, kl_mean=0.0)
+                row.update(token_agreement=1.0, kl_mean=0.0, identical_share=1.0, kl_non_finite_share=0.0)
             row.update({f"score_{k}": val for k, val in v.scores.items()})
             row.update(tasks.task_columns(v))
             row["alerts"] = fired.get(v.id, 0)

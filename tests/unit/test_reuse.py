@@ -105,3 +105,32 @@ def tiny_cli_suite(write_suite):
       - {id: a, prompt: "Hello there"}
       - {id: b, prompt: "Count to three"}
     """)
+
+
+def test_every_measured_field_is_kept_or_generated_and_no_metric_slips_through():
+    """A new field on Measurement must be declared: taken from the earlier output (KEPT) or
+    measured by a generation (Measured / GENERATED, null on a reused sample). Every per-sample
+    metric of metrics.py that is not an output count is generated."""
+    from evalharness import metrics
+    from evalharness.reports.schema import Measurement, generated_fields
+    from evalharness.runner.reuse import KEPT
+
+    generated = set(generated_fields())
+    assert not generated & set(KEPT)
+    assert set(Measurement.model_fields) == generated | set(KEPT)
+    for field in metrics.sample_fields():
+        assert field in generated or field in KEPT, field
+    assert {"latency_s", "ttft_s", "decode_tokens_per_s", "peak_rss_mb", "energy_j", "energy_method"} <= generated
+
+
+def test_a_reused_sample_leaves_every_generated_figure_null():
+    from evalharness.reports.schema import Sample, generated_fields
+    from evalharness.runner.reuse import reused
+
+    figures = {f: 1.0 for f in generated_fields()} | {"energy_method": "rapl"}
+    earlier = Sample(variant_id="v", case_id="c", repeat=0, prompt="p", success=True, error=None, output="x",
+                     output_tokens=3, **figures)
+    again = reused(earlier, {"repeat": 1}, timings=False)
+    assert all(getattr(again, f) is None for f in generated_fields())
+    assert (again.output, again.output_tokens, again.repeat) == ("x", 3, 1)
+    assert reused(earlier, {}, timings=True).energy_j == 1.0

@@ -36,3 +36,31 @@ def test_single_token_has_no_decode_rate_and_empty_has_no_ttft():
 def test_more_counted_tokens_than_timestamps_is_an_error():
     with pytest.raises(ValueError):
         timing_of(TimedGeneration(1, [1, 2], 0.0, [0.1], 0.2), 2)
+
+
+def test_an_endpoint_stream_and_a_local_generation_share_one_formula():
+    """One token per chunk: the endpoint's figures are the local ones (but no prefill rate, as an
+    endpoint's TTFT holds the network); chunks carrying several tokens count the tokens, and
+    without a token count the inter-token latency is per chunk and there is no decode rate."""
+    from evalharness.endpoints.client import EndpointResult
+
+    times = [100.5, 100.6, 100.7]
+    local = timing_of(TimedGeneration(10, [7, 8, 9], 100.0, times, 100.9), 3)
+    stream = EndpointResult(True, None, None, 200, "abc", 100.0, 100.9, chunk_times_s=times, output_tokens=3,
+                            token_count_source="usage")
+    remote = stream.timing
+    for name in ("latency_s", "ttft_s", "decode_tokens_per_s", "inter_token_latency_s", "output_tokens"):
+        assert getattr(remote, name) == pytest.approx(getattr(local, name)), name
+    assert remote.prefill_tokens_per_s is None and local.prefill_tokens_per_s == pytest.approx(20.0)
+    assert (remote.token_count_source, local.token_count_source) == ("usage", "tokenizer")
+    # 7 tokens in 3 chunks: 6 tokens after the first over 0.2 s
+    multi = EndpointResult(True, None, None, 200, "x", 100.0, 100.9, chunk_times_s=times, output_tokens=7)
+    assert multi.decode_tokens_per_s == pytest.approx(30.0) and multi.inter_token_latency_s == pytest.approx(0.2 / 6)
+    uncounted = EndpointResult(True, None, None, 200, "x", 100.0, 100.9, chunk_times_s=times)
+    assert uncounted.decode_tokens_per_s is None and uncounted.inter_token_latency_s == pytest.approx(0.1)
+    one_chunk = EndpointResult(True, None, None, 200, "x", 100.0, 100.9, chunk_times_s=[100.5], output_tokens=5)
+    assert one_chunk.decode_tokens_per_s is None and one_chunk.inter_token_latency_s is None
+    assert one_chunk.ttft_s == pytest.approx(0.5)
+    from evalharness.reports.schema import Measurement
+
+    assert set(local.measurement_fields()) <= set(Measurement.model_fields)

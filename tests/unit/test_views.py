@@ -288,3 +288,33 @@ def test_task_accuracy_is_a_column_with_its_interval_drawn_not_tabled(report):
     assert "piqa acc (%)" in charts.export(spec, "svg").decode()
     assert not any(layer.get("mark", {}).get("type") == "rule"
                    for layer in charts.tradeoff_chart(f, "token_agreement", "latency_p95")["layer"])
+
+
+def test_every_metric_marked_for_the_dashboard_is_a_column_of_the_table(report):
+    """metrics.py is the list: a metric marked for the dashboard is a column of the comparison
+    table (shown where any variant measured it), in reading order (speed before memory before
+    fidelity)."""
+    from evalharness import metrics
+
+    f = table.glance_frame([report])
+    dashboard = [m.name for m in metrics.shown_in("dashboard")]
+    assert set(dashboard) <= set(f.columns)
+    for name in ("cold_ttft_s", "energy_j_per_token", "identical_share", "kl_non_finite_share", "resident_mb"):
+        assert name in dashboard
+    cols, empty = table.shown_columns(f)
+    measured = [n for n in dashboard if f[n].notna().any()]
+    assert set(measured) <= set(cols) and not set(measured) & set(empty)
+    kinds = [metrics.BY_NAME[c].kind for c in cols if c in metrics.BY_NAME]
+    assert kinds.index("timing") < kinds.index("memory") < kinds.index("fidelity")
+    shown = table.display_frame(f)
+    assert list(shown["identical answers"])[0] == "ref"
+
+
+def test_the_samples_table_has_every_per_sample_figure_and_drops_the_unmeasured(report):
+    from evalharness import dashboard_data as dd
+    from evalharness import metrics
+
+    frame = dd.samples_frame(report)
+    assert set(metrics.sample_fields()) <= set(frame.columns)
+    shown = dd.measured_columns(frame)
+    assert "latency_s" in shown and "gpu_peak_mb" not in shown  # a CPU run measures no GPU memory
