@@ -244,24 +244,24 @@ def load_section(root: Path) -> None:
     names = {t.path.name: t for t in tests}
     chosen = names[st.selectbox("Load test", list(names), key="load_test")]
     doc = chosen.doc
-    knee, saturated = doc.get("knee_rate"), doc.get("saturated_at")
-    st.text(f"{doc.get('target')} at {doc.get('base_url')} · {doc.get('profile')} · started {doc.get('started_at')}"
-            + (f" · suite {doc['suite']}" if doc.get("suite") else ""))
-    if doc.get("profile") == "sweep":
+    knee, saturated = doc.knee_rate, doc.saturated_at
+    st.text(f"{doc.target} at {doc.base_url} · {doc.profile} · started {doc.started_at}"
+            + (f" · suite {doc.suite}" if doc.suite else ""))
+    if doc.profile == "sweep":
         st.text(f"knee: {'—' if knee is None else f'{knee:.3g} req/s'} (the highest rate served without "
                 f"saturation); " + (f"saturated at {saturated:.3g} req/s" if saturated else "no stage saturated"))
-        if doc.get("degraded"):
-            st.text(f"answers intact up to {doc.get('intact_up_to') or '—'} req/s; {doc['degraded']}")
-    fired = [a for a in doc.get("alerts") or [] if a.get("fired")]
-    for a in fired:
-        st.error(dd.plain(f"alert {a.get('rule')}: {a.get('message')}"))
+        if doc.degraded:
+            st.text(f"answers intact up to {doc.intact_up_to or '—'} req/s; {doc.degraded}")
+    for a in doc.alerts:
+        if a.fired:
+            st.error(dd.plain(f"alert {a.rule}: {a.message}"))
     frame = dd.load_frame(doc)
     others = [n for n in names if n != chosen.path.name]
     other_name = st.selectbox("Compare with", ["—", *others], key="load_cmp") if others else "—"
     other = names.get(other_name)
-    compare = (other_name, dd.load_frame(other.doc), other.doc.get("knee_rate")) if other is not None else None
+    compare = (other_name, dd.load_frame(other.doc), other.doc.knee_rate) if other is not None and other.doc else None
     key = tuple((str(t.path), t.path.stat().st_mtime_ns) for t in (chosen, other) if t is not None)
-    spec = load_spec(key, knee, f"{doc.get('target')}: latency, goodput and quality against load", frame,
+    spec = load_spec(key, knee, f"{doc.target}: latency, goodput and quality against load", frame,
                      compare, chosen.path.name if compare is not None else "")
     if spec is not None:
         st.vega_lite_chart(spec)

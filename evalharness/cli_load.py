@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_GATE, EXIT_OK, finite, finite_arg, now_iso
+from evalharness.reports.loadtest import LoadReport, Percentiles, StageRecord, VsSynchronous
 
 
 def add_load_args(sub: Any) -> None:
@@ -54,7 +55,7 @@ def add_load_args(sub: Any) -> None:
 
 
 def parse_slos(items: list[str]) -> dict[str, float]:
-    from evalharness.reports.load_doc import SLO_FIELDS
+    from evalharness.reports.loadtest import SLO_FIELDS
 
     out: dict[str, float] = {}
     for item in items:
@@ -163,18 +164,17 @@ def cmd_load(args: argparse.Namespace) -> int:
         except ValueError as exc:  # an API key variable that is not set, a bad tokenizer
             print(f"evalharness: {target.label}: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
-        _report(doc)
-        if args.fail_on_alert and any(a["fired"] for a in doc["alerts"]):
+        _report(doc, _write(args, doc))
+        if args.fail_on_alert and any(a.fired for a in doc.alerts):
             worst = EXIT_GATE
     return worst
 
 
 def _load_one(args: argparse.Namespace, target: Any, plan: _Plan, slos: dict[str, float],
-              rules: list[Any]) -> dict[str, Any]:
+              rules: list[Any]) -> LoadReport:
     from evalharness.load.alerts import evaluate
     from evalharness.load.engine import stage_record
     from evalharness.load.quality import against_baseline
-    from evalharness.reports.load_doc import LOAD_KIND
 
     def key_of(i: int) -> str | None:  # sampled answers differ anyway: not compared with the unloaded ones
         item = plan.workload.item(i)
@@ -187,13 +187,10 @@ def _load_one(args: argparse.Namespace, target: Any, plan: _Plan, slos: dict[str
     if plan.loaded is not None:
         _score(records, plan)
     intact, why = intact_up_to(records) if args.profile == "sweep" else (None, None)
-    doc = {"kind": LOAD_KIND, "schema_version": 1, "started_at": now_iso(), "target": target.label,
-           "base_url": target.base_url, "model": target.model,
-           "suite": str(plan.loaded.path) if plan.loaded is not None else None, "profile": args.profile,
-           "slos": slos, "knee_rate": knee, "saturated_at": saturated_at, "intact_up_to": intact, "degraded": why,
-           "alerts": evaluate(rules, records), "stages": records}
-    doc["json"] = str(_write(args, doc))
-    return doc
+    return LoadReport(started_at=now_iso(), target=target.label, base_url=target.base_url, model=target.model,
+                      suite=str(plan.loaded.path) if plan.loaded is not None else None, profile=args.profile,
+                      slos=slos, knee_rate=knee, saturated_at=saturated_at, intact_up_to=intact, degraded=why,
+                      alerts=evaluate(rules, records), stages=records)
 
 
 def _run_stages(args: argparse.Namespace, target: Any, workload: Any) -> tuple[list[Any], float | None, float | None]:
@@ -230,7 +227,7 @@ def _size(args: argparse.Namespace) -> str:
     return " or ".join(parts) + (f" after {args.warmup} warm-up" if args.warmup else "")
 
 
-def _score(records: list[dict[str, Any]], plan: _Plan) -> None:
+def _score(records: list[StageRecord], plan: _Plan) -> None:
     from evalharness.judging import close_judge, judge_binding
     from evalharness.load.quality import score_stages
 
@@ -242,81 +239,77 @@ def _score(records: list[dict[str, Any]], plan: _Plan) -> None:
         close_judge(judge)
 
 
-def _write(args: argparse.Namespace, doc: dict[str, Any]) -> Path:
+def _write(args: argparse.Namespace, doc: LoadReport) -> Path:
     import re
 
-    from evalharness.reports.load_doc import LOAD_FOLDER
+    from evalharness.reports.loadtest import LOAD_FOLDER
 
     path = args.json
     if path is None:
-        stamp = doc["started_at"].replace(":", "").replace("-", "")[:15]
-        path = args.results_dir / LOAD_FOLDER / f"{stamp}-{re.sub(r'[^A-Za-z0-9_.-]+', '_', doc['target'])}.json"
+        stamp = doc.started_at.replace(":", "").replace("-", "")[:15]
+        path = args.results_dir / LOAD_FOLDER / f"{stamp}-{re.sub(r'[^A-Za-z0-9_.-]+', '_', doc.target)}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(doc, indent=2))
+    path.write_text(doc.model_dump_json(indent=2))
     return path
 
 
-def intact_up_to(records: list[dict[str, Any]]) -> tuple[float | None, str | None]:
+def intact_up_to(records: list[StageRecord]) -> tuple[float | None, str | None]:
     """The highest offered rate of the sweep's rate stages (in order) before the first whose
     answers were not all intact (a failure, or an answer changed from the synchronous one), and
     what went wrong there."""
     best = None
     for r in records:
-        if r["offered_rate"] is None:
+        if r.offered_rate is None:
             continue
-        q = r.get("vs_synchronous") or {}
-        if (r["success_rate"] or 0) < 1 or (q.get("changed_rate") or 0) > 0:
-            failed = _kinds(r["errors"])
-            why = (f"at {r['offered_rate']:.3g} req/s: " + (f"{q['changed_rate']:.0%} of answers changed "
-                   f"({q['shorter_rate']:.0%} shorter) from the unloaded ones" if q.get("changed_rate") else "")
+        q = r.vs_synchronous
+        changed = q.changed_rate if q is not None else None
+        if (r.success_rate or 0) < 1 or (changed or 0) > 0:
+            failed = _kinds(r.errors)
+            why = (f"at {r.offered_rate:.3g} req/s: " + (f"{changed:.0%} of answers changed "
+                   f"({q.shorter_rate or 0:.0%} shorter) from the unloaded ones" if q is not None and changed else "")
                    + (f"; failed: {failed}" if failed else ""))
             return best, why
-        best = r["offered_rate"]
+        best = r.offered_rate
     return best, None
 
 
-def _report(doc: dict[str, Any]) -> None:
+def _report(doc: LoadReport, path: Path) -> None:
     from rich.table import Table
 
     from evalharness.console import console
-    from evalharness.reports.load_doc import stage_name
 
-    records, slos, knee = doc["stages"], doc["slos"], doc["knee_rate"]
-    scored = any("quality" in r for r in records)
-    table = Table(title=f"{doc['base_url']} · {doc['model']}" + (f" · SLOs {slos}" if slos else ""))
+    records, slos, knee = doc.stages, doc.slos, doc.knee_rate
+    scored = any(r.quality is not None or r.scores is not None for r in records)
+    table = Table(title=f"{doc.base_url} · {doc.model}" + (f" · SLOs {slos}" if slos else ""))
     for col in ("stage", "offered req/s", "achieved req/s", "goodput req/s", "TTFT p50/p95 s", "ITL p50/p95 s",
                 "latency p95 s", "success", "failures", "changed/shorter vs sync", *(("quality",) if scored else ()),
                 "saturated"):
         table.add_column(col)
     f = lambda v, d=3: "—" if v is None else f"{v:.{d}f}"  # noqa: E731
     for r in records:
-        s, n = r["summary"], len(r["requests"])
-        ok = sum(1 for q in r["requests"] if q["success"])
-        table.add_row(stage_name(r), f(r["offered_rate"], 2), f(r["achieved_rate"], 2),
-                      f(r["goodput"], 2) if slos else "—",
-                      f"{f(s['ttft_s']['p50'])}/{f(s['ttft_s']['p95'])}",
-                      f"{f(s['inter_token_latency_s']['p50'], 4)}/{f(s['inter_token_latency_s']['p95'], 4)}",
-                      f(s["latency_s"]["p95"]), f"{ok}/{n}",
-                      _kinds(r["errors"]) or "—",
-                      _vs(r.get("vs_synchronous")), *((f(r.get("quality")),) if scored else ()),
-                      r["saturation"] or "no")
+        s, n = r.summary, len(r.requests)
+        ok = sum(1 for q in r.requests if q.success)
+        ttft, itl, latency = (s.get(k, Percentiles()) for k in ("ttft_s", "inter_token_latency_s", "latency_s"))
+        table.add_row(r.name, f(r.offered_rate, 2), f(r.achieved_rate, 2), f(r.goodput, 2) if slos else "—",
+                      f"{f(ttft.p50)}/{f(ttft.p95)}", f"{f(itl.p50, 4)}/{f(itl.p95, 4)}", f(latency.p95),
+                      f"{ok}/{n}", _kinds(r.errors) or "—", _vs(r.vs_synchronous),
+                      *((f(r.quality),) if scored else ()), r.saturation or "no")
     console.print(table)
-    if doc["profile"] == "sweep":
+    if doc.profile == "sweep":
         console.print(f"knee: {f(knee, 2)} req/s (the highest rate served without saturation); "
-                      + (f"saturated at {doc['saturated_at']:.2f} req/s" if doc["saturated_at"]
-                         else "no stage saturated"))
-        console.print(f"answers intact up to {f(doc['intact_up_to'], 2)} req/s"
-                      + (f"; {doc['degraded']}" if doc["degraded"] else ""))
-    for a in doc["alerts"]:
-        mark = "ALERT" if a["fired"] else ("not evaluated" if a["fired"] is None else "ok")
-        console.print(f"{mark}: {a['message']}", markup=False)
-    console.print(f"json: {doc['json']}", markup=False)
+                      + (f"saturated at {doc.saturated_at:.2f} req/s" if doc.saturated_at else "no stage saturated"))
+        console.print(f"answers intact up to {f(doc.intact_up_to, 2)} req/s"
+                      + (f"; {doc.degraded}" if doc.degraded else ""))
+    for a in doc.alerts:
+        mark = "ALERT" if a.fired else ("not evaluated" if a.fired is None else "ok")
+        console.print(f"{mark}: {a.message}", markup=False)
+    console.print(f"json: {path}", markup=False)
 
 
-def _vs(q: dict[str, Any] | None) -> str:
-    if not q or not q["compared"]:
+def _vs(q: VsSynchronous | None) -> str:
+    if q is None or not q.compared:
         return "—"
-    return f"{q['changed_rate']:.0%}/{q['shorter_rate']:.0%} of {q['compared']}"
+    return f"{q.changed_rate or 0:.0%}/{q.shorter_rate or 0:.0%} of {q.compared}"
 
 
 def _kinds(errors: dict[str, int]) -> str:
@@ -373,12 +366,12 @@ def cmd_probe(args: argparse.Namespace) -> int:
                       f(r.latency_s), str(r.output_tokens if r.output_tokens is not None else "—"),
                       f(r.decode_tokens_per_s, 1), r.error or "")
     console.print(table)
-    lat = summ["latency_s"]
-    console.print(f"success {summ['succeeded']}/{summ['requests']}, {summ['requests_per_s']:.2f} req/s, "
-                  f"{summ['output_tokens_per_s']:.1f} output tok/s at concurrency {summ['concurrency']}; "
-                  f"latency p50 {lat['p50'] or 0:.3f} s p95 {lat['p95'] or 0:.3f} s; "
-                  f"tokens counted by {', '.join(summ['token_count_sources']) or '—'}")
+    lat = summ.latency_s
+    console.print(f"success {summ.succeeded}/{summ.requests}, {summ.requests_per_s or 0:.2f} req/s, "
+                  f"{summ.output_tokens_per_s or 0:.1f} output tok/s at concurrency {summ.concurrency}; "
+                  f"latency p50 {lat.p50 or 0:.3f} s p95 {lat.p95 or 0:.3f} s; "
+                  f"tokens counted by {', '.join(summ.token_count_sources) or '—'}")
     if args.json:
         write_json(args.json, results, summ)
         console.print(f"json: {args.json}")
-    return EXIT_OK if summ["succeeded"] == summ["requests"] else EXIT_GATE
+    return EXIT_OK if summ.succeeded == summ.requests else EXIT_GATE

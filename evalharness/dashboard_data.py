@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from evalharness import metrics
-from evalharness.reports.load_doc import LOAD_FOLDER, LOAD_KIND, stage_name
+from evalharness.reports.loadtest import LOAD_FOLDER, LoadReport, LoadReportError, StageRecord, read_load_report
 from evalharness.reports.monitor import MonitorAlert, MonitorStop, ProbeRecord, read_series
 from evalharness.reports.reader import (
     FileKey,
@@ -212,29 +212,22 @@ def statuses_from(store: ResultsStore) -> dict[str, str]:
 @dataclass(frozen=True)
 class LoadTest:
     path: Path
-    doc: dict | None  # the load JSON, or None when it could not be read
+    doc: LoadReport | None  # None when the file could not be read as one
     problem: str | None
 
 
 def load_tests(results_dir: Path, limit: int = 50) -> list[LoadTest]:
     """The newest load tests (results/load/*.json, written by `evalharness load`), newest first;
     a file that is not one is listed with the reason."""
-    import json
-
     folder = results_dir / LOAD_FOLDER
     if not folder.is_dir():
         return []
     out = []
     for path in sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)[:limit]:
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            out.append(LoadTest(path, None, f"{path.name}: not readable JSON ({type(exc).__name__})"))
-            continue
-        if not isinstance(doc, dict) or doc.get("kind") != LOAD_KIND or not isinstance(doc.get("stages"), list):
-            out.append(LoadTest(path, None, f"{path.name}: not an evalharness load test"))
-            continue
-        out.append(LoadTest(path, doc, None))
+            out.append(LoadTest(path, read_load_report(path), None))
+        except LoadReportError as exc:
+            out.append(LoadTest(path, None, str(exc)))
     return out
 
 
@@ -250,23 +243,21 @@ LOAD_COLUMNS = {  # column -> (where in a stage record, how it reads)
 }
 
 
-def _pick(record: dict, path: str) -> float | None:
-    value: object = record
+def _pick(stage: StageRecord, path: str) -> float | None:
+    value: object = stage
     for key in path.split("."):
-        value = value.get(key) if isinstance(value, dict) else None
+        value = value.get(key) if isinstance(value, dict) else getattr(value, key, None)
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def load_frame(doc: dict) -> pd.DataFrame:
+def load_frame(doc: LoadReport) -> pd.DataFrame:
     """One row per stage: its name, its load (the offered rate; the achieved rate for a
     closed-loop stage), the figures of LOAD_COLUMNS, and whether it saturated."""
     rows = []
-    for r in doc["stages"]:
-        offered = _pick(r, "offered_rate")
-        row = {"stage": stage_name(r), "load": offered if offered is not None else _pick(r, "achieved_rate"),
-               "offered_rate": offered}
+    for r in doc.stages:
+        row = {"stage": r.name, "load": r.load, "offered_rate": r.offered_rate}
         row.update({col: _pick(r, path) for col, (path, _) in LOAD_COLUMNS.items()})
-        row["saturated"] = r.get("saturation") or ""
+        row["saturated"] = r.saturation or ""
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from evalharness.lifecycle import finite
-from evalharness.reports.load_doc import SUMMARY_FIELDS
+from evalharness.reports.loadtest import SUMMARY_FIELDS
 
 STAGE_FIGURES = ("quality", "answered_quality", "goodput", "achieved_rate", "success_rate", "empty_rate",
                  "truncated_rate")

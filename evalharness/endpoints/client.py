@@ -12,16 +12,18 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import httpx
 
 from evalharness.endpoints.bounded import BodyTooLarge, bounded_client, deadline, deadline_passed, lines, read_capped
 from evalharness.endpoints.secrets import Redactor
 from evalharness.measure.tokens import GenerationTiming, generation_timing
+from evalharness.reports.endpoint import EndpointTiming, ProbeRequest
 
 Clock = Callable[[], float]
+R = TypeVar("R", bound=EndpointTiming)
 
 
 @dataclass(frozen=True)
@@ -76,13 +78,18 @@ class EndpointResult:
     def decode_tokens_per_s(self) -> float | None:
         return self.timing.decode_tokens_per_s
 
-    def record(self) -> dict[str, Any]:
-        out = asdict(self)
-        out.pop("chunk_times_s")
-        timing = self.timing
-        out.update(latency_s=timing.latency_s, ttft_s=timing.ttft_s, inter_token_latency_s=timing.inter_token_latency_s,
-                   decode_tokens_per_s=timing.decode_tokens_per_s, chunks=len(self.chunk_times_s))
-        return out
+    def as_record(self, cls: type[R], timed: bool = True, **fields: Any) -> R:
+        """A typed record of this request (a probe's, a load test's, a monitor's): its timing
+        fields filled from `timing` (left null with timed=False), then `fields`."""
+        t = self.timing
+        timing = dict(latency_s=t.latency_s, ttft_s=t.ttft_s, inter_token_latency_s=t.inter_token_latency_s,
+                      decode_tokens_per_s=t.decode_tokens_per_s, output_tokens=t.output_tokens) if timed else {}
+        return cls(**timing, token_count_source=self.token_count_source, **fields)
+
+    def record(self) -> ProbeRequest:
+        return self.as_record(ProbeRequest, success=self.success, error_kind=self.error_kind, error=self.error,
+                              status_code=self.status_code, text=self.text, start_s=self.start_s, end_s=self.end_s,
+                              prompt_tokens=self.prompt_tokens, chunks=len(self.chunk_times_s))
 
 
 @dataclass

@@ -21,32 +21,31 @@ passed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from evalharness.alerts import OPS
 from evalharness.load_rules import RATE_TOLERANCE, STAGE_FIGURES, VS_SYNC, LoadRule, parse_rule
-from evalharness.reports.load_doc import stage_name
+from evalharness.reports.loadtest import LoadAlert, StageRecord
 
 __all__ = ["LoadRule", "chosen_stages", "evaluate", "figure", "parse_rule"]
 
 
-def figure(stage: dict[str, Any], metric: str) -> float | None:
+def figure(stage: StageRecord, metric: str) -> float | None:
     if metric in STAGE_FIGURES:
-        return stage.get(metric)
+        return getattr(stage, metric)
     if metric in VS_SYNC:
-        return (stage.get("vs_synchronous") or {}).get(metric)
+        return getattr(stage.vs_synchronous, metric) if stage.vs_synchronous is not None else None
     field, _, stat = metric.partition(".")
     if field == "scores":
-        return (stage.get("scores") or {}).get(stat)
-    return stage["summary"][field][stat]
+        return (stage.scores or {}).get(stat)
+    summary = stage.summary.get(field)
+    return getattr(summary, stat) if summary is not None else None
 
 
-def _load(stage: dict[str, Any]) -> float:
-    value = stage["offered_rate"] if stage["offered_rate"] is not None else stage["achieved_rate"]
-    return value if value is not None else float("-inf")
+def _load(stage: StageRecord) -> float:
+    return stage.load if stage.load is not None else float("-inf")
 
 
-def chosen_stages(rule: LoadRule, stages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def chosen_stages(rule: LoadRule, stages: Sequence[StageRecord]) -> list[StageRecord]:
     baseline = synchronous_stage(stages)
     loaded = [s for s in stages if s is not baseline] or list(stages)
     if rule.at == "each":
@@ -55,17 +54,16 @@ def chosen_stages(rule: LoadRule, stages: Sequence[dict[str, Any]]) -> list[dict
         return [max(loaded, key=_load)] if loaded else []
     if rule.at.startswith("x"):
         n = int(rule.at[1:])
-        return [s for s in loaded if s["concurrency"] == n and s["profile"] != "synchronous"]
+        return [s for s in loaded if s.concurrency == n and s.profile != "synchronous"]
     rate = float(rule.at)
-    return [s for s in loaded if s["offered_rate"] is not None
-            and abs(s["offered_rate"] - rate) <= RATE_TOLERANCE * rate]
+    return [s for s in loaded if s.offered_rate is not None and abs(s.offered_rate - rate) <= RATE_TOLERANCE * rate]
 
 
-def synchronous_stage(stages: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
-    return next((s for s in stages if s["profile"] == "synchronous"), None)
+def synchronous_stage(stages: Sequence[StageRecord]) -> StageRecord | None:
+    return next((s for s in stages if s.profile == "synchronous"), None)
 
 
-def evaluate(rules: Sequence[LoadRule], stages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def evaluate(rules: Sequence[LoadRule], stages: Sequence[StageRecord]) -> list[LoadAlert]:
     """One record per rule and stage it applies to: {rule, stage, value, threshold, fired,
     message}; `fired` is None (with the reason in the message) when it could not be evaluated."""
     out = []
@@ -80,8 +78,8 @@ def evaluate(rules: Sequence[LoadRule], stages: Sequence[dict[str, Any]]) -> lis
     return out
 
 
-def _one(rule: LoadRule, stage: dict[str, Any], baseline: dict[str, Any] | None) -> dict[str, Any]:
-    name = stage_name(stage)
+def _one(rule: LoadRule, stage: StageRecord, baseline: StageRecord | None) -> LoadAlert:
+    name = stage.name
     value = figure(stage, rule.metric)
     if rule.change is not None:
         if baseline is None:
@@ -99,6 +97,5 @@ def _one(rule: LoadRule, stage: dict[str, Any], baseline: dict[str, Any] | None)
                    f"{rule.threshold:g}")
 
 
-def _record(rule: LoadRule, stage: str | None, value: float | None, fired: bool | None, message: str) -> dict[str, Any]:
-    return {"rule": rule.text, "stage": stage, "value": value, "threshold": rule.threshold, "fired": fired,
-            "message": message}
+def _record(rule: LoadRule, stage: str | None, value: float | None, fired: bool | None, message: str) -> LoadAlert:
+    return LoadAlert(rule=rule.text, stage=stage, value=value, threshold=rule.threshold, fired=fired, message=message)

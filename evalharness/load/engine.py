@@ -16,13 +16,13 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from evalharness.endpoints.client import EndpointResult
 from evalharness.endpoints.probe import failure_kinds
 from evalharness.load.arrivals import constant_offsets, gamma_offsets
 from evalharness.measure.stats import summarize
-from evalharness.reports.load_doc import SLO_FIELDS, SUMMARY_FIELDS
+from evalharness.reports.loadtest import SLO_FIELDS, SUMMARY_FIELDS, LoadRequestRecord, Percentiles, StageRecord
 
 Profile = Literal["synchronous", "concurrent", "throughput", "constant", "poisson"]
 OPEN_LOOP = ("constant", "poisson")
@@ -50,12 +50,10 @@ class LoadRequest:
     result: EndpointResult
     warmup: bool = False
 
-    def record(self) -> dict[str, Any]:
+    def record(self) -> LoadRequestRecord:
         r = self.result
-        return {"index": self.index, "start_s": self.start_s, "scheduled_s": self.scheduled_s,
-                "ttft_s": r.ttft_s, "inter_token_latency_s": r.inter_token_latency_s, "latency_s": r.latency_s,
-                "output_tokens": r.output_tokens, "success": r.success, "error": r.error, "error_kind": r.error_kind,
-                "output": r.text}
+        return r.as_record(LoadRequestRecord, index=self.index, start_s=self.start_s, scheduled_s=self.scheduled_s,
+                           success=r.success, error=r.error, error_kind=r.error_kind, output=r.text)
 
 
 @dataclass
@@ -88,12 +86,12 @@ class StageResult:
     def offered_rate(self) -> float | None:
         return self.spec.rate if self.spec.profile in OPEN_LOOP else None
 
-    def summary(self) -> dict[str, dict[str, float | None]]:
-        ok = [r.result for r in self.measured if r.result.success]
+    def summary(self) -> dict[str, Percentiles]:
+        ok = [r.result.timing for r in self.measured if r.result.success]
         out = {}
         for name in SUMMARY_FIELDS:
-            s = summarize(getattr(r, name) for r in ok)
-            out[name] = {"p50": s.p50, "p90": s.p90, "p95": s.p95, "p99": s.p99, "mean": s.mean}
+            s = summarize(getattr(t, name) for t in ok)
+            out[name] = Percentiles(p50=s.p50, p90=s.p90, p95=s.p95, p99=s.p99, mean=s.mean)
         return out
 
     def goodput(self, slos: dict[str, float]) -> float | None:
@@ -123,7 +121,7 @@ def meets(r: EndpointResult, slos: dict[str, float]) -> bool:
     if not r.success:
         return False
     for name, limit in slos.items():
-        value = getattr(r, SLO_FIELDS[name])
+        value = getattr(r.timing, SLO_FIELDS[name])
         if value is None or value > limit:
             return False
     return True
@@ -213,18 +211,17 @@ def _count_for(spec: StageSpec) -> int:
     return max(1, int(spec.rate * spec.duration_s * 2) + 1)  # enough to fill the duration
 
 
-def stage_record(stage: StageResult, slos: dict[str, float]) -> dict[str, Any]:
-    """The stage as the load JSON writes it."""
+def stage_record(stage: StageResult, slos: dict[str, float]) -> StageRecord:
+    """The stage as the load report holds it."""
     saturated, why = stage.saturated()
     measured = stage.measured
     errors = failure_kinds(r.result for r in measured)
     share = (lambda kind: errors.get(kind, 0) / len(measured)) if measured else (lambda kind: None)
-    return {"profile": stage.spec.profile,
-            "concurrency": stage.spec.concurrency if stage.spec.profile not in OPEN_LOOP else None,
-            "offered_rate": stage.offered_rate, "achieved_rate": stage.achieved_rate,
-            "goodput": stage.goodput(slos), "saturated": saturated, "saturation": why,
-            "warmup_requests": sum(1 for r in stage.requests if r.warmup),
-            "success_rate": (sum(1 for r in measured if r.result.success) / len(measured)) if measured else None,
-            "empty_rate": share("empty"), "truncated_rate": share("truncated"), "errors": errors,
-            "requests": [r.record() for r in stage.measured], "summary": stage.summary()}
+    return StageRecord(
+        profile=stage.spec.profile, concurrency=stage.spec.concurrency if stage.spec.profile not in OPEN_LOOP else None,
+        offered_rate=stage.offered_rate, achieved_rate=stage.achieved_rate, goodput=stage.goodput(slos),
+        saturated=saturated, saturation=why, warmup_requests=sum(1 for r in stage.requests if r.warmup),
+        success_rate=(sum(1 for r in measured if r.result.success) / len(measured)) if measured else None,
+        empty_rate=share("empty"), truncated_rate=share("truncated"), errors=errors,
+        requests=[r.record() for r in stage.measured], summary=stage.summary())
 

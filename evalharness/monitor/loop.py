@@ -29,13 +29,9 @@ class Target:
 
 
 def probe_record(target: str, r: EndpointResult, at: float) -> ProbeRecord:
-    ok = r.success
-    return ProbeRecord(ts=at, target=target, success=ok, error_kind=r.error_kind, error=r.error,
-                       status_code=r.status_code, latency_s=r.latency_s if ok else None,
-                       ttft_s=r.ttft_s if ok else None,
-                       inter_token_latency_s=r.inter_token_latency_s if ok else None,
-                       decode_tokens_per_s=r.decode_tokens_per_s if ok else None,
-                       output_tokens=r.output_tokens if ok else None, token_count_source=r.token_count_source)
+    """The probe as the series holds it; a failed probe's timing is null (not an answer's)."""
+    return r.as_record(ProbeRecord, timed=r.success, ts=at, target=target, success=r.success,
+                       error_kind=r.error_kind, error=r.error, status_code=r.status_code)
 
 
 def canary_line(r: ProbeRecord) -> str:

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, TypeAdapter, ValidationError
 
+from evalharness.reports.endpoint import EndpointTiming
 from evalharness.reports.schema import Record
 
 
@@ -34,7 +35,7 @@ class CanaryFields(Record):
     runner_up_confidence: float | None = None
 
 
-class ProbeRecord(CanaryFields):
+class ProbeRecord(CanaryFields, EndpointTiming):
     """One probe of one target; timing fields are null when the probe failed."""
 
     kind: Literal["probe"] = "probe"
@@ -44,11 +45,6 @@ class ProbeRecord(CanaryFields):
     error_kind: str | None = None
     error: str | None = None
     status_code: int | None = None
-    latency_s: float | None = None
-    ttft_s: float | None = None
-    inter_token_latency_s: float | None = None
-    decode_tokens_per_s: float | None = None
-    output_tokens: int | None = None
     # series written before 0.2 called it token_source
     token_count_source: str | None = Field(
         default=None, validation_alias=AliasChoices("token_count_source", "token_source"))

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from evalharness.lifecycle import SAFE_NAME
-from evalharness.reports.load_doc import LOAD_FOLDER
+from evalharness.reports.loadtest import LOAD_FOLDER
 from evalharness.reports.schema import (
     SCHEMA_VERSION,
     Environment,

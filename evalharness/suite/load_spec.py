@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from evalharness.load_rules import parse_rule
-from evalharness.reports.load_doc import SLO_FIELDS
+from evalharness.reports.loadtest import SLO_FIELDS
 from evalharness.suite.model_spec import Strict
 
 

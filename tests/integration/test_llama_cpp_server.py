@@ -22,7 +22,7 @@ def server():
 
 def test_probe_real_server(server):
     results, summ = run_probe(server, "gemma3-270m", "Name a colour.", requests=2, max_tokens=12)
-    assert summ["succeeded"] == 2, [r.error for r in results]
+    assert summ.succeeded == 2, [r.error for r in results]
     for r in results:
         assert 0 < r.ttft_s < r.latency_s and r.output_tokens >= 1 and r.text.strip()
         assert r.token_count_source in ("usage", "chunks")

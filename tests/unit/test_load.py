@@ -59,15 +59,15 @@ def test_goodput_counts_requests_meeting_every_slo_over_the_window():
     assert stage.goodput({"ttft_p95_s": 0.25, "itl_p95_s": 0.2}) == pytest.approx(5 / window)
     assert stage.goodput({"latency_p95_s": 0.4}) == 0.0
     record = stage_record(stage, {"ttft_p95_s": 0.25})
-    assert [r["start_s"] for r in record["requests"]] == [float(i) for i in range(10)]
-    assert record["summary"]["ttft_s"]["p50"] == pytest.approx(0.275)
-    assert record["saturated"] is False and record["offered_rate"] is None
+    assert [r.start_s for r in record.requests] == [float(i) for i in range(10)]
+    assert record.summary["ttft_s"].p50 == pytest.approx(0.275)
+    assert record.saturated is False and record.offered_rate is None
 
 
 def test_warmup_requests_are_left_out():
     stage = run_stage(StageSpec("synchronous", requests=4, warmup=2), scripted([0.1] * 6), origin=0.0)
     assert [r.index for r in stage.measured] == [2, 3, 4, 5]
-    assert stage_record(stage, {})["warmup_requests"] == 2
+    assert stage_record(stage, {}).warmup_requests == 2
 
 
 def test_the_warm_up_is_answered_before_the_measured_window_opens():
@@ -218,27 +218,31 @@ def test_empty_answers_under_load_are_counted_per_stage():
         server.queue.extend([Script(), Script(mode="empty"), Script(mode="empty"), Script()])
         stage = run_stage(StageSpec("synchronous", requests=4), endpoint_send(server, client))
     record = stage_record(stage, {})
-    assert record["success_rate"] == 0.5 and record["empty_rate"] == 0.5 and record["errors"] == {"empty": 2}
-    assert record["truncated_rate"] == 0.0
+    assert record.success_rate == 0.5 and record.empty_rate == 0.5 and record.errors == {"empty": 2}
+    assert record.truncated_rate == 0.0
 
 
 def test_answers_under_load_are_compared_with_the_unloaded_answers():
     from evalharness.load.quality import against_baseline
+    from evalharness.reports.loadtest import LoadRequestRecord, StageRecord
 
     def req(i, text, tokens, success=True):
-        return {"index": i, "output": text, "output_tokens": tokens, "success": success}
+        return LoadRequestRecord(index=i, start_s=0.0, output=text, output_tokens=tokens, success=success)
+
+    def vs(stage):
+        return stage.vs_synchronous.model_dump()
 
     prompts = ["p0", "p1"]
-    sync = {"requests": [req(0, "a b c", 3), req(1, "x y", 2)]}
-    loaded = {"requests": [req(2, "a b c", 3), req(3, "x", 1), req(4, "a b", 2), req(5, "", None, success=False),
-                           req(7, "x y", 2)]}
+    sync = StageRecord(profile="synchronous", requests=[req(0, "a b c", 3), req(1, "x y", 2)])
+    loaded = StageRecord(profile="constant", requests=[req(2, "a b c", 3), req(3, "x", 1), req(4, "a b", 2),
+                                                       req(5, "", None, success=False), req(7, "x y", 2)])
     against_baseline([sync, loaded], sync, lambda i: prompts[i % 2])
-    assert sync["vs_synchronous"] == {"compared": 2, "changed_rate": 0.0, "shorter_rate": 0.0}
+    assert vs(sync) == {"compared": 2, "changed_rate": 0.0, "shorter_rate": 0.0}
     # 4 successful answers: p0 same, p1 cut to "x", p0 cut to "a b", p1 same; the failure is not compared
-    assert loaded["vs_synchronous"] == {"compared": 4, "changed_rate": 0.5, "shorter_rate": 0.5}
+    assert vs(loaded) == {"compared": 4, "changed_rate": 0.5, "shorter_rate": 0.5}
     # a sampled prompt (key None) is never compared: its answers differ at any load
     against_baseline([sync, loaded], sync, lambda i: "p0" if i % 2 == 0 else None)
-    assert loaded["vs_synchronous"] == {"compared": 2, "changed_rate": 0.5, "shorter_rate": 0.5}
+    assert vs(loaded) == {"compared": 2, "changed_rate": 0.5, "shorter_rate": 0.5}
 
 
 def test_load_sweep_command_reports_the_knee(tmp_path):
@@ -258,14 +262,33 @@ def test_load_sweep_command_reports_the_knee(tmp_path):
     assert data["saturated_at"] == data["stages"][-1]["offered_rate"] and data["stages"][-1]["saturated"]
     assert data["knee_rate"] == data["stages"][-2]["offered_rate"]
     assert all(s["vs_synchronous"]["changed_rate"] == 0.0 for s in data["stages"])  # the same answer at any load
+    # the file is the typed report: read back whole, and a file that is not one is named with the reason
+    from evalharness.reports.loadtest import LoadReportError, read_load_report
+
+    report = read_load_report(tmp_path / "s.json")
+    assert report.knee_rate == data["knee_rate"] and [s.name for s in report.stages][:2] == ["synchronous",
+                                                                                         "throughput x4"]
+    first = report.stages[0].requests[0]
+    assert first.success and first.token_count_source in ("usage", "chunks", "tokenizer")
+    assert first.decode_tokens_per_s is not None and first.ttft_s < first.latency_s
+    for text, reason in (("{", "not readable JSON"), ('{"kind": "other"}', "not an evalharness load test"),
+                         (json.dumps({**data, "schema_version": 9}), "schema_version 9 is not supported"),
+                         (json.dumps({**data, "stages": [{"profile": "x", "achieved_rate": "fast"}]}),
+                          "stages.0.achieved_rate")):
+        (tmp_path / "bad.json").write_text(text)
+        with pytest.raises(LoadReportError, match=reason):
+            read_load_report(tmp_path / "bad.json")
 
 
 def test_answers_intact_up_to_the_first_degraded_rate():
     from evalharness.cli_load import intact_up_to
+    from evalharness.reports.loadtest import StageRecord
 
     def stage(rate, success=1.0, changed=0.0, errors=None):
-        return {"offered_rate": rate, "success_rate": success, "errors": errors or {},
-                "vs_synchronous": {"compared": 8, "changed_rate": changed, "shorter_rate": changed}}
+        return StageRecord.model_validate(
+            {"profile": "constant" if rate else "synchronous", "offered_rate": rate, "success_rate": success,
+             "errors": errors or {},
+             "vs_synchronous": {"compared": 8, "changed_rate": changed, "shorter_rate": changed}})
 
     records = [stage(None), stage(None, 0.125, errors={"empty": 7}), stage(0.5), stage(0.7), stage(1.0, changed=0.875),
                stage(1.2)]

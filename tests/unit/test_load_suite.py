@@ -9,6 +9,7 @@ import pytest
 
 from evalharness.cli import main
 from evalharness.load.alerts import evaluate, parse_rule
+from evalharness.reports.loadtest import StageRecord
 from tests.fake_openai import FakeOpenAI, Script
 
 SUITE = """
@@ -85,8 +86,9 @@ def stage(profile, rate=None, concurrency=None, achieved=1.0, quality=None, good
     summary = {f: {s: None for s in ("p50", "p90", "p95", "p99", "mean")}
                for f in ("ttft_s", "inter_token_latency_s", "latency_s", "output_tokens")}
     summary["ttft_s"]["p95"] = ttft_p95
-    return {"profile": profile, "offered_rate": rate, "concurrency": concurrency, "achieved_rate": achieved,
-            "quality": quality, "goodput": goodput, "summary": summary}
+    return StageRecord.model_validate({"profile": profile, "offered_rate": rate, "concurrency": concurrency,
+                                       "achieved_rate": achieved, "quality": quality, "goodput": goodput,
+                                       "summary": summary})
 
 
 STAGES = [stage("synchronous", concurrency=1, quality=0.9, goodput=1.0, ttft_p95=0.2),
@@ -96,7 +98,7 @@ STAGES = [stage("synchronous", concurrency=1, quality=0.9, goodput=1.0, ttft_p95
 
 
 def fired(rule: str) -> list[tuple[str, bool | None]]:
-    return [(a["stage"], a["fired"]) for a in evaluate([parse_rule(rule)], STAGES)]
+    return [(a.stage, a.fired) for a in evaluate([parse_rule(rule)], STAGES)]
 
 
 def test_alert_rules_pick_their_stages_and_compare_with_synchronous():
@@ -109,9 +111,9 @@ def test_alert_rules_pick_their_stages_and_compare_with_synchronous():
     assert fired("ttft_s.p95 > 1") == [("throughput x4", False), ("constant 2/s", False), ("constant 4/s", True)]
     assert fired("ttft_s.p95 rise >= 0.7 at x4") == [("throughput x4", True)]
     [record] = evaluate([parse_rule("quality drop > 0.05 at max")], STAGES[1:])  # no synchronous stage
-    assert record["fired"] is None and "needs a synchronous stage" in record["message"]
+    assert record.fired is None and "needs a synchronous stage" in record.message
     [record] = evaluate([parse_rule("empty_rate > 0")], STAGES[:2])
-    assert record["fired"] is None and "not measured" in record["message"]
+    assert record.fired is None and "not measured" in record.message
 
 
 @pytest.mark.parametrize("text,message", [

@@ -122,7 +122,12 @@ def test_probe_chart_is_a_row_per_metric():
 
 
 def test_load_chart_draws_each_panel_against_load_with_the_knee():
-    from evalharness.dashboard_data import load_frame
+    from evalharness.dashboard_data import load_frame as frame_of_doc
+    from evalharness.reports.loadtest import LoadReport
+
+    def load_frame(doc):
+        fields = {"started_at": "t", "target": "srv", "base_url": "http://srv/v1", "model": "m", "profile": "sweep"}
+        return frame_of_doc(LoadReport.model_validate({**fields, **doc}))
 
     def stage(profile, offered, achieved, ttft95, quality):
         return {"profile": profile, "offered_rate": offered, "concurrency": 2, "achieved_rate": achieved,

@@ -1,0 +1,78 @@
+"""What the endpoint tools record of one streamed request, typed: its timing (the same formula as a
+local generation's, endpoints/client.py), shared by `probe --json`, the load report and the
+monitor series; and the probe's report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError
+
+from evalharness.reports.schema import Count, Finite, Measured, Record, Summary
+
+PROBE_KIND = "evalharness-probe"
+PROBE_SCHEMA_VERSION = 1
+
+
+class EndpointTiming(Record):
+    """One streamed answer's timing: null where not measured (a failed request, one chunk)."""
+
+    latency_s: Measured = None
+    ttft_s: Measured = None
+    inter_token_latency_s: Measured = None
+    decode_tokens_per_s: Measured = None
+    output_tokens: Count = None
+    token_count_source: str | None = None  # usage, tokenizer or chunks
+
+
+class ProbeRequest(EndpointTiming):
+    success: bool
+    error_kind: str | None = None
+    error: str | None = None
+    status_code: int | None = None
+    text: str = ""
+    start_s: Finite = None
+    end_s: Finite = None
+    prompt_tokens: Count = None
+    chunks: int = 0
+
+
+class ProbeSummary(Record):
+    requests: int
+    succeeded: int
+    success_rate: Finite = None
+    concurrency: int
+    wall_s: Measured = None
+    requests_per_s: Measured = None
+    output_tokens_per_s: Measured = None
+    failures: dict[str, int] = Field(default_factory=dict)  # error kind -> requests
+    latency_s: Summary
+    ttft_s: Summary
+    inter_token_latency_s: Summary
+    decode_tokens_per_s: Summary
+    token_count_sources: list[str] = Field(default_factory=list)
+
+
+class ProbeReport(Record):
+    kind: Literal["evalharness-probe"] = PROBE_KIND
+    schema_version: int = PROBE_SCHEMA_VERSION
+    requests: list[ProbeRequest]
+    summary: ProbeSummary
+
+
+class ProbeReportError(Exception):
+    pass
+
+
+def read_probe_report(path: Path) -> ProbeReport:
+    """`probe --json`'s file, or ProbeReportError naming the file and what is wrong."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return ProbeReport.model_validate(data)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        if isinstance(exc, ValidationError):
+            err = exc.errors()[0]
+            raise ProbeReportError(f"{path.name}: {'.'.join(str(x) for x in err['loc'])}: {err['msg']}") from None
+        raise ProbeReportError(f"{path.name}: not readable JSON ({type(exc).__name__})") from None
