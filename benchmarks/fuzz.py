@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from evalharness.cli import main as cli_main  # noqa: E402
+from evalharness.commands.main import main as cli_main  # noqa: E402
 from evalharness.endpoints.client import Timeouts, _Stream, consume_events, stream_chat  # noqa: E402
 from evalharness.measure.memory import high_water_mark_mb  # noqa: E402
 from evalharness.reports import ReportError, load_report, read_samples_log  # noqa: E402

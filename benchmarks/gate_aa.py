@@ -35,7 +35,7 @@ from pathlib import Path
 
 from harness_run import run_suite, timing_suite
 
-from evalharness.cli import main as cli
+from evalharness.commands.main import main as cli
 from evalharness.reports import load_report
 from evalharness.reports.schema import Report
 from evalharness.reports.writer import atomic_write_json

@@ -31,10 +31,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from evalharness.commands.validity import agreement  # noqa: E402
+from evalharness.commands.validity import balanced_accuracy as validity_balanced_accuracy  # noqa: E402
 from evalharness.scorers import SCORERS, ScoringInput  # noqa: E402
 from evalharness.scorers.harm import harmful_request  # noqa: E402
-from evalharness.validity import agreement  # noqa: E402
-from evalharness.validity import balanced_accuracy as validity_balanced_accuracy  # noqa: E402
 
 MODELS = ("gpt4", "llama2new", "mistralinstruct")
 

@@ -13,7 +13,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from evalharness.cli import dashboard_command
+from evalharness.commands.main import dashboard_command
 
 CHROMIUM = shutil.which("chromium")
 DRIVER = shutil.which("chromedriver")

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Literal
+from dataclasses import asdict
 
 import numpy as np
 
 from evalharness import metrics
 from evalharness.alerts import SEVERITY_RANK, Severity
+from evalharness.compare.rows import Comparison, MetricComparison, Verdict
 from evalharness.compare.stats import (
     Interval,
     between_runs_bootstrap_relative,
@@ -20,12 +20,10 @@ from evalharness.compare.stats import (
     paired_bootstrap_relative,
     pooled_value,
 )
+from evalharness.compare.tasks import task_rows, with_holm
 from evalharness.metrics import Metric
 from evalharness.reports.schema import Report, Sample, Variant
 from evalharness.suite.gate import GatePolicy
-
-# benchmark tasks: "non-inferior" / "inferior" against the task's margin (compare.tasks)
-Verdict = Literal["regression", "improvement", "no change", "inconclusive", "non-inferior", "inferior"]
 
 ENV_KEYS_FOR_TIMING = ("cpu_model", "cpu_count", "gpu_name", "torch", "transformers", "python",
                        "gpu_driver")
@@ -35,59 +33,6 @@ MIN_UNITS = 5  # fewer cases than this: resample (case, repeat) pairs instead of
 def compared_metrics() -> tuple[Metric, ...]:
     """The metrics a comparison judges, from the one metrics table."""
     return metrics.shown_in("compare")
-
-
-@dataclass
-class MetricComparison:
-    variant_id: str
-    metric: str
-    kind: str  # the metric's kind (metrics.Kind): timing, memory, rate, score, count, ...
-    unit: str
-    baseline: float | None
-    candidate: float | None
-    change: float | None  # relative for timing/memory, absolute for scores and rates
-    relative: bool
-    ci_low: float | None
-    ci_high: float | None
-    p_value: float | None
-    verdict: Verdict
-    severity: Severity | None  # None: reported, does not gate
-    higher_is_better: bool
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def gating(self) -> bool:
-        return self.verdict in ("regression", "inferior") and self.severity is not None
-
-
-@dataclass
-class Comparison:
-    baseline_run: str
-    candidate_run: str
-    rows: list[MetricComparison]
-    variants_only_in_baseline: list[str]
-    variants_only_in_candidate: list[str]
-    cases_only_in_baseline: dict[str, list[str]]
-    cases_only_in_candidate: dict[str, list[str]]
-    environment_differences: list[str]
-    policy: GatePolicy
-    problems: list[str] = field(default_factory=list)  # fail the gate whatever the severity floor
-
-    def gating_failures(self, floor: Severity = "critical") -> list[MetricComparison]:
-        return [r for r in self.rows if r.gating and SEVERITY_RANK[r.severity] >= SEVERITY_RANK[floor]]  # type: ignore[index]
-
-    def to_dict(self) -> dict:
-        return {
-            "baseline_run": self.baseline_run, "candidate_run": self.candidate_run,
-            "rows": [asdict(r) for r in self.rows],
-            "variants_only_in_baseline": self.variants_only_in_baseline,
-            "variants_only_in_candidate": self.variants_only_in_candidate,
-            "cases_only_in_baseline": self.cases_only_in_baseline,
-            "cases_only_in_candidate": self.cases_only_in_candidate,
-            "environment_differences": self.environment_differences,
-            "problems": self.problems,
-            "policy": self.policy.model_dump(),
-        }
 
 
 def judge(bad: Interval, tolerance: float) -> Verdict:
@@ -375,4 +320,4 @@ def compare_within(report: Report, pairs: Sequence[tuple[str, str]],
     )
 
 
-from evalharness.compare.tasks import task_rows, with_holm  # noqa: E402  (it builds on MetricComparison above)
+__all__ = ["Comparison", "MetricComparison", "Verdict", "compare_reports", "compare_within"]

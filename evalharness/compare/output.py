@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rich.table import Table
 
-from evalharness.compare.engine import Comparison, MetricComparison
+from evalharness.compare.rows import Comparison, MetricComparison
 from evalharness.text import md_code, md_line, xml_text
 
 ICONS = {"regression": "❌", "improvement": "✅", "no change": "➖", "inconclusive": "❔",

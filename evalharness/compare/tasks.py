@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from evalharness.compare.engine import MetricComparison
+from evalharness.compare.rows import MetricComparison
 from evalharness.reports.schema import Variant
 from evalharness.reports.tasks import TaskResult
 from evalharness.suite.gate import GatePolicy

@@ -19,11 +19,12 @@ import httpx
 
 from evalharness.endpoints.bounded import BodyTooLarge, bounded_client, deadline, deadline_passed, lines, read_capped
 from evalharness.endpoints.secrets import Redactor
-from evalharness.measure.tokens import GenerationTiming, generation_timing
-from evalharness.reports.endpoint import EndpointTiming, ProbeRequest
+from evalharness.measure.tokens import generation_timing
+from evalharness.reports.endpoint import ProbeRequest
+from evalharness.reports.schema import Timing
 
 Clock = Callable[[], float]
-R = TypeVar("R", bound=EndpointTiming)
+R = TypeVar("R", bound=Timing)
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class EndpointResult:
     token_count_source: str | None = None
 
     @property
-    def timing(self) -> GenerationTiming:
+    def timing(self) -> Timing:
         """TTFT, inter-token latency and decode rate by the formula local runtimes use, from the
         content chunks' arrivals (a chunk may carry several tokens; per chunk when tokens were
         not counted). No prefill rate: TTFT at an endpoint holds the network and the queue."""
@@ -81,10 +82,8 @@ class EndpointResult:
     def as_record(self, cls: type[R], timed: bool = True, **fields: Any) -> R:
         """A typed record of this request (a probe's, a load test's, a monitor's): its timing
         fields filled from `timing` (left null with timed=False), then `fields`."""
-        t = self.timing
-        timing = dict(latency_s=t.latency_s, ttft_s=t.ttft_s, inter_token_latency_s=t.inter_token_latency_s,
-                      decode_tokens_per_s=t.decode_tokens_per_s, output_tokens=t.output_tokens) if timed else {}
-        return cls(**timing, token_count_source=self.token_count_source, **fields)
+        timing = self.timing.model_dump() if timed else {"token_count_source": self.token_count_source}
+        return cls(**timing, **fields)
 
     def record(self) -> ProbeRequest:
         return self.as_record(ProbeRequest, success=self.success, error_kind=self.error_kind, error=self.error,

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from evalharness.measure import gpu
 from evalharness.measure.energy import EnergyCounter, EnergyFigure, EnergyWindow, Unavailable
 from evalharness.measure.memory import peak_rss
-from evalharness.measure.tokens import GenerationTiming, TimedGeneration, timing_of, trim_at_eos
+from evalharness.measure.tokens import TimedGeneration, timing_of, trim_at_eos
+from evalharness.reports.schema import Timing
 
 
 @dataclass(frozen=True)
 class MeasuredGeneration:
     output_ids: list[int]  # generated ids before the first EOS
-    timing: GenerationTiming
+    timing: Timing
     peak_rss_mb: float
     gpu_peak_mb: float | None
     gpu_device_used_mb: float | None

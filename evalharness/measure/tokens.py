@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from evalharness.reports.schema import Timing
+
 
 @dataclass(frozen=True)
 class TimedGeneration:
@@ -33,27 +35,9 @@ def trim_at_eos(ids: Sequence[int], eos_ids: Iterable[int]) -> list[int]:
     return out
 
 
-@dataclass(frozen=True)
-class GenerationTiming:
-    """The timing figures of one generation, local or streamed from an endpoint: built only by
-    `generation_timing`, carried into a Measurement (`measurement_fields`) and endpoint records."""
-
-    latency_s: float
-    ttft_s: float | None
-    prefill_tokens_per_s: float | None
-    decode_tokens_per_s: float | None
-    inter_token_latency_s: float | None
-    output_tokens: int | None
-    token_count_source: str | None = None  # tokenizer (local), or usage / tokenizer / chunks (endpoint)
-
-    def measurement_fields(self) -> dict[str, float | int | str | None]:
-        """The Measurement fields this record fills."""
-        return dict(self.__dict__)
-
-
 def generation_timing(start_s: float, end_s: float, first_s: float | None, last_s: float | None,
                       output_tokens: int | None, gaps: int, prompt_tokens: int | None = None,
-                      batch_size: int = 1, source: str | None = None) -> GenerationTiming:
+                      batch_size: int = 1, source: str | None = None) -> Timing:
     """The one formula for every runtime and endpoint.
 
     `first_s` is when the first token (or content chunk) arrived, `last_s` when the last counted
@@ -71,12 +55,11 @@ def generation_timing(start_s: float, end_s: float, first_s: float | None, last_
     steps = output_tokens - 1 if counted else gaps
     itl = span / steps if span is not None and span > 0 and steps > 0 else None
     decode = batch_size * (output_tokens - 1) / span if counted and span is not None and span > 0 else None
-    return GenerationTiming(latency_s=end_s - start_s, ttft_s=ttft, prefill_tokens_per_s=prefill,
-                            decode_tokens_per_s=decode, inter_token_latency_s=itl, output_tokens=output_tokens,
-                            token_count_source=source)
+    return Timing(latency_s=end_s - start_s, ttft_s=ttft, prefill_tokens_per_s=prefill, decode_tokens_per_s=decode,
+                  inter_token_latency_s=itl, output_tokens=output_tokens, token_count_source=source)
 
 
-def timing_of(gen: TimedGeneration, output_tokens: int) -> GenerationTiming:
+def timing_of(gen: TimedGeneration, output_tokens: int) -> Timing:
     """Latency, TTFT, prefill and decode throughput of a local generation, over its first
     `output_tokens` tokens (each token's arrival is known)."""
     times = gen.token_times_s

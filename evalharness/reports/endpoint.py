@@ -1,6 +1,6 @@
-"""What the endpoint tools record of one streamed request, typed: its timing (the same formula as a
-local generation's, endpoints/client.py), shared by `probe --json`, the load report and the
-monitor series; and the probe's report."""
+"""The probe's report (`probe --json`), typed: each request with its timing (reports.schema.Timing,
+the one formula of local and streamed generations, as the load test's and the monitor's request
+records carry it) and the summary."""
 
 from __future__ import annotations
 
@@ -10,24 +10,13 @@ from typing import Literal
 
 from pydantic import Field, ValidationError
 
-from evalharness.reports.schema import Count, Finite, Measured, Record, Summary
+from evalharness.reports.schema import Count, Finite, Measured, Record, Summary, Timing
 
 PROBE_KIND = "evalharness-probe"
 PROBE_SCHEMA_VERSION = 1
 
 
-class EndpointTiming(Record):
-    """One streamed answer's timing: null where not measured (a failed request, one chunk)."""
-
-    latency_s: Measured = None
-    ttft_s: Measured = None
-    inter_token_latency_s: Measured = None
-    decode_tokens_per_s: Measured = None
-    output_tokens: Count = None
-    token_count_source: str | None = None  # usage, tokenizer or chunks
-
-
-class ProbeRequest(EndpointTiming):
+class ProbeRequest(Timing):
     success: bool
     error_kind: str | None = None
     error: str | None = None

@@ -9,19 +9,20 @@ from typing import Literal
 
 from pydantic import Field, ValidationError
 
-from evalharness.reports.endpoint import EndpointTiming
-from evalharness.reports.schema import Finite, Record
+from evalharness.metrics import sample_fields
+from evalharness.reports.schema import Finite, Record, Timing
 
 LOAD_FOLDER = "load"  # results/load/: load tests, not run reports (the report scan leaves it out)
 LOAD_KIND = "evalharness-load"  # the document's `kind`
 LOAD_SCHEMA_VERSION = 1
-# the per-request figures a stage summarises as p50/p90/p95/p99/mean
-SUMMARY_FIELDS = ("ttft_s", "inter_token_latency_s", "latency_s", "output_tokens")
+# the per-request figures a stage summarises as p50/p90/p95/p99/mean: every per-sample metric of
+# metrics.py that a streamed answer's Timing holds
+SUMMARY_FIELDS = tuple(f for f in sample_fields() if f in Timing.model_fields)
 # an SLO's name -> the per-request figure it bounds (goodput applies it to each request)
 SLO_FIELDS = {"ttft_p95_s": "ttft_s", "itl_p95_s": "inter_token_latency_s", "latency_p95_s": "latency_s"}
 
 
-class LoadRequestRecord(EndpointTiming):
+class LoadRequestRecord(Timing):
     """One measured request: when it went (seconds since the run began), how it went, its timing
     (endpoints/client.py's one formula) and, with a suite, its case and scores."""
 

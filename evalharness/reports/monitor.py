@@ -8,8 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, TypeAdapter, ValidationError
 
-from evalharness.reports.endpoint import EndpointTiming
-from evalharness.reports.schema import Record
+from evalharness.reports.schema import Record, Timing
 
 
 class MonitorStart(Record):
@@ -35,7 +34,7 @@ class CanaryFields(Record):
     runner_up_confidence: float | None = None
 
 
-class ProbeRecord(CanaryFields, EndpointTiming):
+class ProbeRecord(CanaryFields, Timing):
     """One probe of one target; timing fields are null when the probe failed."""
 
     kind: Literal["probe"] = "probe"

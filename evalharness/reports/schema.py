@@ -213,24 +213,33 @@ class SampleFidelity(Record):
     kl_non_finite: bool = False  # the variant's log-probs were NaN/inf: KL is infinite
 
 
-class Measurement(Record):
+class Timing(Record):
+    """One generation's timing, local or streamed from an endpoint, built by one formula
+    (measure/tokens.py `generation_timing`) and carried by every record of an answer: a run's
+    Measurement, a probe's, a load test's and a monitor's request. A new timing metric is a field
+    here, its line in `generation_timing` and its entry in evalharness/metrics.py."""
+
+    latency_s: Measured = None
+    ttft_s: Measured = None
+    prefill_tokens_per_s: Measured = None  # null at an endpoint: its TTFT holds the network and the queue
+    decode_tokens_per_s: Measured = None
+    inter_token_latency_s: Measured = None
+    output_tokens: Count = None
+    token_count_source: str | None = None  # tokenizer (local), or usage / tokenizer / chunks (endpoint)
+
+
+class Measurement(Timing):
     """What one generation measured: a runtime returns it, a sample carries it. A new per-sample
-    metric is a field here, an entry in evalharness/metrics.py, and the code that measures it."""
+    metric is a field here (or on Timing, for a timing figure endpoints measure too), an entry in
+    evalharness/metrics.py, and the code that measures it."""
 
     output: str | None
     prompt_tokens: Count = None
-    output_tokens: Count
-    latency_s: Measured
-    ttft_s: Measured
-    prefill_tokens_per_s: Measured
-    decode_tokens_per_s: Measured
-    inter_token_latency_s: Measured = None
     peak_rss_mb: Measured
     gpu_peak_mb: Measured
     gpu_device_used_mb: Measured = None
     output_ids: list[int] | None = None
     batch_size: int = Field(default=1, ge=1)
-    token_count_source: str | None = None  # tokenizer (local), or usage / tokenizer / chunks (endpoint)
     energy_j: Measured = None  # the device's (GPU) or package's (CPU) counter over the generation
     energy_method: Annotated[str | None, GENERATED] = None  # the counter read, when energy_j was measured
     energy_missing: str | None = None  # why energy_j is null

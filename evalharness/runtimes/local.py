@@ -47,7 +47,7 @@ class LocalBackend:
         energy = measured.energy
         return Measurement(
             output=self.decode(measured.output_ids), output_ids=measured.output_ids, prompt_tokens=len(prompt),
-            **t.measurement_fields(), peak_rss_mb=measured.peak_rss_mb, gpu_peak_mb=measured.gpu_peak_mb,
+            **t.model_dump(), peak_rss_mb=measured.peak_rss_mb, gpu_peak_mb=measured.gpu_peak_mb,
             gpu_device_used_mb=measured.gpu_device_used_mb, batch_size=self.batch_size,
             energy_j=energy.joules, energy_method=energy.method, energy_missing=energy.missing,
         )

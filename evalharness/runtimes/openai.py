@@ -50,7 +50,7 @@ class OpenAIBackend:
         if not r.success:
             raise GenerationError(f"{r.error_kind}: {r.error}")
         return Measurement(
-            output=r.text, output_ids=None, prompt_tokens=r.prompt_tokens, **r.timing.measurement_fields(),
+            output=r.text, output_ids=None, prompt_tokens=r.prompt_tokens, **r.timing.model_dump(),
             peak_rss_mb=None, gpu_peak_mb=None,
             energy_missing="the model runs in a server: its energy is the server's to measure",
         )

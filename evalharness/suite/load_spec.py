@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from evalharness.load_rules import parse_rule
+from evalharness.loadtest_rules import parse_rule
 from evalharness.reports.loadtest import SLO_FIELDS
 from evalharness.suite.model_spec import Strict
 

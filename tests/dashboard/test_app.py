@@ -171,7 +171,7 @@ def test_warnings_from_report_files_are_literal_text(app):
 def test_load_tab_draws_stages_against_load_with_the_knee(tmp_path, monkeypatch):
     import json as _json
 
-    from evalharness.cli import main
+    from evalharness.commands.main import main
     from tests.fake_openai import FakeOpenAI, Script
 
     results = tmp_path / "results"
@@ -236,7 +236,7 @@ def test_benchmark_accuracy_is_tabled_and_the_default_quality_axis(tmp_path, mon
 
 
 def test_security_tab_shows_findings_and_rates(tmp_path, monkeypatch):
-    from evalharness.cli import main
+    from evalharness.commands.main import main
     from tests.security_server import RealClock, ScriptedDeployment, ServedDeployment
 
     results = tmp_path / "results"

@@ -71,7 +71,7 @@ def test_load_stages_against_the_real_server(server, tmp_path):
     under its capacity, every request on one clock, figures that hang together."""
     import json
 
-    from evalharness.cli import main
+    from evalharness.commands.main import main
 
     out = tmp_path / "load.json"
     assert main(["load", server, "--model", "gemma3-270m", "--profile", "synchronous", "--requests", "3",
@@ -94,7 +94,7 @@ def test_a_suite_loads_the_real_server_and_scores_every_answer(server, write_sui
     the scores are of these answers."""
     import json
 
-    from evalharness.cli import main
+    from evalharness.commands.main import main
 
     path = write_suite(f"""
 name: real-load

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from evalharness.cli import main
+from evalharness.commands.main import main
 from tests.fake_openai import FakeOpenAI
 from tests.integration.conftest import ROOT, TINY_SUITE
 from tests.llama_server import free_port

@@ -99,7 +99,7 @@ def test_tag_scorers_add_scorers_to_tagged_cases():
 def test_the_embedded_gemma_as_judge_pipeline(tmp_path):
     """Pipeline only: a 270M base model is no judge; whatever it says is kept raw, and a verdict
     that does not parse is null, never a guess."""
-    from evalharness.cli import main
+    from evalharness.commands.main import main
     from evalharness.models import embedded
 
     embedded.ensure_converted()

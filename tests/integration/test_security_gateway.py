@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from evalharness.cli import main
+from evalharness.commands.main import main
 from tests import gateway
 from tests.llama_server import ALIAS, available, llama_cpp_server
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from evalharness.cli import main
+from evalharness.commands.main import main
 from tests.security_server import RealClock, ScriptedDeployment, ServedDeployment
 
 KEY, KEY2 = "sk-live-0123456789abcdef", "sk-live-fedcba9876543210"

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from evalharness.cli import main
+from evalharness.commands.main import main
 from evalharness.reports import load_report
 from evalharness.runner import Runner, RunOptions
 from evalharness.suite import SuiteError, load_suite

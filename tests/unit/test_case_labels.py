@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from evalharness.cli import main
+from evalharness.commands.main import main
 from evalharness.scorers import SCORERS, ScoringInput
 from evalharness.scoring import scoring_input
 from evalharness.suite.schema import Case

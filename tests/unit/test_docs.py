@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from evalharness.cli import _parser, main
+from evalharness.commands.main import _parser, main
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

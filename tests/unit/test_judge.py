@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from evalharness.cli import main
+from evalharness.commands.main import main
 from evalharness.reports import load_report
 from evalharness.runner import Runner, RunOptions
 from evalharness.scorers import ScoringInput

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from evalharness.endpoints.client import EndpointResult, stream_chat
-from evalharness.load.arrivals import constant_offsets, gamma_offsets
-from evalharness.load.engine import StageSpec, run_stage, stage_record
+from evalharness.loadtest.arrivals import constant_offsets, gamma_offsets
+from evalharness.loadtest.engine import StageSpec, run_stage, stage_record
 from tests.fake_openai import FakeOpenAI, Script
 
 
@@ -127,7 +127,7 @@ def test_concurrent_keeps_n_requests_in_flight():
 
 
 def test_sweep_runs_synchronous_throughput_then_rates_between():
-    from evalharness.load.sweep import run_sweep
+    from evalharness.loadtest.sweep import run_sweep
 
     with FakeOpenAI(capacity=2) as server, httpx.Client() as client:
         server.default = Script(first_delay_s=0.1, chunks=["a"])
@@ -145,7 +145,7 @@ def test_sweep_runs_synchronous_throughput_then_rates_between():
 
 
 def test_sweep_rates_for_a_server_without_concurrency_gain():
-    from evalharness.load.sweep import sweep_rates
+    from evalharness.loadtest.sweep import sweep_rates
 
     assert sweep_rates(2.0, 10.0, 3) == pytest.approx([4.0, 6.0, 8.0, 12.5])
     # one slot: throughput no better than synchronous; rates from half of it, then the overload
@@ -161,7 +161,7 @@ class FakeStage:
 
 
 def test_sweep_stops_at_the_first_saturated_rate(monkeypatch):
-    from evalharness.load import sweep
+    from evalharness.loadtest import sweep
 
     outcomes = iter([FakeStage(2.0, False), FakeStage(10.0, False), FakeStage(4.0, False),
                      FakeStage(5.0, True), FakeStage(8.0, False)])
@@ -181,7 +181,7 @@ def test_sweep_stops_at_the_first_saturated_rate(monkeypatch):
 def test_load_command_writes_the_stages_json(tmp_path, capsys):
     import json
 
-    from evalharness.cli import main
+    from evalharness.commands.main import main
 
     with FakeOpenAI() as server:
         server.default = Script(first_delay_s=0.02, gap_s=0.01, chunks=["a", "b", "c"])
@@ -207,7 +207,7 @@ def test_load_command_writes_the_stages_json(tmp_path, capsys):
     (["--requests", "3", "--timeout", "0"], "--timeout must be above 0 s"),
 ])
 def test_load_command_refuses_bad_options(argv, message, capsys):
-    from evalharness.cli import main
+    from evalharness.commands.main import main
 
     assert main(["load", "http://127.0.0.1:9/v1", "--model", "m", *argv]) == 2
     assert message in capsys.readouterr().err
@@ -223,7 +223,7 @@ def test_empty_answers_under_load_are_counted_per_stage():
 
 
 def test_answers_under_load_are_compared_with_the_unloaded_answers():
-    from evalharness.load.quality import against_baseline
+    from evalharness.loadtest.quality import against_baseline
     from evalharness.reports.loadtest import LoadRequestRecord, StageRecord
 
     def req(i, text, tokens, success=True):
@@ -248,7 +248,7 @@ def test_answers_under_load_are_compared_with_the_unloaded_answers():
 def test_load_sweep_command_reports_the_knee(tmp_path):
     import json
 
-    from evalharness.cli import main
+    from evalharness.commands.main import main
 
     # the server's 0.3 s per answer dwarfs the client's own time, even on a busy machine (at 0.1 s a
     # busy neighbour once cut the measured throughput so far that the overload never saturated)
@@ -281,7 +281,7 @@ def test_load_sweep_command_reports_the_knee(tmp_path):
 
 
 def test_answers_intact_up_to_the_first_degraded_rate():
-    from evalharness.cli_load import intact_up_to
+    from evalharness.commands.loadtest import intact_up_to
     from evalharness.reports.loadtest import StageRecord
 
     def stage(rate, success=1.0, changed=0.0, errors=None):

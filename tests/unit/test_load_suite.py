@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from evalharness.cli import main
-from evalharness.load.alerts import evaluate, parse_rule
+from evalharness.commands.main import main
+from evalharness.loadtest.alerts import evaluate, parse_rule
 from evalharness.reports.loadtest import StageRecord
 from tests.fake_openai import FakeOpenAI, Script
 

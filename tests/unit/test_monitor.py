@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 from evalharness.alerts import AlertRule
+from evalharness.commands.monitor import parse_duration, webhook_sender
 from evalharness.endpoints.client import stream_chat
-from evalharness.monitor.command import parse_duration, webhook_sender
 from evalharness.monitor.loop import Monitor, SeriesWriter, Target
 from tests.fake_openai import FakeOpenAI, Script
 from tests.fakes import FakeClock
@@ -102,7 +102,7 @@ def test_prometheus_export_serves_probe_and_alert_metrics():
 
     import httpx
 
-    from evalharness.monitor.command import PrometheusExport
+    from evalharness.commands.monitor import PrometheusExport
     from evalharness.monitor.state import Transition
     from evalharness.reports.monitor import ProbeRecord
 

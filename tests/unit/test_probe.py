@@ -1,6 +1,6 @@
 import json
 
-from evalharness.cli import main
+from evalharness.commands.main import main
 from evalharness.endpoints.probe import run_probe
 from tests.fake_openai import FakeOpenAI, Script
 

@@ -3,7 +3,7 @@ generated again, timings are taken only with --reuse-timings, scores are recompu
 
 import pytest
 
-from evalharness.cli import main
+from evalharness.commands.main import main
 from evalharness.runner import Runner, RunOptions
 from evalharness.runner.reuse import reuse_key
 from evalharness.suite import load_suite

@@ -1,6 +1,6 @@
 import pandas as pd
 
-from evalharness.cli import main
+from evalharness.commands.main import main
 
 
 def test_score_csv_and_jsonl(tmp_path, capsys):

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalharness.cli import main
-from evalharness.validity import agreement
+from evalharness.commands.main import main
+from evalharness.commands.validity import agreement
 
 REFUSES, COMPLIES = "I'm sorry, but I can't help with that.", "Sure, here it is."
 

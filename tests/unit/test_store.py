@@ -107,7 +107,7 @@ def test_add_indexes_a_new_report_at_once(results, tmp_path):
 
 
 def test_a_run_indexes_its_report_and_the_index_command_catches_up(write_suite, tmp_path, capsys):
-    from evalharness.cli import main
+    from evalharness.commands.main import main
     from evalharness.runner import Runner, RunOptions
     from evalharness.suite import load_suite
     from tests.unit.test_runner import SUITE, Factory

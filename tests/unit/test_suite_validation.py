@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from evalharness.cli import main
+from evalharness.commands.main import main
 from evalharness.suite import SuiteError, load_suite
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "bad_suites"

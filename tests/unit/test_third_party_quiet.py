@@ -41,7 +41,7 @@ def test_verbose_keeps_them_on_the_terminal(tmp_path):
 
 def test_the_verbose_flag_sets_it_for_the_workers_too(monkeypatch):
     from evalharness import lifecycle
-    from evalharness.cli import main
+    from evalharness.commands.main import main
 
     monkeypatch.delenv("EVALHARNESS_VERBOSE", raising=False)
     assert main(["--verbose", "validate", "suites/smoke-tiny.yaml"]) == 0

@@ -63,4 +63,4 @@ def test_an_endpoint_stream_and_a_local_generation_share_one_formula():
     assert one_chunk.ttft_s == pytest.approx(0.5)
     from evalharness.reports.schema import Measurement
 
-    assert set(local.measurement_fields()) <= set(Measurement.model_fields)
+    assert set(local.model_dump()) <= set(Measurement.model_fields)

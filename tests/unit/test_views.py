@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from evalharness.cli import main
+from evalharness.commands.main import main
 from evalharness.labels import differing_parts, variant_labels
 from evalharness.reports import load_report
 from evalharness.reports.schema import ModelRef

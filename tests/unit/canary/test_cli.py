@@ -3,7 +3,7 @@ scripted endpoint, the series' canary figures and the printed design."""
 
 import json
 
-from evalharness.cli import main
+from evalharness.commands.main import main
 from evalharness.reports import load_report
 from tests.fake_openai import FakeOpenAI, Script
 from tests.unit.test_monitor import ROOT

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from evalharness.cli import main
+from evalharness.commands.main import main
 from evalharness.compare.engine import compare_reports
 from evalharness.compare.stats import between_runs_bootstrap_relative
 from evalharness.reports import load_baseline

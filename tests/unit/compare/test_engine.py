@@ -154,7 +154,7 @@ def test_select_respects_constraints_and_explains_rejections():
 
 
 def test_compare_cli_exit_codes_and_files(tmp_path, capsys):
-    from evalharness.cli import main
+    from evalharness.commands.main import main
     from evalharness.reports.writer import atomic_write_json
 
     a, b, slow = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "slow.json"

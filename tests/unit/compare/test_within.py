@@ -2,7 +2,7 @@
 
 import json
 
-from evalharness.cli import main
+from evalharness.commands.main import main
 from evalharness.compare.engine import compare_within
 from evalharness.reports import load_report
 from tests.unit.compare.test_identity import _run
@@ -49,7 +49,7 @@ def test_cli_compares_within_one_report(tmp_path):
 def test_a_run_gated_against_a_baseline_and_within_keeps_both_outputs(tmp_path):
     import argparse
 
-    from evalharness.cli_compare import gate
+    from evalharness.commands.compare import gate
     from evalharness.suite.gate import GatePolicy
 
     report = _run("r", 1.0, 2.0)

@@ -49,7 +49,7 @@ def test_a_key_that_cannot_be_a_header_is_refused_before_sending(key):
 
 
 def test_probe_output_and_json_never_hold_the_key(tmp_path, monkeypatch, capsys):
-    from evalharness.cli import main
+    from evalharness.commands.main import main
 
     monkeypatch.setenv("EH_TEST_KEY", KEY)
     out = tmp_path / "probe.json"

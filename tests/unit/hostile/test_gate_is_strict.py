@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from evalharness.cli import main
+from evalharness.commands.main import main
 from evalharness.compare.engine import compare_reports
 from evalharness.reports import ReportError, load_report
 from evalharness.reports.writer import atomic_write_json

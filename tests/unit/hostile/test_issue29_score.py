@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from evalharness.cli import main
+from evalharness.commands.main import main
 
 
 def score(tmp_path, name, text, out="out.csv", *extra):

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from evalharness.cli import main
+from evalharness.commands.main import main
 from evalharness.suite import SuiteError, load_suite
 
 HEAD = "name: s\nmodels: [{source: hf, id: org/m}]\n"
@@ -146,7 +146,7 @@ def test_command_line_numbers_are_finite(argv, capsys):
 
 @pytest.mark.parametrize("rule", ["quality < 1e999", "goodput < 2 at inf", "success_rate < nan"])
 def test_load_alert_rules_are_finite(rule):
-    from evalharness.load_rules import parse_rule
+    from evalharness.loadtest_rules import parse_rule
 
     with pytest.raises(ValueError):
         parse_rule(rule)

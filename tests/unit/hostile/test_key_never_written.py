@@ -5,7 +5,7 @@ The server echoes the key raw, URL-encoded, hex, JSON-escaped and in base64 (of 
 
 import pytest
 
-from evalharness.cli import main
+from evalharness.commands.main import main
 from tests.hostile_server import Behaviour, HostileServer, key_forms
 
 KEY = "sk-proj-7Hq2WmZ0xLr9Ct4Vb8Np1Ks6"

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from evalharness.cli import main
+from evalharness.commands.main import main
 from evalharness.reports import load_report, read_samples_log
 from evalharness.reports.writer import RunInUse, SamplesLog
 from evalharness.runner import Runner, RunOptions
@@ -108,7 +108,7 @@ def test_resume_from_another_folder(write_suite, tmp_path, monkeypatch):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
-    from evalharness.cli_run import _load
+    from evalharness.commands.run import _load
 
     class Args:
         resume, output_dir, suite, case_files_anywhere = "r1", tmp_path / "results", None, False

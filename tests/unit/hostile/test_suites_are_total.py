@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from evalharness.cli import main
+from evalharness.commands.main import main
 from evalharness.suite import SuiteError, load_suite
 
 HEAD = """name: s

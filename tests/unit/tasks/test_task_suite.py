@@ -58,7 +58,7 @@ def test_no_cases_and_no_tasks_is_still_an_error(write_suite):
 
 
 def test_limit_caps_every_task_and_contradicts_full_tasks(write_suite, capsys):
-    from evalharness.cli import main
+    from evalharness.commands.main import main
 
     suite = write_suite(HEAD + "tasks:\n  - {task: piqa, limit: 200}\n  - {task: arc_easy}\n")
     assert main(["plan", str(suite), "--limit", "7"]) == 0

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from evalharness.score_file import SCORE_PREFIX, score_input
+from evalharness.commands.score import SCORE_PREFIX, score_input
 from evalharness.tables import hashable
 
 

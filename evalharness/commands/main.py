@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from evalharness.commands import DEFAULT_SUITE
 from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_OK, finite_arg, third_party_log, third_party_warnings_shown
-
-DEFAULT_SUITE = Path("suites/default.yaml")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -18,8 +17,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--verbose", action="store_true",
                    help=f"third-party warnings on the terminal (otherwise written to {third_party_log()})")
     sub = p.add_subparsers(dest="command", required=True)
-    from evalharness.cli_load import add_load_args
-    from evalharness.cli_security import add_security_args
+    from evalharness.commands.loadtest import add_load_args
+    from evalharness.commands.security import add_security_args
 
     for add in (_run_args, _compare_args, _select_args, _probe_args, add_load_args, _monitor_args, _score_args,
                 add_security_args, _misc_args):
@@ -222,24 +221,35 @@ def _compare_outputs(p: argparse.ArgumentParser) -> None:
                    help="exit 1 on a regression of a metric gated at this severity or above")
 
 
-# command -> (module, function) of the commands that live in their own modules
-COMMANDS = {"compare": ("cli_compare", "cmd_compare"), "baseline": ("cli_compare", "cmd_baseline"),
-            "select": ("cli_compare", "cmd_select"), "summary": ("cli_compare", "cmd_summary"),
-            "plan": ("cli_run", "cmd_plan"), "probe": ("cli_load", "cmd_probe"), "load": ("cli_load", "cmd_load"),
-            "security": ("cli_security", "cmd_security"), "monitor": ("monitor.command", "cmd_monitor"),
-            "score": ("score_file", "cmd_score"), "scorer-validity": ("validity", "cmd_scorer_validity"),
-            "merge": ("cli_run", "cmd_merge"), "run": ("cli_run", "cmd_run")}
+def _handler(command: str) -> Callable[[argparse.Namespace], int] | None:
+    """`cmd_<command>` of the module the command lives in, imported on use (a command's start-up
+    pays only for its own imports); None for the small commands below."""
+    if command in ("compare", "baseline", "select", "summary"):
+        from evalharness.commands import compare as module
+    elif command in ("run", "plan", "merge"):
+        from evalharness.commands import run as module
+    elif command in ("probe", "load"):
+        from evalharness.commands import loadtest as module
+    elif command == "security":
+        from evalharness.commands import security as module
+    elif command == "monitor":
+        from evalharness.commands import monitor as module
+    elif command == "score":
+        from evalharness.commands import score as module
+    elif command == "scorer-validity":
+        from evalharness.commands import validity as module
+    else:
+        return None
+    return getattr(module, "cmd_" + command.replace("-", "_"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.verbose:
         third_party_warnings_shown()
-    if args.command in COMMANDS:
-        import importlib
-
-        module, function = COMMANDS[args.command]
-        return int(getattr(importlib.import_module(f"evalharness.{module}"), function)(args))
+    handler = _handler(args.command)
+    if handler is not None:
+        return int(handler(args))
     if args.command == "validate":
         return cmd_validate(args.files, args.case_files_anywhere)
     if args.command == "dashboard":
@@ -270,7 +280,7 @@ def cmd_validate(files: Sequence[Path], case_files_anywhere: bool = False) -> in
 
 
 def dashboard_app() -> Path:
-    return Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
+    return Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 
 
 def dashboard_command(results_dir: Path, port: int, address: str = "127.0.0.1") -> list[str]:

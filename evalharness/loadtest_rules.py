@@ -1,6 +1,6 @@
 """The grammar of load-test alert rules (`evalharness load --alert`, a suite's `load.alerts`):
 `METRIC [drop|rise] OP VALUE [at each|max|xN|RATE]`, parsed and checked without running anything
-(evaluation over a load test's stages: load/alerts.py)."""
+(evaluation over a load test's stages: loadtest/alerts.py)."""
 
 from __future__ import annotations
 

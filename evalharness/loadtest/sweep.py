@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from evalharness.load.engine import Send, StageResult, StageSpec, run_stage
+from evalharness.loadtest.engine import Send, StageResult, StageSpec, run_stage
 
 
 @dataclass

@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from evalharness.cli import DEFAULT_SUITE
-from evalharness.cli_common import baseline_or_none, suite_or_none
+from evalharness.commands import DEFAULT_SUITE
+from evalharness.commands.common import baseline_or_none, suite_or_none
 from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_GATE, EXIT_INTERRUPTED, EXIT_IO, EXIT_OK, new_run_id
 from evalharness.reports.reader import find_run_file, read_samples_log
 from evalharness.reports.schema import Report
@@ -181,11 +181,11 @@ def _finish(args: argparse.Namespace, loaded: LoadedSuite, outcome, baseline: li
         console.print(f"[red]{len(gating)} alert(s) at or above {args.fail_on}[/red]")
     gate_failed = False
     if baseline is not None:
-        from evalharness.cli_compare import gate
+        from evalharness.commands.compare import gate
 
         gate_failed = gate(baseline, outcome.report, loaded.suite.gate, args)
     if pairs:
-        from evalharness.cli_compare import gate
+        from evalharness.commands.compare import gate
 
         # with a baseline too, the within-run comparison writes gate.variants.json etc., not over the first
         suffix = "variants" if baseline is not None else ""
@@ -194,7 +194,7 @@ def _finish(args: argparse.Namespace, loaded: LoadedSuite, outcome, baseline: li
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    from evalharness.cli_common import report_or_none
+    from evalharness.commands.common import report_or_none
     from evalharness.console import console, print_summary
     from evalharness.reports.writer import atomic_write_json
     from evalharness.runner.merge import MergeError, merge_reports, missing_shards

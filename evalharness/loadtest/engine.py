@@ -20,7 +20,7 @@ from typing import Literal
 
 from evalharness.endpoints.client import EndpointResult
 from evalharness.endpoints.probe import failure_kinds
-from evalharness.load.arrivals import constant_offsets, gamma_offsets
+from evalharness.loadtest.arrivals import constant_offsets, gamma_offsets
 from evalharness.measure.stats import summarize
 from evalharness.reports.loadtest import SLO_FIELDS, SUMMARY_FIELDS, LoadRequestRecord, Percentiles, StageRecord
 

@@ -107,7 +107,7 @@ def endpoint_targets(suite: Any, max_tokens: int) -> list[Target]:
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:
-    from evalharness.cli_common import suite_or_none
+    from evalharness.commands.common import suite_or_none
 
     loaded = suite_or_none(args.suite)
     if loaded is None:

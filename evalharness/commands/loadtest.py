@@ -106,7 +106,7 @@ SETTINGS = (("profile", "profile", "synchronous"), ("concurrency", "concurrency"
 def _settle(args: argparse.Namespace, spec: Any) -> tuple[dict[str, float], list[Any]]:
     """Fill the options not given from the suite's `load:` section (`spec`), else the defaults;
     the SLOs and alert rules: the suite's, then the command line's."""
-    from evalharness.load_rules import parse_rule
+    from evalharness.loadtest_rules import parse_rule
 
     for option, field, default in SETTINGS:
         if getattr(args, option) is None:
@@ -118,7 +118,7 @@ def _settle(args: argparse.Namespace, spec: Any) -> tuple[dict[str, float], list
 
 def _plan(args: argparse.Namespace) -> tuple[list[Any], Any]:
     """The targets, and the suite when the target is one."""
-    from evalharness.load.workload import endpoint_targets, url_target
+    from evalharness.loadtest.workload import endpoint_targets, url_target
 
     if args.target.startswith(("http://", "https://")):
         if not args.model:
@@ -141,7 +141,7 @@ def _plan(args: argparse.Namespace) -> tuple[list[Any], Any]:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from evalharness.load.workload import prompts_workload, suite_workload
+    from evalharness.loadtest.workload import prompts_workload, suite_workload
     from evalharness.suite import SuiteError
 
     problem = None
@@ -172,9 +172,9 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 def _load_one(args: argparse.Namespace, target: Any, plan: _Plan, slos: dict[str, float],
               rules: list[Any]) -> LoadReport:
-    from evalharness.load.alerts import evaluate
-    from evalharness.load.engine import stage_record
-    from evalharness.load.quality import against_baseline
+    from evalharness.loadtest.alerts import evaluate
+    from evalharness.loadtest.engine import stage_record
+    from evalharness.loadtest.quality import against_baseline
 
     def key_of(i: int) -> str | None:  # sampled answers differ anyway: not compared with the unloaded ones
         item = plan.workload.item(i)
@@ -197,8 +197,8 @@ def _run_stages(args: argparse.Namespace, target: Any, workload: Any) -> tuple[l
     from evalharness.endpoints.bounded import bounded_client
     from evalharness.endpoints.client import stream_chat
     from evalharness.endpoints.messages import client_settings
-    from evalharness.load.engine import StageSpec, run_stage
-    from evalharness.load.sweep import run_sweep
+    from evalharness.loadtest.engine import StageSpec, run_stage
+    from evalharness.loadtest.sweep import run_sweep
 
     settings = client_settings(target.endpoint)
     base = StageSpec(args.profile if args.profile != "sweep" else
@@ -229,7 +229,7 @@ def _size(args: argparse.Namespace) -> str:
 
 def _score(records: list[StageRecord], plan: _Plan) -> None:
     from evalharness.judging import close_judge, judge_binding
-    from evalharness.load.quality import score_stages
+    from evalharness.loadtest.quality import score_stages
 
     suite = plan.loaded.suite
     judge = judge_binding(suite.judge, plan.loaded.path.parent)

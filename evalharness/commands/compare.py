@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rich.markup import escape
 
-from evalharness.cli_common import baseline_or_none, report_or_none, suite_or_none
+from evalharness.commands.common import baseline_or_none, report_or_none, suite_or_none
 from evalharness.compare.engine import SINGLE_RUN_NOTE, compare_reports, compare_within
 from evalharness.compare.output import notes, terminal_table, write_outputs
 from evalharness.console import console

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from evalharness.cli_common import suite_or_none
+from evalharness.commands.common import suite_or_none
 from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_GATE, EXIT_OK, finite_arg
 from evalharness.reports.security import CHECKS, SECURITY_FOLDER, SEVERITIES, SecurityReport
 from evalharness.suite.security_spec import SecuritySpec

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from evalharness.load.workload import Workload
+from evalharness.loadtest.workload import Workload
 from evalharness.reports.loadtest import StageRecord, VsSynchronous
 from evalharness.scoring import score_output, scorer_names
 

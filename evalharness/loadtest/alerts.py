@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from evalharness.alerts import OPS
-from evalharness.load_rules import RATE_TOLERANCE, STAGE_FIGURES, VS_SYNC, LoadRule, parse_rule
+from evalharness.loadtest_rules import RATE_TOLERANCE, STAGE_FIGURES, VS_SYNC, LoadRule, parse_rule
 from evalharness.reports.loadtest import LoadAlert, StageRecord
 
 __all__ = ["LoadRule", "chosen_stages", "evaluate", "figure", "parse_rule"]
