@@ -141,9 +141,9 @@ def main() -> None:
                 candidates = goods + wrong_answers(goods[0], functions, rng)
             for calls in candidates:
                 text = render(calls) if calls else "None of these functions fits the request."
-                ours = scorer.score(ScoringInput(prompt="", extra={
-                    "functions": tuple(functions),
-                    "expected_calls": tuple(truths[q["id"]]) if truths is not None else ()}), text)
+                ours = scorer.score(ScoringInput(
+                    prompt="", functions=tuple(functions),
+                    expected_calls=tuple(truths[q["id"]]) if truths is not None else ()), text)
                 if truths is None:
                     theirs = not calls
                 else:

@@ -2,12 +2,53 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
+from evalharness.judging import runtime_client
 from evalharness.reports.schema import Sample, ScoreDetail
-from evalharness.scorers import Score, ScoringInput, safe_score
-from evalharness.scorers.judge import JudgeBinding
+from evalharness.scorers import SCORERS, ModelClient, Score, Scorer, ScorerSetup, ScoringInput, safe_score
 from evalharness.suite.schema import Case
+
+
+class OpenScorers:
+    """The scorers of one run, file or load test, each opened once on first use with the settings
+    of the section it names (`Scorer.settings_section`) and closed by `close` (or `with`).
+
+    `settings(section)` gives a section's settings or None (a suite: its attribute of that name);
+    relative paths in them start at `base`."""
+
+    def __init__(self, settings: Callable[[str], Any] | None = None, base: Path | None = None,
+                 model_client: Callable[[Any], ModelClient] = runtime_client) -> None:
+        self._settings = settings or (lambda section: None)
+        self._base = base
+        self._model_client = model_client
+        self._open: dict[str, Scorer] = {}
+
+    @classmethod
+    def of_suite(cls, suite: Any, base: Path | None, **kw: Any) -> OpenScorers:
+        return cls(lambda section: getattr(suite, section, None), base, **kw)
+
+    def get(self, name: str) -> Scorer:
+        if name not in self._open:
+            scorer = SCORERS.get(name)
+            section = scorer.settings_section
+            setup = ScorerSetup(settings=self._settings(section) if section else None, base=self._base,
+                                model_client=self._model_client)
+            self._open[name] = scorer.open(setup)
+        return self._open[name]
+
+    def close(self) -> None:
+        for scorer in self._open.values():
+            scorer.close()
+        self._open.clear()
+
+    def __enter__(self) -> OpenScorers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def case_question(case: Case) -> str:
@@ -17,23 +58,19 @@ def case_question(case: Case) -> str:
     return "\n".join(m.text for m in case.messages if m.role == "user")
 
 
-def scoring_input(case: Case, judge: JudgeBinding | None = None) -> ScoringInput:
+def scoring_input(case: Case) -> ScoringInput:
     return ScoringInput(
-        prompt=case_question(case),
-        reference=case.reference,
-        tags=case.tags,
-        extra={"assertions": case.assertions, "languages": case.languages,
-               "correct_answers": case.correct_answers, "incorrect_answers": case.incorrect_answers,
-               "functions": case.functions, "expected_call": case.expected_call,
-               "expected_calls": case.expected_calls, "judge": judge},
-        expect=case.expect,
-        safety=case.safety,
+        prompt=case_question(case), reference=case.reference, tags=case.tags, expect=case.expect,
+        safety=case.safety, assertions=tuple(case.assertions or ()), languages=tuple(case.languages or ()),
+        correct_answers=tuple(case.correct_answers or ()), incorrect_answers=tuple(case.incorrect_answers or ()),
+        functions=tuple(case.functions or ()), expected_call=case.expected_call,
+        expected_calls=tuple(case.expected_calls) if case.expected_calls is not None else None,
     )
 
 
 def score_samples(
     samples: Iterable[Sample], cases: Mapping[str, Case], default_scorers: Sequence[str],
-    tag_scorers: Mapping[str, Sequence[str]] | None = None, judge: JudgeBinding | None = None,
+    tag_scorers: Mapping[str, Sequence[str]] | None = None, scorers: OpenScorers | None = None,
 ) -> list[Sample]:
     """Samples with `scores` and `score_details` filled for every successful generation."""
     out: list[Sample] = []
@@ -42,32 +79,35 @@ def score_samples(
         if not sample.success or sample.output is None or case is None:
             out.append(sample)
             continue
-        scores, details = score_output(case, sample.output, default_scorers, tag_scorers, judge)
+        scores, details = score_output(case, sample.output, default_scorers, tag_scorers, scorers)
         out.append(sample.model_copy(update={"scores": scores, "score_details": details}))
     return out
 
 
 def scorer_names(case: Case, default_scorers: Sequence[str],
                  tag_scorers: Mapping[str, Sequence[str]] | None = None) -> list[str]:
-    """The case's scorers (or the suite's), then its tags' scorers, then `assertions` when the
-    case has assertions (they are always checked)."""
+    """The case's scorers (or the suite's), then its tags' scorers, then every scorer that a field
+    the case fills always brings (`Scorer.always_for`: a case's `assertions` are always checked)."""
     names = list(case.scorers if case.scorers is not None else default_scorers)
     for tag in case.tags:
         names += [n for n in (tag_scorers or {}).get(tag, ()) if n not in names]
-    if case.assertions and "assertions" not in names:
-        names.append("assertions")
+    for name in SCORERS.names():
+        field = SCORERS.get(name).always_for
+        if field is not None and getattr(case, field, None) and name not in names:
+            names.append(name)
     return names
 
 
 def score_output(case: Case, output: str, default_scorers: Sequence[str],
-                 tag_scorers: Mapping[str, Sequence[str]] | None = None, judge: JudgeBinding | None = None,
+                 tag_scorers: Mapping[str, Sequence[str]] | None = None, scorers: OpenScorers | None = None,
                  ) -> tuple[dict[str, float | None], dict[str, ScoreDetail]]:
-    """One answer to `case` under every scorer that applies: values and details by scorer name."""
-    inp = scoring_input(case, judge)
+    """One answer to `case` under every scorer that applies: values and details by scorer name.
+    Scorers come from `scorers` (opened with their settings), else as registered."""
+    inp = scoring_input(case)
     scores: dict[str, float | None] = {}
     details: dict[str, ScoreDetail] = {}
     for name in scorer_names(case, default_scorers, tag_scorers):
-        result = safe_score(name, inp, output)
+        result = safe_score(scorers.get(name) if scorers is not None else name, inp, output)
         scores[name] = result.value
         details[name] = detail(result)
     return scores, details

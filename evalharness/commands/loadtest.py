@@ -228,15 +228,12 @@ def _size(args: argparse.Namespace) -> str:
 
 
 def _score(records: list[StageRecord], plan: _Plan) -> None:
-    from evalharness.judging import close_judge, judge_binding
     from evalharness.loadtest.quality import score_stages
+    from evalharness.scoring import OpenScorers
 
     suite = plan.loaded.suite
-    judge = judge_binding(suite.judge, plan.loaded.path.parent)
-    try:
-        score_stages(records, plan.workload, suite.scorers, suite.tag_scorers, judge)
-    finally:
-        close_judge(judge)
+    with OpenScorers.of_suite(suite, plan.loaded.path.parent) as scorers:
+        score_stages(records, plan.workload, suite.scorers, suite.tag_scorers, scorers)
 
 
 def _write(args: argparse.Namespace, doc: LoadReport) -> Path:

@@ -8,13 +8,13 @@ import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pydantic
 
-from evalharness.judging import close_judge
 from evalharness.scorers import SCORERS, ScoringInput, safe_score
-from evalharness.scorers.judge import JudgeBinding
+from evalharness.scoring import OpenScorers
 from evalharness.suite.schema import CASE_LABELS, case_label
 from evalharness.tables import Table, cell_text, read_table, write_table
 
@@ -31,19 +31,21 @@ def score_columns(scorers: list[str]) -> list[str]:
 
 def score_frame(df: pd.DataFrame, scorers: list[str], prompt_col: str, output_col: str,
                 reference_col: str | None, labels: list[dict[str, str | None]] | None = None,
-                judge: JudgeBinding | None = None, call_cols: dict[str, str] | None = None) -> pd.DataFrame:
+                opened: OpenScorers | None = None, call_cols: dict[str, str] | None = None) -> pd.DataFrame:
     """`df` with a `score_<scorer>` column per scorer (and `score_<scorer>_label`,
     `score_<scorer>_decided_by` where the scorer says); `labels` holds each row's case labels
-    (`read_labels`). Input columns are never overwritten: a clash is a ValueError."""
+    (`read_labels`); `opened` holds the scorers opened with their settings (a judge's model).
+    Input columns are never overwritten: a clash is a ValueError."""
     clash = [c for c in score_columns(scorers) if c in df.columns]
     if clash:
         raise ValueError(f"the input already has a column {clash[0]!r}, which scoring would overwrite; "
                          "rename that column")
     out = df.copy()
-    inputs = [_input(row, prompt_col, reference_col, row_labels, judge, call_cols or {})
+    inputs = [_input(row, prompt_col, reference_col, row_labels, call_cols or {})
               for (_, row), row_labels in zip(df.iterrows(), labels or [{}] * len(df))]
     for name in scorers:
-        results = [safe_score(name, inp, cell_text(row[output_col])) for inp, (_, row) in zip(inputs, df.iterrows())]
+        scorer = opened.get(name) if opened is not None else SCORERS.get(name)
+        results = [safe_score(scorer, inp, cell_text(row[output_col])) for inp, (_, row) in zip(inputs, df.iterrows())]
         out[f"{SCORE_PREFIX}{name}"] = [r.value for r in results]
         for part in PARTS:
             values = [getattr(r, part, None) for r in results]
@@ -53,9 +55,9 @@ def score_frame(df: pd.DataFrame, scorers: list[str], prompt_col: str, output_co
 
 
 def _input(row: pd.Series, prompt_col: str, reference_col: str | None, labels: dict[str, str | None],
-           judge: JudgeBinding | None, call_cols: dict[str, str]) -> ScoringInput:
+           call_cols: dict[str, str]) -> ScoringInput:
     ref = cell_text(row[reference_col]) if reference_col else None
-    extra: dict = {"judge": judge}
+    extra: dict = {}
     for field, column in call_cols.items():
         value = row[column]
         if isinstance(value, str):
@@ -71,8 +73,7 @@ def _input(row: pd.Series, prompt_col: str, reference_col: str | None, labels: d
         if field == "expected_calls" and isinstance(value, dict):
             value = [value]  # one expected call
         extra[field] = tuple(value) if isinstance(value, list) else value
-    return ScoringInput(prompt=cell_text(row[prompt_col]), reference=ref or None,
-                        extra=extra, **labels)
+    return ScoringInput(prompt=cell_text(row[prompt_col]), reference=ref or None, **extra, **labels)
 
 
 def read_labels(df: pd.DataFrame, label_cols: dict[str, str]) -> list[dict[str, str | None]]:
@@ -89,12 +90,11 @@ def read_labels(df: pd.DataFrame, label_cols: dict[str, str]) -> list[dict[str, 
     return out
 
 
-def read_judge(path: Path | None) -> JudgeBinding | None:
-    """The judge of `--judge FILE` (a YAML mapping like a suite's `judge:` section); ValueError
-    naming the file and the problem."""
+def read_judge(path: Path | None) -> Any:
+    """The settings of `--judge FILE` (a YAML mapping like a suite's `judge:` section: a
+    JudgeSpec), None without one; ValueError naming the file and the problem."""
     if path is None:
         return None
-    from evalharness.judging import judge_binding
     from evalharness.suite.schema import JudgeSpec
     from evalharness.suite.yaml_text import MAX_SUITE_BYTES, SuiteError, parse_yaml, read_bounded
 
@@ -109,7 +109,7 @@ def read_judge(path: Path | None) -> JudgeBinding | None:
         first = exc.errors()[0]
         where = ".".join(str(x) for x in first["loc"]) or "(top)"
         raise ValueError(f"{path}: {where}: {first['msg']}") from None
-    return judge_binding(spec, path.parent)
+    return spec
 
 
 @dataclass
@@ -150,23 +150,25 @@ def score_input(args: argparse.Namespace) -> Scored | int:
               file=sys.stderr)
         return 2
     try:
-        judge = read_judge(args.judge)
+        settings = {"judge": read_judge(args.judge)}  # a section's settings, by its name
     except ValueError as exc:
         print(f"evalharness: --judge {exc}", file=sys.stderr)
         return 2
-    if judge is None and "judge" in args.scorer:
-        print("evalharness: the judge scorer needs --judge FILE (a YAML mapping like a suite's `judge:`: "
-              "model, rubric, ...)", file=sys.stderr)
-        return 2
+    for name in args.scorer:
+        section = SCORERS.get(name).settings_section
+        if section is not None and settings.get(section) is None:
+            print(f"evalharness: the {name} scorer needs --{section} FILE (a YAML mapping like a suite's "
+                  f"`{section}:` section)", file=sys.stderr)
+            return 2
+    base = args.judge.parent if args.judge is not None else None
     try:
-        labels = read_labels(df, label_cols)
-        scored = score_frame(df, args.scorer, args.prompt_column, args.output_column, args.reference_column,
-                             labels, judge, call_cols)
+        with OpenScorers(settings.get, base) as opened:
+            labels = read_labels(df, label_cols)
+            scored = score_frame(df, args.scorer, args.prompt_column, args.output_column, args.reference_column,
+                                 labels, opened, call_cols)
     except ValueError as exc:
         print(f"evalharness: {args.input}: {exc}", file=sys.stderr)
         return 2
-    finally:
-        close_judge(judge)
     return Scored(scored, list(df.columns), table)
 
 

@@ -9,11 +9,10 @@ arrives, with its default `interrupt_requests`)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
 
 from evalharness.loadtest.workload import Workload
 from evalharness.reports.loadtest import StageRecord, VsSynchronous
-from evalharness.scoring import score_output, scorer_names
+from evalharness.scoring import OpenScorers, score_output, scorer_names
 
 
 def against_baseline(stages: Sequence[StageRecord], baseline: StageRecord,
@@ -38,7 +37,7 @@ def against_baseline(stages: Sequence[StageRecord], baseline: StageRecord,
 
 
 def score_stages(stages: Sequence[StageRecord], workload: Workload, default_scorers: Sequence[str],
-                 tag_scorers: Mapping[str, Sequence[str]] | None = None, judge: Any = None) -> None:
+                 tag_scorers: Mapping[str, Sequence[str]] | None = None, scorers: OpenScorers | None = None) -> None:
     """Score every answer with the suite's scorers (after the load, never while it runs) and add
     to each stage: `scores` (each scorer's mean over the answered requests, as a report's
     variant), `answered_quality` (the mean of those), and `quality`, where a request that got
@@ -57,7 +56,7 @@ def score_stages(stages: Sequence[StageRecord], workload: Workload, default_scor
                 for name in scorer_names(item.case, default_scorers, tag_scorers):
                     everyone.setdefault(name, []).append(0.0)
                 continue
-            r.scores, _ = score_output(item.case, r.output, default_scorers, tag_scorers, judge)
+            r.scores, _ = score_output(item.case, r.output, default_scorers, tag_scorers, scorers)
             for name, value in r.scores.items():
                 if value is not None:
                     answered.setdefault(name, []).append(value)

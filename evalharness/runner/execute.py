@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Literal
 
 from evalharness.alerts import evaluate
-from evalharness.judging import close_judge, judge_binding
 from evalharness.lifecycle import new_run_id, now_iso, sigterm_as_interrupt
 from evalharness.measure.environment import environment
 from evalharness.measure.roofline import machine_bandwidth_gbs
@@ -54,7 +53,7 @@ from evalharness.runner.schedule import Group, GroupContext
 from evalharness.runner.session import InProcessSession, Session
 from evalharness.runner.worker import WorkerSession, start_early
 from evalharness.runtimes import Backend
-from evalharness.scoring import score_samples
+from evalharness.scoring import OpenScorers, score_samples
 from evalharness.suite.loader import LoadedSuite
 from evalharness.suite.schema import Axes, Case
 from evalharness.tasks.run import task_source
@@ -352,12 +351,9 @@ class Runner:
         samples = sorted(state.content.samples.values(),
                          key=lambda s: (order.get(s.variant_id, 1 << 30), case_order.get(s.case_id, 0), s.repeat))
         if scored:
-            judge = judge_binding(self.suite.judge, self.loaded.path.parent)
-            try:
+            with OpenScorers.of_suite(self.suite, self.loaded.path.parent) as scorers:
                 samples = score_samples(samples, {c.id: c for c in self.loaded.cases}, self.suite.scorers,
-                                        self.suite.tag_scorers, judge)
-            finally:
-                close_judge(judge)
+                                        self.suite.tag_scorers, scorers)
         variants: list[Variant] = []
         for plan in state.plans:
             v = state.content.variants.get(plan.id)

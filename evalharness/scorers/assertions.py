@@ -56,9 +56,10 @@ def _is_json(output: str, schema: dict[str, Any] | None) -> tuple[bool, str]:
 class Assertions(Scorer):
     name = "assertions"
     description = "1 when every deterministic assertion of the case passes, else 0 (pass rate)"
+    always_for = "assertions"  # a case with assertions is always checked
 
     def score(self, inp: ScoringInput, output: str) -> Score:
-        items = inp.extra.get("assertions") or ()
+        items = inp.assertions or ()
         if not items:
             return Score(None, reason="case has no assertions")
         failed = []

@@ -24,10 +24,10 @@ __all__ = ["Call", "FunctionCall", "parse_calls"]
 def expected_of(inp: ScoringInput) -> list | None:
     """The case's expected calls: `expected_calls` (BFCL shape or ours; [] = no call is right),
     else the single `expected_call`, else None."""
-    calls = inp.extra.get("expected_calls")
+    calls = inp.expected_calls
     if calls is not None:
         return list(calls)
-    one = inp.extra.get("expected_call")
+    one = inp.expected_call
     return [one] if one else None
 
 
@@ -38,9 +38,9 @@ class FunctionCall(Scorer):
                    "tool_code) judged by BFCL's rules against the case's functions and expected calls")
 
     def score(self, inp: ScoringInput, output: str) -> Score:
-        if inp.extra.get("call_input_error"):
-            return Score(None, label="error", reason=str(inp.extra["call_input_error"]))
-        schemas = inp.extra.get("functions") or ()
+        if inp.call_input_error:
+            return Score(None, label="error", reason=inp.call_input_error)
+        schemas = inp.functions or ()
         expected = expected_of(inp)
         if not schemas and expected is None:
             return Score(None, reason="case gives no functions and no expected call")

@@ -73,8 +73,8 @@ class Factual(Scorer):
                    "(TruthfulQA-style), whether the answer is closer to a correct one")
 
     def score(self, inp: ScoringInput, output: str) -> Score:
-        correct = list(inp.extra.get("correct_answers") or ())
-        incorrect = list(inp.extra.get("incorrect_answers") or ())
+        correct = list(inp.correct_answers or ())
+        incorrect = list(inp.incorrect_answers or ())
         if inp.reference:
             correct.insert(0, inp.reference)
         if not correct:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from evalharness.scorers.base import Score, Scorer, ScoringInput, register
+from evalharness.scorers.base import Score, Scorer, ScorerSetup, ScoringInput, register
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ class VerdictCache:
 
 @dataclass
 class JudgeBinding:
-    """What the `judge` scorer needs, put in `ScoringInput.extra["judge"]` by the scoring layer."""
+    """What an opened `judge` scorer holds: the model it asks, the rubric, the verdict cache."""
 
     client: JudgeClient
     rubric: Rubric
@@ -177,10 +177,34 @@ class Judge(Scorer):
     name = "judge"
     description = ("a model judges the answer with a rubric (suite `judge:`; built-in: harmbench, jailbreakbench, "
                    "refusal); an unparseable verdict is null with the judge's raw answer")
+    settings_section = "judge"
+
+    def __init__(self, binding: JudgeBinding | None = None) -> None:
+        self.binding = binding
+
+    def open(self, setup: ScorerSetup) -> Judge:
+        """A judge holding its model (loaded on the first verdict not in the cache), rubric and
+        cache; `setup.settings` is a suite's `judge:` section (suite.schema.JudgeSpec). A relative
+        cache path starts at `setup.base` (the suite's folder)."""
+        spec = setup.settings
+        if spec is None or setup.model_client is None:
+            return self  # scores say what is missing
+        cache = None
+        if spec.cache:
+            cache = Path(spec.cache)
+            if not cache.is_absolute() and setup.base is not None:
+                cache = setup.base / cache
+        return Judge(JudgeBinding(setup.model_client(spec), spec.rubric_value(), VerdictCache(cache)))
+
+    def close(self) -> None:
+        if self.binding is not None:
+            close = getattr(self.binding.client, "close", None)
+            if close is not None:
+                close()
 
     def score(self, inp: ScoringInput, output: str) -> Score:
-        binding = inp.extra.get("judge")
-        if not isinstance(binding, JudgeBinding):
+        binding = self.binding
+        if binding is None:
             return Score(None, label="error", reason="no judge configured: add a `judge:` section to the suite "
                                                      "(or --judge FILE to evalharness score)")
         ident, rubric = binding.client.identity, binding.rubric

@@ -49,7 +49,7 @@ class LanguageScorer(Scorer):
     description = "share of the languages the case asks for that are present in the answer"
 
     def score(self, inp: ScoringInput, output: str) -> Score:
-        expected = tuple(c.lower() for c in inp.extra.get("languages") or ())
+        expected = tuple(c.lower() for c in inp.languages or ())
         if not expected:
             return Score(None, reason="case names no languages")
         shares = language_shares(output, expected)

@@ -11,10 +11,11 @@ from evalharness.alerts import AlertRule, default_rules, fidelity_rules
 from evalharness.lifecycle import SAFE_NAME
 from evalharness.quantization import SCHEMES
 from evalharness.scorers import SCORERS
+from evalharness.scorers.judge import Rubric
 from evalharness.suite.canary_spec import CanarySpec
 from evalharness.suite.content import ImagePart, Message, TextPart  # noqa: F401 (re-exported)
 from evalharness.suite.gate import GatePolicy
-from evalharness.suite.judge import RubricSpec, builtin_rubric
+from evalharness.suite.judge import RubricSpec, builtin_rubric, rubric_of
 from evalharness.suite.load_spec import LoadSpec
 from evalharness.suite.model_spec import (  # noqa: F401 (re-exported)
     EndpointSpec,
@@ -273,6 +274,10 @@ class JudgeSpec(Strict):
     cache: Identifier | None = Field(default=None, description="JSON Lines file of verdicts reused across runs, "
                                      "relative to the suite and inside its folder (unless --case-files-anywhere)")
 
+    def rubric_value(self) -> Rubric:
+        """The rubric the `judge` scorer reads: a built-in one by name, or the suite's own."""
+        return rubric_of(self.rubric)
+
 
 class Suite(Strict):
     """A declarative evaluation: models x quantizations, run over cases, scored and alerted."""
@@ -345,8 +350,10 @@ class Suite(Strict):
             raise ValueError(f"two models share the label {dupes[0]!r}: give them distinct `name`s")
         used = {*self.scorers, *(n for names in self.tag_scorers.values() for n in names),
                 *(n for c in self.cases for n in (c.scorers or ()))}
-        if "judge" in used and self.judge is None:
-            raise ValueError("the `judge` scorer needs a `judge:` section (model and rubric)")
+        for name in sorted(n for n in used if n in SCORERS):
+            section = SCORERS.get(name).settings_section
+            if section is not None and getattr(self, section, None) is None:
+                raise ValueError(f"the `{name}` scorer needs a `{section}:` section")
         return self
 
     def all_alert_rules(self) -> tuple[AlertRule, ...]:

@@ -18,7 +18,8 @@ LAYERS: list[set[str]] = [
     {"endpoints"},
     {"runtimes", "alerts", "loadtest_rules", "canary"},
     {"suite"},
-    {"scoring", "judging", "compare", "select", "console", "dashboard_data", "tables"},
+    {"judging"},
+    {"scoring", "compare", "select", "console", "dashboard_data", "tables"},
     {"views"},
     {"runner", "loadtest", "security", "monitor"},
     {"commands", "__main__"},
@@ -158,8 +159,9 @@ def plugin_names() -> set[str]:
     from evalharness.models.sources import SOURCES
     from evalharness.quantization import SCHEMES
     from evalharness.runtimes import RUNTIMES
+    from evalharness.scorers import SCORERS
 
-    return set(SOURCES.names()) | set(SCHEMES.names()) | set(RUNTIMES.names())
+    return set(SOURCES.names()) | set(SCHEMES.names()) | set(RUNTIMES.names()) | set(SCORERS.names())
 
 
 def test_no_branching_on_plugin_names_outside_the_plugins():

@@ -7,7 +7,7 @@ from evalharness.suite.schema import Assertion, Case
 
 def run(output, *assertions):
     items = tuple(Assertion.model_validate(a) for a in assertions)
-    return SCORERS.get("assertions").score(ScoringInput(prompt="", extra={"assertions": items}), output)
+    return SCORERS.get("assertions").score(ScoringInput(prompt="", assertions=tuple(items)), output)
 
 
 def test_each_assertion_type_and_negation():

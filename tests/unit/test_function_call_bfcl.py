@@ -16,7 +16,8 @@ TRUTH = [{"geometry.triangle_area": {"base": [10.0], "height": [5], "unit": ["un
 
 
 def judge(output, functions=(TRIANGLE,), expected_calls=TRUTH, **extra):
-    inp = ScoringInput(prompt="", extra={"functions": functions, "expected_calls": expected_calls, **extra})
+    inp = ScoringInput(prompt="", functions=tuple(functions),
+                       expected_calls=tuple(expected_calls) if expected_calls is not None else None, **extra)
     return SCORERS.get("function_call").score(inp, output)
 
 

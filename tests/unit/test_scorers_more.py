@@ -9,7 +9,7 @@ from evalharness.scorers.function_call import parse_calls
 
 
 def score(name, output, prompt="", reference=None, **extra):
-    return SCORERS.get(name).score(ScoringInput(prompt=prompt, reference=reference, extra=extra), output)
+    return SCORERS.get(name).score(ScoringInput(prompt=prompt, reference=reference, **extra), output)
 
 
 def test_relevance_matches_word_forms_not_just_exact_words():

@@ -128,7 +128,7 @@ def test_any_event_stream_is_a_result(events):
 @BUDGET
 @given(st.text(max_size=400), st.sampled_from(SCORERS.names()))
 def test_any_answer_gets_a_score_or_null(text, name):
-    result = safe_score(name, ScoringInput(prompt="q", reference="Paris", extra={
-        "functions": ({"name": "f", "parameters": {"type": "object"}},),
-        "expected_call": {"name": "f", "arguments": {}}, "languages": ("en",)}), text)
+    result = safe_score(name, ScoringInput(
+        prompt="q", reference="Paris", functions=({"name": "f", "parameters": {"type": "object"}},),
+        expected_call={"name": "f", "arguments": {}}, languages=("en",)), text)
     assert result.value is None or 0.0 <= result.value <= 1.0
