@@ -128,3 +128,18 @@ def timing_fields() -> tuple[str, ...]:
 def variant_fields() -> tuple[str, ...]:
     """Figures a variant holds once (load.*, fidelity.*, energy.*), addressable by alert rules."""
     return tuple(dict.fromkeys(m.field for m in METRICS if m.scope in ("load", "fidelity", "energy")))
+
+
+def prometheus_name(field: str, prefix: str = "evalharness_probe_") -> str:
+    """A per-sample field as Prometheus names it, base units spelled out: `ttft_s` ->
+    `evalharness_probe_ttft_seconds`, `decode_tokens_per_s` -> `..._decode_tokens_per_second`."""
+    if field.endswith("_per_s"):
+        return prefix + field.removesuffix("_per_s") + "_per_second"
+    if field.endswith("_s"):
+        return prefix + field.removesuffix("_s") + "_seconds"
+    return prefix + field
+
+
+def label_of(field: str) -> str:
+    """The label of the first metric on a per-sample field (its unit in brackets), else the field."""
+    return next((m.label for m in METRICS if m.field == field), field)

@@ -11,10 +11,12 @@ from typing import Any
 from evalharness.endpoints.client import stream_chat
 from evalharness.endpoints.messages import case_messages, client_settings
 from evalharness.lifecycle import EXIT_BAD_INPUT, EXIT_OK, sigterm_as_interrupt
+from evalharness.metrics import label_of, prometheus_name, sample_fields
 from evalharness.monitor.canaries import attach_canaries, canary_pins, describe_canaries
 from evalharness.monitor.loop import Monitor, SeriesWriter, Target
 from evalharness.monitor.state import Transition
 from evalharness.reports.monitor import ProbeRecord
+from evalharness.reports.schema import Timing
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -51,10 +53,9 @@ class PrometheusExport:
 
         reg = self.registry = CollectorRegistry()
         labels = ["target"]
-        self.latency = Gauge("evalharness_probe_latency_seconds", "last probe latency", labels, registry=reg)
-        self.ttft = Gauge("evalharness_probe_ttft_seconds", "last probe time to first token", labels, registry=reg)
-        self.tps = Gauge("evalharness_probe_decode_tokens_per_second", "last probe decode rate", labels,
-                         registry=reg)
+        # one gauge per per-sample figure a probe measures (metrics.py's fields that Timing holds)
+        self.figures = {f: Gauge(prometheus_name(f), f"last probe: {label_of(f)}", labels, registry=reg)
+                        for f in sample_fields() if f in Timing.model_fields}
         self.rate = Gauge("evalharness_window_success_rate", "success rate over the rolling window", labels,
                           registry=reg)
         self.probes = Counter("evalharness_probes", "probes sent", ["target", "outcome"], registry=reg)
@@ -69,8 +70,8 @@ class PrometheusExport:
 
     def probe(self, target: str, record: ProbeRecord, window: list[ProbeRecord]) -> None:
         self.probes.labels(target, "success" if record.success else record.error_kind or "failure").inc()
-        for gauge, value in ((self.latency, record.latency_s), (self.ttft, record.ttft_s),
-                             (self.tps, record.decode_tokens_per_s)):
+        for field, gauge in self.figures.items():
+            value = getattr(record, field)
             if value is not None:
                 gauge.labels(target).set(value)
         if window:

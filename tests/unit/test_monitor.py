@@ -124,6 +124,9 @@ def test_prometheus_export_serves_probe_and_alert_metrics():
     finally:
         prom.server.shutdown()
     assert 'evalharness_probe_latency_seconds{target="srv"} 0.75' in text
+    assert 'evalharness_probe_ttft_seconds{target="srv"} 0.1' in text
+    assert 'evalharness_probe_decode_tokens_per_second{target="srv"} 20.0' in text
+    assert "evalharness_probe_inter_token_latency_seconds" in text  # every Timing figure of metrics.py
     assert 'evalharness_window_success_rate{target="srv"} 0.5' in text
     assert 'evalharness_probes_total{outcome="http_5xx",target="srv"} 1.0' in text
     assert 'evalharness_alert_firing{rule="flaky",severity="critical",target="srv"} 1.0' in text
