@@ -108,10 +108,10 @@ class MonitorSeries:
 
     def differing(self) -> pd.DataFrame:
         """The last drift alert's differing canaries: served and pinned answers side by side."""
-        drifts = [a for a in self.canary_alerts if a.rule == "answers-drifted" and a.details]
+        drifts = [a for a in self.canary_alerts if a.details is not None and a.details.differing]
         if not drifts:
             return pd.DataFrame()
-        return pd.DataFrame(drifts[-1].details.get("differing", []))
+        return pd.DataFrame([d.model_dump() for d in drifts[-1].details.differing])
 
 
 def monitor_series(results_dir: Path, limit: int = 5) -> list[MonitorSeries]:

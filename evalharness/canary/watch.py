@@ -13,7 +13,7 @@ from evalharness.canary.answers import Comparison, compare
 from evalharness.canary.cusum import BernoulliCusum, Design
 from evalharness.canary.match import Match, VariantMatcher
 from evalharness.canary.pins import Pins
-from evalharness.reports.monitor import CanaryFields, MonitorAlert
+from evalharness.reports.monitor import CanaryDetails, CanaryFields, Differing, MonitorAlert
 
 TEXT_CHARS = 500  # of each answer shown in an alert
 
@@ -35,10 +35,9 @@ class Divergence:
     served: str
     pinned: str
 
-    def shown(self) -> dict[str, Any]:
-        return {"case": self.case_id, "first_divergence": self.first_divergence,
-                "agreement": round(self.agreement, 4), "served": self.served[:TEXT_CHARS],
-                "pinned": self.pinned[:TEXT_CHARS]}
+    def shown(self) -> Differing:
+        return Differing(case=self.case_id, first_divergence=self.first_divergence, agreement=round(self.agreement, 4),
+                         served=self.served[:TEXT_CHARS], pinned=self.pinned[:TEXT_CHARS])
 
 
 class CanaryWatch:
@@ -97,8 +96,9 @@ class CanaryWatch:
         return [MonitorAlert(ts=now, event="fired", rule="variant-changed", target=self.target,
                              metric="match_confidence", value=match.confidence, threshold=self.confident,
                              severity="warning", message=message,
-                             details={"now": match.variant, "was": was, "exact": match.exact,
-                                      "window": match.window, "runner_up": match.runner_up})]
+                             details=CanaryDetails(reference=self.reference, now=match.variant, was=was,
+                                                   exact=match.exact, window=match.window,
+                                                   runner_up=match.runner_up))]
 
     def _drift(self, c: Comparison, now: float) -> list[MonitorAlert]:
         signal = self.cusum.update(not c.exact)
@@ -110,7 +110,7 @@ class CanaryWatch:
             message = (f"FIRED critical answers-drifted on {self.target}: {len(shown)} recent canaries differ "
                        f"from {self.reference}'s pinned answers (CUSUM {self.cusum.value:.2f} >= "
                        f"{self.design.h:.2f})")
-            return [self._alert(now, "fired", "answers-drifted", "critical", message, {"differing": shown})]
+            return [self._alert(now, "fired", "answers-drifted", "critical", message, differing=shown)]
         self.streak = self.streak + 1 if c.exact else 0
         if self.streak < self.recover_after:
             return []
@@ -119,10 +119,9 @@ class CanaryWatch:
         self.recent.clear()
         message = (f"RESOLVED answers-recovered on {self.target}: {self.streak} canaries in a row equal "
                    f"{self.reference}'s pinned answers")
-        return [self._alert(now, "resolved", "answers-recovered", "info", message, {"in_a_row": self.streak})]
+        return [self._alert(now, "resolved", "answers-recovered", "info", message, in_a_row=self.streak)]
 
-    def _alert(self, now: float, event: str, rule: str, severity: str, message: str,
-               details: dict[str, Any]) -> MonitorAlert:
+    def _alert(self, now: float, event: str, rule: str, severity: str, message: str, **details: Any) -> MonitorAlert:
         return MonitorAlert(ts=now, event=event, rule=rule, target=self.target, metric="canary_cusum",
                             value=self.cusum.value, threshold=self.design.h, severity=severity, message=message,
-                            details={"reference": self.reference, **details})
+                            details=CanaryDetails(reference=self.reference, **details))

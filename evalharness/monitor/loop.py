@@ -12,7 +12,7 @@ from evalharness.alerts import AlertRule, default_rules
 from evalharness.canary.watch import CanaryWatch
 from evalharness.endpoints.client import EndpointResult
 from evalharness.monitor.state import AlertState, RollingWindow, Transition, evaluate_window
-from evalharness.reports.monitor import MonitorAlert, MonitorStart, MonitorStop, ProbeRecord
+from evalharness.reports.monitor import CanaryDesign, MonitorAlert, MonitorStart, MonitorStop, ProbeRecord
 
 
 @dataclass
@@ -71,7 +71,7 @@ class Monitor:
                  on_transition: Callable[[Transition], None] | None = None,
                  on_probe: Callable[[str, ProbeRecord, list[ProbeRecord]], None] | None = None,
                  log: Callable[[str], None] = print, case_ids: Sequence[str] | None = None,
-                 canary: dict | None = None) -> None:
+                 canary: CanaryDesign | None = None) -> None:
         self.targets = list(targets)
         ids = case_ids if case_ids is not None else [f"prompt-{i}" for i in range(len(prompts))]
         self.prompts = itertools.cycle(list(zip(ids, prompts)))

@@ -4,11 +4,31 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, TypeAdapter, ValidationError
 
 from evalharness.reports.schema import Record, Timing
+
+
+class CanaryDesign(Record):
+    """`monitor --pin`: the pins, the drift CUSUM's design and its rates (written in the start record)."""
+
+    pins: str  # the run the pinned answers came from
+    variants: list[str]
+    cases: list[str]
+    unstable: dict[str, list[str]] = Field(default_factory=dict)  # variant -> cases whose repeats differed
+    reference: str | None = None
+    max_tokens: int | None = None
+    p0: float
+    p1: float
+    h: float
+    arl0_probes: float
+    arl1_probes: float
+    probes_per_day: float
+    false_alarms_per_day: float
+    match_window: int
+    confident: float
 
 
 class MonitorStart(Record):
@@ -16,7 +36,7 @@ class MonitorStart(Record):
     ts: float
     targets: list[str]
     interval_s: float
-    canary: dict[str, Any] | None = None  # `monitor --pin`: the pins, the CUSUM's design and its rates
+    canary: CanaryDesign | None = None
 
 
 class CanaryFields(Record):
@@ -49,6 +69,30 @@ class ProbeRecord(CanaryFields, Timing):
         default=None, validation_alias=AliasChoices("token_count_source", "token_source"))
 
 
+class Differing(Record):
+    """A canary whose served answer differs from its pin (texts cut for the record)."""
+
+    case: str
+    first_divergence: int | None = None
+    agreement: float
+    served: str
+    pinned: str
+
+
+class CanaryDetails(Record):
+    """What a canary alert adds: the reference; for `variant-changed` the variants, for
+    `answers-drifted` the differing canaries, for `answers-recovered` the streak."""
+
+    reference: str | None = None
+    now: str | None = None
+    was: str | None = None
+    exact: int | None = None
+    window: int | None = None
+    runner_up: str | None = None
+    differing: list[Differing] = Field(default_factory=list)
+    in_a_row: int | None = None
+
+
 class MonitorAlert(Record):
     kind: Literal["alert"] = "alert"
     ts: float
@@ -60,7 +104,7 @@ class MonitorAlert(Record):
     threshold: float
     severity: str
     message: str
-    details: dict[str, Any] | None = None  # canary alerts: the differing cases and texts, the variants
+    details: CanaryDetails | None = None  # canary alerts: the differing cases and texts, the variants
 
 
 class MonitorStop(Record):

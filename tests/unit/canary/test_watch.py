@@ -113,7 +113,7 @@ def test_first_window_pins_the_endpoints_own_first_answers():
     assert later.pinned_exact is True and later.reference == "first window"
     drift = [a for n in range(40) for a in watch.observe(CASES[n % 4], Q8[CASES[n % 4]], 2.0 + n).alerts]
     assert [a.rule for a in drift] == ["variant-changed", "answers-drifted"]
-    assert drift[0].details["now"] is None and drift[0].details["was"] == "first window"
+    assert drift[0].details.now is None and drift[0].details.was == "first window"
 
 
 def test_pins_from_a_run_report_by_variant_and_case():
