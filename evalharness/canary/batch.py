@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
 from evalharness.canary.answers import compare
 from evalharness.endpoints.client import EndpointResult
 from evalharness.endpoints.probe import failure_kinds
+from evalharness.reports.endpoint import BatchExample, BatchInvariance
 
 # short, varied, with one clear greedy continuation each (the --prompt given is added)
 PROMPTS = ("Name the capital of France and one famous building there.",
@@ -29,42 +29,8 @@ PROMPTS = ("Name the capital of France and one famous building there.",
 Call = Callable[[list[dict[str, Any]]], EndpointResult]
 
 
-@dataclass
-class BatchInvariance:
-    concurrency: int
-    prompts: int
-    alone_compared: int = 0
-    alone_differ: int = 0  # the second answer alone differs from the first
-    together_compared: int = 0
-    together_differ: int = 0  # answers under concurrency that differ from the first alone
-    failures: dict[str, int] = field(default_factory=dict)  # failed requests by error kind
-    examples: list[dict[str, Any]] = field(default_factory=list)  # up to 5 differing answers
-
-    @property
-    def failed(self) -> int:
-        return sum(self.failures.values())
-
-    @property
-    def alone_share(self) -> float | None:
-        return self.alone_differ / self.alone_compared if self.alone_compared else None
-
-    @property
-    def together_share(self) -> float | None:
-        return self.together_differ / self.together_compared if self.together_compared else None
-
-    def line(self) -> str:
-        def pct(x: float | None) -> str:
-            return "—" if x is None else f"{x:.1%}"
-
-        return (f"batch invariance: {self.together_differ} of {self.together_compared} answers at concurrency "
-                f"{self.concurrency} differ from the same prompt's answer alone ({pct(self.together_share)}); "
-                f"alone, {self.alone_differ} of {self.alone_compared} repeats differ ({pct(self.alone_share)})"
-                + (f"; {self.failed} requests failed ({', '.join(f'{k} {n}' for k, n in self.failures.items())})"
-                   if self.failed else ""))
-
-
 def batch_invariance(call: Call, prompts: Sequence[str], concurrency: int) -> BatchInvariance:
-    out = BatchInvariance(concurrency, len(prompts))
+    out = BatchInvariance(concurrency=concurrency, prompts=len(prompts))
     first: dict[int, str] = {}
     sent: list[EndpointResult] = []
     for i, prompt in enumerate(prompts):
@@ -92,5 +58,5 @@ def _tally(out: BatchInvariance, side: str, prompt: str, reference: str, answer:
         return
     setattr(out, f"{side}_differ", getattr(out, f"{side}_differ") + 1)
     if len(out.examples) < 5:
-        out.examples.append({"when": side, "prompt": prompt[:200], "first_divergence": c.first_divergence,
-                             "alone": reference[:300], "answer": answer[:300]})
+        out.examples.append(BatchExample(when=side, prompt=prompt[:200], first_divergence=c.first_divergence,
+                                         alone=reference[:300], answer=answer[:300]))

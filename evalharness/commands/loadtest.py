@@ -5,7 +5,6 @@ answer is scored with its scorers."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from dataclasses import dataclass
@@ -326,11 +325,10 @@ def batch_invariance_probe(args: argparse.Namespace, key: str | None, timeouts: 
     result = batch_invariance(call, [*PROMPTS, args.prompt], args.batch_invariance)
     print(result.line())
     for e in result.examples:
-        print(f"  {e['when']}: {e['prompt']!r} differs from word {e['first_divergence']}: {e['answer']!r}")
+        print(f"  {e.when}: {e.prompt!r} differs from word {e.first_divergence}: {e.answer!r}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({**result.__dict__, "failed": result.failed, "alone_share": result.alone_share,
-                                         "together_share": result.together_share}, indent=2))
+        args.json.write_text(result.model_dump_json(indent=2))
     return EXIT_OK if not result.together_differ and not result.failed else EXIT_GATE
 
 

@@ -78,12 +78,17 @@ def test_batch_invariance_counts_answers_that_change_under_concurrency():
     assert state["peak"] == 3
     assert result.alone_compared == 3 and result.alone_differ == 0
     assert result.together_compared == 9 and result.together_differ >= 6  # most overlapped another
-    assert result.examples and result.examples[0]["when"] == "together"
+    assert result.examples and result.examples[0].when == "together"
     assert "at concurrency 3 differ" in result.line()
 
     with FakeOpenAI(responder=lambda body, busy: Script(chunks=["same answer"])) as steady:
         same = batch_invariance(lambda m: stream_chat(steady.base_url, "m", m), ["a", "b"], concurrency=4)
     assert same.together_compared == 8 and same.together_differ == 0 and same.together_share == 0.0
+    # the JSON `probe --batch-invariance N --json` writes: the typed record, shares included
+    from evalharness.reports.endpoint import BatchInvariance
+
+    again = BatchInvariance.model_validate_json(result.model_dump_json())
+    assert again.examples == result.examples and '"together_share"' in result.model_dump_json()
 
 
 def test_batch_invariance_counts_failures_by_kind():
