@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, TypeVar
 
 import httpx
@@ -54,11 +55,13 @@ class EndpointResult:
     prompt_tokens: int | None = None
     token_count_source: str | None = None
 
-    @property
+    @cached_property
     def timing(self) -> Timing:
         """TTFT, inter-token latency and decode rate by the formula local runtimes use, from the
         content chunks' arrivals (a chunk may carry several tokens; per chunk when tokens were
-        not counted). No prefill rate: TTFT at an endpoint holds the network and the queue."""
+        not counted). No prefill rate: TTFT at an endpoint holds the network and the queue.
+        Built once per result (a finished request is not changed afterwards): the properties
+        below and the load test's window, goodput and summaries read it per request."""
         t = self.chunk_times_s
         return generation_timing(self.start_s, self.end_s, t[0] if t else None, t[-1] if t else None,
                                  self.output_tokens, gaps=max(len(t) - 1, 0), source=self.token_count_source)
