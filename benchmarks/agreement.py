@@ -19,6 +19,14 @@ The verdict uses the 25th percentile from the fast end of each side's repeats po
 rounds (`--stat quartile`, the default: of 24 TTFTs, between the 6th and 7th shortest; the
 rate from the quartiles of t(1) and t(N)). Six rounds by default: one fresh process differs from
 the next by up to 40% on these VMs, on both sides and in both directions (docs/measurements.md).
+One torch thread by default (`--threads 0`: the libraries' own default, every core): with two
+threads on the 2-vCPU VMs a fresh process decodes at one of two speeds, and which one is luck.
+torchao-int8wo in plain processes, interleaved, same binary: 16.8, 30.5, 27.5, 34.5, 30.5 tok/s
+with two threads against 23.1, 23.2, 21.9, 23.3, 20.1 with one; the full table with two threads
+gave torchao-int8wo decode 1.106-1.109 and quanto-int8 0.888 from which side drew more fast
+processes, while the same model loaded both ways in one process decodes at 22.1 and 22.1 tok/s
+and one thread over 8 rounds gives 0.998 / 1.026 (docs/measurements.md). A wrong timer bracket,
+configuration or dtype shows at one thread as well.
 These VMs also have periods of seconds to minutes in which multi-threaded
 work runs several times slower (one full run took 27 measurements of its 44 again), and a slowdown
 caught inside a measurement moves a median by up to 40%; the minimum (`--stat best`) is in turn
@@ -203,7 +211,8 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--rounds", type=int, default=6, help="fresh processes per side and scheme")
     ap.add_argument("--tokens", type=int, default=32)
     ap.add_argument("--repeats", type=int, default=4)
-    ap.add_argument("--threads", type=int)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch/llama.cpp threads on both sides (default 1; 0: the libraries' default)")
     ap.add_argument("--stat", choices=tuple(QUANTILES), default="quartile",
                     help="the verdict's quantile of the pooled repeats from the fast end: best (0), quartile "
                          "(0.25), median (0.5); the median is printed beside (the best, when it is the verdict's)")
@@ -241,8 +250,9 @@ def main() -> None:
             rounds = " | ".join(" ".join(f"{r.figure(args.stat)[1]:.2f}" for r in side.rounds) for side in (h, i))
             print(f"{scheme:16} {ht:12.4f} {it:8.4f} {ht / it:6.3f}   {hd:14.2f} {idd:8.2f} {hd / idd:6.3f}"
                   f"   ({ot_h / ot_i:.3f}, {od_h / od_i:.3f})   decode per round: {rounds}", flush=True)
+    threads = args.threads or "default (every core)"
     print(f"prompt {sorted(h.prompt_tokens)[0]} tokens, {args.tokens} tokens forced, {args.repeats} repeats "
-          f"x {args.rounds} rounds per side, threads {args.threads or 'default'}, {args.stat} of the repeats "
+          f"x {args.rounds} rounds per side, threads {threads}, {args.stat} of the repeats "
           f"pooled over the rounds; {retaken} measurements taken again after a slow period of the machine")
     print(f"by the {other}: min {min(beside):.3f} max {max(beside):.3f}")
     print(f"agreement: min {min(ratios):.3f} max {max(ratios):.3f}")
