@@ -35,7 +35,8 @@ class AlertRule(BaseModel):
 
     name: str = Field(min_length=1, description="rule name, shown in alerts")
     metric: str = Field(
-        description="a sample metric (latency_s, ...), `success`, load.*, or scores.<scorer>"
+        description="a sample metric (latency_s, ...; `ttft_s.p95` sets the aggregation too), `success`, load.*, "
+        "or scores.<scorer>"
     )
     aggregation: Literal["mean", "p50", "p95", "p99", "max", "min", "rate"] = Field(
         default="mean", description="how samples are reduced; `rate` is for `success`"
@@ -46,6 +47,21 @@ class AlertRule(BaseModel):
     variants: tuple[str, ...] | None = Field(
         default=None, description="glob patterns on variant ids; default: every variant"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _statistic(cls, data: Any) -> Any:
+        """`metric: ttft_s.p95` (FIELD.STAT, the spelling of load rules and gate policies) is
+        `metric: ttft_s` with `aggregation: p95`."""
+        if not isinstance(data, dict) or not isinstance(data.get("metric"), str):
+            return data
+        field, dot, stat = data["metric"].partition(".")
+        if not dot or field not in metrics.sample_fields():
+            return data
+        metrics.statistic(data["metric"])  # ValueError naming the statistics
+        if data.get("aggregation", stat) != stat:
+            raise ValueError(f"metric {data['metric']} says {stat}, aggregation says {data['aggregation']}: give one")
+        return {**data, "metric": field, "aggregation": stat}
 
     @field_validator("metric")
     @classmethod

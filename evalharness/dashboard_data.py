@@ -10,7 +10,14 @@ from pathlib import Path
 import pandas as pd
 
 from evalharness import metrics
-from evalharness.reports.loadtest import LOAD_FOLDER, LoadReport, LoadReportError, StageRecord, read_load_report
+from evalharness.reports.loadtest import (
+    LOAD_FOLDER,
+    SLO_FIELDS,
+    LoadReport,
+    LoadReportError,
+    StageRecord,
+    read_load_report,
+)
 from evalharness.reports.monitor import MonitorAlert, MonitorStop, ProbeRecord, read_series
 from evalharness.reports.reader import (
     FileKey,
@@ -231,12 +238,12 @@ def load_tests(results_dir: Path, limit: int = 50) -> list[LoadTest]:
     return out
 
 
-LOAD_COLUMNS = {  # column -> (where in a stage record, how it reads)
-    "ttft_p50_s": ("summary.ttft_s.p50", "TTFT p50 (s)"), "ttft_p95_s": ("summary.ttft_s.p95", "TTFT p95 (s)"),
-    "itl_p50_s": ("summary.inter_token_latency_s.p50", "ITL p50 (s)"),
-    "itl_p95_s": ("summary.inter_token_latency_s.p95", "ITL p95 (s)"),
-    "latency_p50_s": ("summary.latency_s.p50", "latency p50 (s)"),
-    "latency_p95_s": ("summary.latency_s.p95", "latency p95 (s)"),
+LOAD_STATS = ("p50", "p95")  # the percentiles of each request figure the Load tab shows
+LOAD_COLUMNS = {  # column -> (where in a stage record, how it reads): the percentiles of each request
+    # figure in seconds (reports.loadtest.SLO_FIELDS: from metrics.py), `FIELD.STAT` as everywhere,
+    **{f"{f}.{stat}": (f"summary.{f}.{stat}", metrics.statistic_label(f, stat)) for f in SLO_FIELDS
+       for stat in LOAD_STATS},
+    # then the stage's own figures
     "achieved_rate": ("achieved_rate", "achieved (req/s)"), "goodput": ("goodput", "goodput (req/s)"),
     "quality": ("quality", "quality"), "success_rate": ("success_rate", "success rate"),
     "empty_rate": ("empty_rate", "empty rate"), "changed_rate": ("vs_synchronous.changed_rate", "changed vs sync"),

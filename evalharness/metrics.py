@@ -143,3 +143,47 @@ def prometheus_name(field: str, prefix: str = "evalharness_probe_") -> str:
 def label_of(field: str) -> str:
     """The label of the first metric on a per-sample field (its unit in brackets), else the field."""
     return next((m.label for m in METRICS if m.field == field), field)
+
+
+def lower_is_better(field: str) -> bool:
+    """Which way a per-sample field improves (from the metrics on it; lower when none says)."""
+    return not next((m.higher_is_better for m in METRICS if m.field == field), False)
+
+
+def statistic(text: str) -> tuple[str, str]:
+    """`FIELD.STAT` (`ttft_s.p95`), the one spelling of a statistic of a per-sample figure in
+    rules, gate policies, load summaries and the dashboard -> (field, stat); ValueError naming
+    what is known otherwise."""
+    field, dot, stat = text.partition(".")
+    if not dot or field not in sample_fields():
+        raise ValueError(f"{text!r} is not FIELD.STAT: FIELD is one of {', '.join(sample_fields())}")
+    if stat not in SAMPLE_STATS:
+        raise ValueError(f"{text!r}: STAT is one of {', '.join(SAMPLE_STATS)}")
+    return field, stat
+
+
+def _title(field: str) -> tuple[str, str]:
+    """A per-sample field's title (its metrics' label without statistic and unit) and unit."""
+    metric = next((m for m in METRICS if m.field == field), None)
+    if metric is None:
+        return field, ""
+    return metric.label.removesuffix(f" ({metric.unit})").removesuffix(f" {metric.stat}"), metric.unit
+
+
+def statistic_label(field: str, stat: str) -> str:
+    """`TTFT p95 (s)`: the field's title, the statistic, the unit."""
+    title, unit = _title(field)
+    return f"{title} {stat} ({unit})" if unit else f"{title} {stat}"
+
+
+def field_label(field: str) -> str:
+    """`TTFT (s)`: the field's title and unit, for a chart of several of its statistics."""
+    title, unit = _title(field)
+    return f"{title} ({unit})" if unit else title
+
+
+def metric_of_statistic(text: str) -> Metric | None:
+    """The metric a statistic is (`ttft_s.p95` -> ttft_p95), None when no metric of metrics.py
+    reduces that field that way."""
+    field, _, stat = text.partition(".")
+    return next((m for m in METRICS if m.scope == "sample" and m.field == field and m.stat == stat), None)

@@ -35,8 +35,10 @@ def add_load_args(sub: Any) -> None:
     ld.add_argument("--warmup", type=int, help="requests per stage left out of the figures (default 1)")
     ld.add_argument("--sweep-steps", type=int, help="sweep: rates between synchronous and throughput (default 4)")
     ld.add_argument("--slo", action="append", default=[], metavar="NAME=SECONDS",
-                    help="ttft_p95_s, itl_p95_s or latency_p95_s; repeatable. Goodput counts requests meeting all")
-    ld.add_argument("--max-tokens", type=int, help="tokens per answer at most (default: 64, or each case's setting)")
+                    help="ttft_s, inter_token_latency_s or latency_s: the seconds each request may take; repeatable. "
+                         "Goodput counts the requests meeting all")
+    ld.add_argument("--max-new-tokens", "--max-tokens", dest="max_tokens", type=int,
+                    help="tokens per answer at most (default: 64, or each case's setting)")
     ld.add_argument("--prompt", action="append", help="a prompt (repeatable; requests cycle through them)")
     ld.add_argument("--alert", action="append", default=[], metavar="RULE",
                     help="e.g. 'quality drop > 0.05 at max', 'goodput < 2 at 4', 'ttft_s.p95 > 1.5'; repeatable")
@@ -54,20 +56,17 @@ def add_load_args(sub: Any) -> None:
 
 
 def parse_slos(items: list[str]) -> dict[str, float]:
-    from evalharness.reports.loadtest import SLO_FIELDS
+    from evalharness.reports.loadtest import slo_field, slo_limits
 
     out: dict[str, float] = {}
     for item in items:
         name, _, value = item.partition("=")
-        if name not in SLO_FIELDS:
-            raise ValueError(f"unknown SLO {name!r}: use {', '.join(SLO_FIELDS)} (e.g. ttft_p95_s=0.5)")
+        slo_field(name)  # the name first: its error lists the known ones
         try:
             out[name] = finite(value)
         except ValueError:
             raise ValueError(f"SLO {name}: {value!r} is not a number of seconds") from None
-        if not out[name] > 0:
-            raise ValueError(f"SLO {name} must be above 0 s")
-    return out
+    return slo_limits(out)
 
 
 def _problem(args: argparse.Namespace) -> str | None:
@@ -85,7 +84,7 @@ def _problem(args: argparse.Namespace) -> str | None:
     if args.profile == "sweep" and args.sweep_steps < 1:
         return "--sweep-steps must be at least 1"
     if args.max_tokens is not None and not 1 <= args.max_tokens <= 65536:
-        return "--max-tokens must be 1..65536"
+        return "--max-new-tokens must be 1..65536"
     return None
 
 
@@ -99,7 +98,7 @@ class _Plan:
 # (option, the suite's `load:` field, the default when neither gives it)
 SETTINGS = (("profile", "profile", "synchronous"), ("concurrency", "concurrency", 4), ("rate", "rate", None),
             ("burstiness", "burstiness", 1.0), ("requests", "requests", None), ("duration", "duration_s", None),
-            ("warmup", "warmup", 1), ("sweep_steps", "sweep_steps", 4), ("max_tokens", "max_tokens", None))
+            ("warmup", "warmup", 1), ("sweep_steps", "sweep_steps", 4), ("max_tokens", "max_new_tokens", None))
 
 
 def _settle(args: argparse.Namespace, spec: Any) -> tuple[dict[str, float], list[Any]]:

@@ -132,7 +132,7 @@ def _probe_args(sub: Any) -> None:
     pr.add_argument("--prompt", default="Say hello in one short sentence.")
     pr.add_argument("--requests", type=int, default=5)
     pr.add_argument("--concurrency", type=int, default=1, help="requests in flight at once (load mode)")
-    pr.add_argument("--max-tokens", type=int, default=64)
+    pr.add_argument("--max-new-tokens", "--max-tokens", dest="max_tokens", type=int, default=64)
     pr.add_argument("--api-key-env", help="environment variable holding the API key")
     pr.add_argument("--timeout", type=finite_arg, default=120.0, help="total seconds per request")
     pr.add_argument("--json", type=Path, metavar="FILE", help="write {requests, summary} as JSON")

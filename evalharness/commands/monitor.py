@@ -120,7 +120,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         use_cases = cfg.use_cases or args.pin is not None or args.pin_first  # canaries are the cases
         case_ids = [c.id for c in loaded.cases] if use_cases else ["health"]
         pins = canary_pins(args, case_ids)
-        max_tokens = pins.max_tokens if pins is not None and pins.max_tokens else cfg.max_tokens
+        max_tokens = pins.max_tokens if pins is not None and pins.max_tokens else cfg.max_new_tokens
         targets = endpoint_targets(suite, max_tokens)
         canary = attach_canaries(args, cfg.canary, pins, targets, interval) if pins is not None else None
     except ValueError as exc:

@@ -19,7 +19,7 @@ from evalharness.suite.security_spec import SecuritySpec
 
 OVERRIDES = {"input_limit": "input_limit_chars", "max_requests": "max_requests", "max_wait": "max_wait_s",
              "injection_tasks": "injection_tasks", "behaviours": "behaviours", "safe_prompts": "safe_prompts",
-             "max_tokens": "max_tokens", "second_key_env": "second_key_env"}
+             "max_tokens": "max_new_tokens", "second_key_env": "second_key_env"}
 
 
 def add_security_args(sub: Any) -> None:
@@ -38,7 +38,8 @@ def add_security_args(sub: Any) -> None:
     sec.add_argument("--injection-tasks", type=int, help="PromptInject task prompts (default 4 of 35)")
     sec.add_argument("--behaviours", type=int, help="HarmBench behaviours (default 10 of 199)")
     sec.add_argument("--safe-prompts", type=int, help="XSTest safe prompts (default 50 of 250)")
-    sec.add_argument("--max-tokens", type=int, help="answer length of attacks and safe prompts (default 64)")
+    sec.add_argument("--max-new-tokens", "--max-tokens", dest="max_tokens", type=int,
+                     help="answer length of attacks and safe prompts (default 64)")
     sec.add_argument("--timeout", type=finite_arg, default=120.0, help="total seconds per request")
     sec.add_argument("--fail-on", choices=SEVERITIES, default="high",
                      help="exit 1 when a finding of this severity or above fails (default high)")

@@ -12,6 +12,7 @@ from evalharness.endpoints.bounded import bounded_client
 from evalharness.endpoints.client import EndpointResult, Timeouts, stream_chat
 from evalharness.measure.stats import summarize
 from evalharness.reports.endpoint import ProbeReport, ProbeSummary
+from evalharness.reports.schema import REQUEST_FIELDS
 
 
 def run_probe(base_url: str, model: str, prompt: str, requests: int, concurrency: int = 1,
@@ -44,9 +45,7 @@ def summary(results: list[EndpointResult], wall_s: float, concurrency: int) -> P
         requests=len(results), succeeded=len(ok), success_rate=len(ok) / len(results) if results else None,
         concurrency=concurrency, wall_s=wall_s, requests_per_s=len(results) / wall_s if wall_s > 0 else None,
         output_tokens_per_s=tokens / wall_s if wall_s > 0 else None, failures=failure_kinds(results),
-        latency_s=summarize(t.latency_s for t in ok), ttft_s=summarize(t.ttft_s for t in ok),
-        inter_token_latency_s=summarize(t.inter_token_latency_s for t in ok),
-        decode_tokens_per_s=summarize(t.decode_tokens_per_s for t in ok),
+        **{f: summarize(getattr(t, f) for t in ok) for f in REQUEST_FIELDS},
         token_count_sources=sorted({t.token_count_source for t in ok if t.token_count_source}))
 
 

@@ -22,7 +22,7 @@ from evalharness.endpoints.client import EndpointResult
 from evalharness.endpoints.probe import failure_kinds
 from evalharness.loadtest.arrivals import constant_offsets, gamma_offsets
 from evalharness.measure.stats import summarize
-from evalharness.reports.loadtest import SLO_FIELDS, SUMMARY_FIELDS, LoadRequestRecord, Percentiles, StageRecord
+from evalharness.reports.loadtest import SUMMARY_FIELDS, LoadRequestRecord, Percentiles, StageRecord
 
 Profile = Literal["synchronous", "concurrent", "throughput", "constant", "poisson"]
 OPEN_LOOP = ("constant", "poisson")
@@ -120,8 +120,8 @@ class StageResult:
 def meets(r: EndpointResult, slos: dict[str, float]) -> bool:
     if not r.success:
         return False
-    for name, limit in slos.items():
-        value = getattr(r.timing, SLO_FIELDS[name])
+    for name, limit in slos.items():  # keyed by the request field they bound (reports.loadtest.slo_limits)
+        value = getattr(r.timing, name)
         if value is None or value > limit:
             return False
     return True

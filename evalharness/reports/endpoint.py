@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, computed_field
+from pydantic import Field, ValidationError, computed_field, create_model
 
-from evalharness.reports.schema import Count, Finite, Measured, Record, Summary, Timing
+from evalharness.reports.schema import REQUEST_FIELDS, Count, Finite, Measured, Record, Summary, Timing
 
 PROBE_KIND = "evalharness-probe"
 PROBE_SCHEMA_VERSION = 1
@@ -28,7 +28,7 @@ class ProbeRequest(Timing):
     chunks: int = 0
 
 
-class ProbeSummary(Record):
+class ProbeCounts(Record):
     requests: int
     succeeded: int
     success_rate: Finite = None
@@ -37,11 +37,14 @@ class ProbeSummary(Record):
     requests_per_s: Measured = None
     output_tokens_per_s: Measured = None
     failures: dict[str, int] = Field(default_factory=dict)  # error kind -> requests
-    latency_s: Summary
-    ttft_s: Summary
-    inter_token_latency_s: Summary
-    decode_tokens_per_s: Summary
     token_count_sources: list[str] = Field(default_factory=list)
+
+
+# the counts and, per request figure of metrics.py (REQUEST_FIELDS), its summary over the answered
+# requests: `latency_s`, `ttft_s`, ... at the top level, as the load test's stages name them (None:
+# a file written before the figure was summarised)
+ProbeSummary = create_model("ProbeSummary", __base__=ProbeCounts,
+                            **{f: (Summary | None, None) for f in REQUEST_FIELDS})  # type: ignore[call-overload]
 
 
 class ProbeReport(Record):

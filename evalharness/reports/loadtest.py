@@ -7,19 +7,42 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
-from evalharness.metrics import sample_fields
-from evalharness.reports.schema import Finite, Record, Timing
+from evalharness.metrics import lower_is_better
+from evalharness.reports.schema import REQUEST_FIELDS, Finite, Record, Timing
 
 LOAD_FOLDER = "load"  # results/load/: load tests, not run reports (the report scan leaves it out)
 LOAD_KIND = "evalharness-load"  # the document's `kind`
 LOAD_SCHEMA_VERSION = 1
 # the per-request figures a stage summarises as p50/p90/p95/p99/mean: every per-sample metric of
 # metrics.py that a streamed answer's Timing holds
-SUMMARY_FIELDS = tuple(f for f in sample_fields() if f in Timing.model_fields)
-# an SLO's name -> the per-request figure it bounds (goodput applies it to each request)
-SLO_FIELDS = {"ttft_p95_s": "ttft_s", "itl_p95_s": "inter_token_latency_s", "latency_p95_s": "latency_s"}
+SUMMARY_FIELDS = REQUEST_FIELDS
+# what a goodput SLO may bound: a request's own figure in seconds where lower is better, named as
+# the request record names it (`ttft_s=0.5`: a request counts when its TTFT is at most 0.5 s)
+SLO_FIELDS = tuple(f for f in SUMMARY_FIELDS if f.endswith("_s") and lower_is_better(f))
+# the names before one spelling (they bounded each request too, never a p95)
+FORMER_SLO_NAMES = {"ttft_p95_s": "ttft_s", "itl_p95_s": "inter_token_latency_s", "latency_p95_s": "latency_s"}
+
+
+def slo_field(name: str) -> str:
+    """The request figure an SLO bounds (a former name is read as its field), or ValueError."""
+    field = FORMER_SLO_NAMES.get(name, name)
+    if field not in SLO_FIELDS:
+        raise ValueError(f"unknown SLO {name!r}: use {', '.join(SLO_FIELDS)} (seconds each request may take, "
+                         "e.g. ttft_s=0.5)")
+    return field
+
+
+def slo_limits(slos: dict[str, float]) -> dict[str, float]:
+    """SLOs keyed by the field they bound, each above 0 s (ValueError naming the SLO otherwise)."""
+    out: dict[str, float] = {}
+    for name, limit in slos.items():
+        field = slo_field(name)
+        if not limit > 0:
+            raise ValueError(f"SLO {name} must be above 0 s")
+        out[field] = limit
+    return out
 
 
 class LoadRequestRecord(Timing):
@@ -107,13 +130,18 @@ class LoadReport(Record):
     model: str
     suite: str | None = None
     profile: str
-    slos: dict[str, float] = Field(default_factory=dict)
+    slos: dict[str, float] = Field(default_factory=dict)  # request field -> seconds (see SLO_FIELDS)
     knee_rate: Finite = None
     saturated_at: Finite = None
     intact_up_to: Finite = None
     degraded: str | None = None
     alerts: list[LoadAlert] = Field(default_factory=list)
     stages: list[StageRecord]
+
+    @field_validator("slos", mode="before")
+    @classmethod
+    def _former_names(cls, v: object) -> object:  # files written before one spelling
+        return {FORMER_SLO_NAMES.get(k, k): x for k, x in v.items()} if isinstance(v, dict) else v
 
 
 class LoadReportError(Exception):

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field
 
-from evalharness.metrics import Metric
+from evalharness.metrics import Metric, sample_fields
 from evalharness.reports.record import Record, storable  # noqa: F401  (storable: re-exported)
 from evalharness.reports.tasks import TaskResult
 
@@ -226,6 +226,11 @@ class Timing(Record):
     inter_token_latency_s: Measured = None
     output_tokens: Count = None
     token_count_source: str | None = None  # tokenizer (local), or usage / tokenizer / chunks (endpoint)
+
+
+# the per-request figures an endpoint tool summarises (probe, load stages): every per-sample metric
+# of metrics.py that a Timing holds
+REQUEST_FIELDS: tuple[str, ...] = tuple(f for f in sample_fields() if f in Timing.model_fields)
 
 
 class Measurement(Timing):

@@ -76,7 +76,7 @@ def run_checks(ctx: CheckContext, spec: SecuritySpec, target: str, model: str) -
             findings.append(dropped)
             continue
         for family in _families(spec, check, model):
-            finding, rate = attacks.run_family(ctx, family, spec.max_tokens, spec.max_rate(check))
+            finding, rate = attacks.run_family(ctx, family, spec.max_new_tokens, spec.max_rate(check))
             rates.append(rate)
             if family.gated:
                 findings.append(finding)

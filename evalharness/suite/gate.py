@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from evalharness.metrics import shown_in
+from evalharness.metrics import metric_of_statistic, shown_in
 from evalharness.reports.schema import Severity
 
 
@@ -36,13 +36,16 @@ class GatePolicy(BaseModel):
     task_margins: dict[str, float] = Field(default_factory=dict, description="task name -> its own margin")
     metrics: dict[str, Severity] = Field(
         default_factory=lambda: {"*": "critical"},
-        description="metric name or glob (e.g. scores.*) -> severity of a regression; others do not gate",
+        description="metric name (latency_p50, or its statistic latency_s.p50) or glob (e.g. scores.*) -> severity "
+        "of a regression; others do not gate",
     )
 
     @field_validator("metrics")
     @classmethod
     def _known_metrics(cls, v: dict[str, Severity]) -> dict[str, Severity]:
         known = [m.name for m in shown_in("compare")]
+        # a statistic as rules spell it (ttft_s.p50) is the comparison's metric of that statistic
+        v = {(m.name if (m := metric_of_statistic(k)) is not None else k): s for k, s in v.items()}
         for name in v:
             if any(ch in name for ch in "*?[") or name.startswith(("scores.", "tasks.")):
                 continue

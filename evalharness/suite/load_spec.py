@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 
 from evalharness.loadtest_rules import parse_rule
-from evalharness.reports.loadtest import SLO_FIELDS
+from evalharness.reports.loadtest import SLO_FIELDS, slo_limits
 from evalharness.suite.model_spec import Strict
 
 
@@ -25,21 +25,17 @@ class LoadSpec(Strict):
     duration_s: float | None = Field(default=None, gt=0, description="seconds of sending per stage")
     warmup: int = Field(default=1, ge=0, description="requests per stage left out of the figures")
     sweep_steps: int = Field(default=4, ge=1, description="sweep: rates between synchronous and throughput")
-    max_tokens: int | None = Field(default=None, ge=1, le=65536, description="caps every answer (default: "
-                                   "each case's generation settings)")
-    slos: dict[str, float] = Field(default_factory=dict, description="ttft_p95_s, itl_p95_s, latency_p95_s -> "
-                                   "seconds; goodput counts requests meeting all")
+    max_new_tokens: int | None = Field(default=None, ge=1, le=65536, description="caps every answer (default: "
+                                       "each case's generation settings); `max_tokens` is read as this",
+                                       validation_alias=AliasChoices("max_new_tokens", "max_tokens"))
+    slos: dict[str, float] = Field(default_factory=dict, description=f"{', '.join(SLO_FIELDS)} -> the seconds each "
+                                   "request may take; goodput counts the requests meeting all")
     alerts: tuple[str, ...] = Field(default=(), description="rules such as 'quality drop > 0.05 at max'")
 
     @field_validator("slos")
     @classmethod
     def _known_slos(cls, v: dict[str, float]) -> dict[str, float]:
-        for name, limit in v.items():
-            if name not in SLO_FIELDS:
-                raise ValueError(f"unknown SLO {name!r}: use {', '.join(SLO_FIELDS)}")
-            if not limit > 0:
-                raise ValueError(f"SLO {name} must be above 0 s")
-        return v
+        return slo_limits(v)  # keyed by the request field (a former name such as ttft_p95_s is read as ttft_s)
 
     @field_validator("alerts")
     @classmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal, get_args
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, AliasChoices, Field, field_validator, model_validator
 
 from evalharness.alerts import AlertRule, default_rules, fidelity_rules
 from evalharness.lifecycle import SAFE_NAME
@@ -251,7 +251,8 @@ class MonitorConfig(Strict):
     interval_s: float = Field(default=30.0, gt=0, description="between probe rounds")
     health_prompt: str = Field(default="Reply with the single word OK.", description="the probe prompt")
     use_cases: bool = Field(default=False, description="cycle through the suite's cases instead")
-    max_tokens: int = Field(default=32, ge=1, le=4096, description="per probe")
+    max_new_tokens: int = Field(default=32, ge=1, le=4096, description="per probe (`max_tokens` is read as this)",
+                                validation_alias=AliasChoices("max_new_tokens", "max_tokens"))
     window_requests: int = Field(default=20, ge=1, description="rolling window: last N probes")
     window_s: float = Field(default=300.0, gt=0, description="rolling window: last M seconds")
     cooldown_s: float = Field(default=300.0, ge=0, description="before a still-firing alert repeats")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, model_validator
 
 from evalharness.reports.security import CHECKS
 from evalharness.suite.model_spec import Identifier, Strict
@@ -33,7 +33,9 @@ class SecuritySpec(Strict):
     injection_tasks: int | None = Field(default=4, ge=1, description="PromptInject task prompts (null: all 35)")
     behaviours: int | None = Field(default=10, ge=1, description="HarmBench behaviours (null: all 199)")
     safe_prompts: int | None = Field(default=50, ge=1, description="XSTest safe prompts (null: all 250)")
-    max_tokens: int = Field(default=64, ge=1, le=4096, description="answer length of an attack or safe prompt")
+    max_new_tokens: int = Field(default=64, ge=1, le=4096,
+                                description="answer length of an attack or safe prompt (`max_tokens` is read as this)",
+                                validation_alias=AliasChoices("max_new_tokens", "max_tokens"))
     max_rates: dict[CheckName, float] = Field(
         default_factory=dict, description="largest allowed rate per attack check (defaults: injection 0.05, "
                                           "leak 0, jailbreak 0.05, over-refusal 0.10)")

@@ -8,7 +8,8 @@ from typing import Any
 import pandas as pd
 
 from evalharness import metrics
-from evalharness.dashboard_data import pareto_mask
+from evalharness.dashboard_data import LOAD_STATS, pareto_mask
+from evalharness.reports.loadtest import SLO_FIELDS
 from evalharness.text import visible
 from evalharness.views import tasks
 from evalharness.views.table import header
@@ -171,8 +172,10 @@ def probe_chart(long: pd.DataFrame) -> dict:
     }
 
 
-LOAD_PANELS = (  # a row of the load chart: its title and the columns it draws
-    ("latency (s)", ("ttft_p50_s", "ttft_p95_s", "latency_p50_s", "latency_p95_s")),
+LOAD_PANELS = (  # a row of the load chart: its title and the columns it draws; a row per request
+    # figure in seconds (from metrics.py) with its percentiles, then the stage's rates and shares
+    *((metrics.field_label(f), tuple(f"{f}.{stat}" for stat in LOAD_STATS))
+      for f in SLO_FIELDS),
     ("requests/s", ("achieved_rate", "goodput")),
     ("share of requests", ("quality", "success_rate", "changed_rate")),
 )

@@ -54,11 +54,11 @@ def test_goodput_counts_requests_meeting_every_slo_over_the_window():
     window = 9 * 1.0 + 0.5  # first send at 0, last answer at 9.5
     assert stage.window_s == pytest.approx(window)
     assert stage.achieved_rate == pytest.approx(10 / window)
-    assert stage.goodput({"ttft_p95_s": 0.25}) == pytest.approx(5 / window)  # 0.05..0.25 meet it
+    assert stage.goodput({"ttft_s": 0.25}) == pytest.approx(5 / window)  # 0.05..0.25 meet it
     # ITL per token: (0.5 - ttft) / 4 gaps; all under 0.2 s, so adding that SLO changes nothing
-    assert stage.goodput({"ttft_p95_s": 0.25, "itl_p95_s": 0.2}) == pytest.approx(5 / window)
-    assert stage.goodput({"latency_p95_s": 0.4}) == 0.0
-    record = stage_record(stage, {"ttft_p95_s": 0.25})
+    assert stage.goodput({"ttft_s": 0.25, "inter_token_latency_s": 0.2}) == pytest.approx(5 / window)
+    assert stage.goodput({"latency_s": 0.4}) == 0.0
+    record = stage_record(stage, {"ttft_s": 0.25})
     assert [r.start_s for r in record.requests] == [float(i) for i in range(10)]
     assert record.summary["ttft_s"].p50 == pytest.approx(0.275)
     assert record.saturated is False and record.offered_rate is None
@@ -186,7 +186,7 @@ def test_load_command_writes_the_stages_json(tmp_path, capsys):
     with FakeOpenAI() as server:
         server.default = Script(first_delay_s=0.02, gap_s=0.01, chunks=["a", "b", "c"])
         code = main(["load", server.base_url, "--model", "m", "--profile", "concurrent", "--concurrency", "2",
-                     "--requests", "6", "--warmup", "1", "--slo", "ttft_p95_s=5", "--slo", "itl_p95_s=0.001",
+                     "--requests", "6", "--warmup", "1", "--slo", "ttft_s=5", "--slo", "inter_token_latency_s=0.001",
                      "--json", str(tmp_path / "load.json")])
     assert code == 0
     data = json.loads((tmp_path / "load.json").read_text())
@@ -203,7 +203,7 @@ def test_load_command_writes_the_stages_json(tmp_path, capsys):
     (["--profile", "constant", "--requests", "3"], "needs --rate"),
     (["--requests", "3", "--slo", "ttft=1"], "unknown SLO"),
     ([], "give --requests and/or --duration"),
-    (["--requests", "3", "--max-tokens", "0"], "--max-tokens must be 1..65536"),
+    (["--requests", "3", "--max-tokens", "0"], "--max-new-tokens must be 1..65536"),
     (["--requests", "3", "--timeout", "0"], "--timeout must be above 0 s"),
 ])
 def test_load_command_refuses_bad_options(argv, message, capsys):
@@ -271,6 +271,9 @@ def test_load_sweep_command_reports_the_knee(tmp_path):
     first = report.stages[0].requests[0]
     assert first.success and first.token_count_source in ("usage", "chunks", "tokenizer")
     assert first.decode_tokens_per_s is not None and first.ttft_s < first.latency_s
+    # a file written before one spelling names its SLOs ttft_p95_s/itl_p95_s: read as the request figures
+    (tmp_path / "old.json").write_text(json.dumps({**data, "slos": {"ttft_p95_s": 1.0, "itl_p95_s": 0.1}}))
+    assert read_load_report(tmp_path / "old.json").slos == {"ttft_s": 1.0, "inter_token_latency_s": 0.1}
     for text, reason in (("{", "not readable JSON"), ('{"kind": "other"}', "not an evalharness load test"),
                          (json.dumps({**data, "schema_version": 9}), "schema_version 9 is not supported"),
                          (json.dumps({**data, "stages": [{"profile": "x", "achieved_rate": "fast"}]}),

@@ -142,9 +142,10 @@ def test_load_chart_draws_each_panel_against_load_with_the_knee():
     spec = charts.load_chart(frame, 0.9, "srv")
     alt.FacetChart.from_dict(spec)
     rows = spec["data"]["values"]
-    assert {r["panel"] for r in rows} == {"latency (s)", "requests/s", "share of requests"}
+    # a row per request figure in seconds (from metrics.py), drawn where measured
+    assert {r["panel"] for r in rows} == {"latency (s)", "TTFT (s)", "requests/s", "share of requests"}
     assert [r["value"] for r in rows if r["series"] == "TTFT p95 (s)"] == [0.3, 1.5, 0.4, 2.0]
-    assert not any(r["series"] == "ITL p50 (s)" for r in rows)  # not measured: not drawn
+    assert not any(r["series"] == "inter-token latency p50 (s)" for r in rows)  # not measured: not drawn
     [rule] = [layer for layer in spec["spec"]["layer"] if layer["mark"]["type"] == "rule"]
     assert rule["encoding"]["x"]["datum"] == 0.9
     assert b"knee 0.9 req/s" in charts.export(spec, "svg")

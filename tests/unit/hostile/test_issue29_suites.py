@@ -103,7 +103,7 @@ def test_a_case_file_row_with_a_control_character_names_its_line(tmp_path):
     "models: [{source: openai, id: m, endpoint: {base_url: 'http://127.0.0.1:1/v1', timeouts: {total_s: .inf}}}]",
     "monitor: {interval_s: .inf}",
     "load: {profile: constant, rate: .inf, requests: 3}",
-    "load: {profile: synchronous, requests: 3, slos: {ttft_p95_s: .nan}}",
+    "load: {profile: synchronous, requests: 3, slos: {ttft_s: .nan}}",
     "variant_timeout_s: .inf",
     "generation: {temperature: .nan}",
 ])
