@@ -40,7 +40,7 @@ from evalharness.reports import load_report
 from evalharness.reports.schema import Report
 from evalharness.reports.writer import atomic_write_json
 
-SHOWN = ("latency_p50", "decode_tokens_per_s")  # always printed, moved or not
+SHOWN = ("latency_s.p50", "decode_tokens_per_s")  # always printed, moved or not
 SLOWER = (("latency_s", "ttft_s", "inter_token_latency_s"), ("decode_tokens_per_s", "prefill_tokens_per_s"))
 
 
@@ -66,7 +66,7 @@ def gate(*argv: str | Path) -> tuple[bool, bool, str]:
 
 def size(text: str) -> float:
     """The latency p50 change a gate text reports (the size of a real slowdown)."""
-    part = next(p for p in text.split("; ") if p.startswith("latency_p50 "))
+    part = next(p for p in text.split("; ") if p.startswith("latency_s.p50 "))
     return float(part.split()[1].rstrip("%")) / 100
 
 

@@ -82,7 +82,7 @@ def tradeoffs(frame: pd.DataFrame) -> None:
     quality = c1.selectbox("Quality or fidelity (up)", qualities, key="pareto_q", format_func=table.header,
                            index=preferred(qualities, first))
     latency = c2.selectbox("Speed cost", speed, key="pareto_c", format_func=table.header,
-                           index=preferred(speed, "latency_p95"))
+                           index=preferred(speed, "latency_s.p95"))
     mem = c3.selectbox("Memory cost", memory, key="pareto_m", format_func=table.header,
                        index=preferred(memory, "footprint_mb"))
     left, right = st.columns(2)

@@ -100,7 +100,7 @@ def brief_table(report: Report) -> Table:
     return table
 
 
-BRIEF = {"decode_tokens_per_s": "decode\ntok/s", "ttft_p50": "TTFT\np50 s", "latency_p95": "latency\np95 s",
+BRIEF = {"decode_tokens_per_s": "decode\ntok/s", "ttft_s.p50": "TTFT\np50 s", "latency_s.p95": "latency\np95 s",
          "peak_rss_mb": "peak RSS\nMB", "token_agreement": "agreement"}  # column: header on two lines
 
 

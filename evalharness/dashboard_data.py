@@ -193,7 +193,7 @@ def trend_from(store: ResultsStore, suite: str, metric: str,
     rows = store.query("SELECT * FROM (SELECT v.started_at, v.run_id, v.variant_id, "
                        f"json_extract(v.figures, ?) AS value, v.alerts FROM ({newest}) r "
                        "JOIN variants v ON v.run_id = r.run_id) WHERE value IS NOT NULL ORDER BY started_at",
-                       (f"$.{metric}", suite, last))
+                       (f'$."{metric}"', suite, last))  # quoted: a metric name may hold a dot (ttft_s.p95)
     df = pd.DataFrame(rows, columns=["started_at", "run_id", "variant", "value", "alerts"])
     df["started_at"] = pd.to_datetime(df["started_at"])
     return df, total

@@ -54,13 +54,13 @@ def _m(name: str, field: str, stat: Stat, unit: str, higher: bool, label: str, f
 
 
 METRICS: tuple[Metric, ...] = (
-    _m("latency_p50", "latency_s", "p50", "s", False, "latency p50 (s)", "%.3f", "timing",
+    _m("latency_s.p50", "latency_s", "p50", "s", False, "latency p50 (s)", "%.3f", "timing",
        "console", "dashboard", "trend", "compare", "cost"),
-    _m("latency_p95", "latency_s", "p95", "s", False, "latency p95 (s)", "%.3f", "timing",
+    _m("latency_s.p95", "latency_s", "p95", "s", False, "latency p95 (s)", "%.3f", "timing",
        "console", "dashboard", "trend", "compare", "cost"),
-    _m("ttft_p50", "ttft_s", "p50", "s", False, "TTFT p50 (s)", "%.3f", "timing",
+    _m("ttft_s.p50", "ttft_s", "p50", "s", False, "TTFT p50 (s)", "%.3f", "timing",
        "console", "dashboard", "trend", "compare"),
-    _m("ttft_p95", "ttft_s", "p95", "s", False, "TTFT p95 (s)", "%.3f", "timing", "dashboard"),
+    _m("ttft_s.p95", "ttft_s", "p95", "s", False, "TTFT p95 (s)", "%.3f", "timing", "dashboard"),
     _m("decode_tokens_per_s", "decode_tokens_per_s", "p50", "tok/s", True, "decode (tok/s)", "%.2f",
        "timing", "console", "dashboard", "trend", "compare"),
     _m("prefill_tokens_per_s", "prefill_tokens_per_s", "p50", "tok/s", True, "prefill (tok/s)", "%.1f",
@@ -87,7 +87,7 @@ METRICS: tuple[Metric, ...] = (
     _m("energy_j_per_token", "energy.energy_j_per_token", "value", "J/token", False, "energy (J/token)",
        "%.3g", "info", "dashboard", "compare"),
     _m("energy_j", "energy.energy_j", "value", "J", False, "energy, all answers (J)", "%.1f", "info"),
-    _m("energy_per_answer_j", "energy_j", "mean", "J", False, "energy per answer (J)", "%.2f", "info"),
+    _m("energy_j.mean", "energy_j", "mean", "J", False, "energy per answer (J)", "%.2f", "info"),
     _m("success_rate", "success", "rate", "", True, "success", "%.0f%%", "rate",
        "console", "dashboard", "trend", "compare"),
     _m("token_agreement", "fidelity.token_agreement", "value", "", True, "agreement", "%.2f", "fidelity",
@@ -103,6 +103,9 @@ METRICS: tuple[Metric, ...] = (
 )
 
 BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
+# names before one spelling (a gate policy may still say them): the statistic they were
+FORMER_NAMES = {"latency_p50": "latency_s.p50", "latency_p95": "latency_s.p95", "ttft_p50": "ttft_s.p50",
+                "ttft_p95": "ttft_s.p95"}
 if len(BY_NAME) != len(METRICS):  # pragma: no cover - a programming error caught at import
     raise RuntimeError("two metrics share a name")
 
@@ -183,7 +186,7 @@ def field_label(field: str) -> str:
 
 
 def metric_of_statistic(text: str) -> Metric | None:
-    """The metric a statistic is (`ttft_s.p95` -> ttft_p95), None when no metric of metrics.py
-    reduces that field that way."""
+    """The metric a statistic is (`ttft_s.p95`; `decode_tokens_per_s.p50` -> decode_tokens_per_s),
+    None when no metric of metrics.py reduces that field that way."""
     field, _, stat = text.partition(".")
     return next((m for m in METRICS if m.scope == "sample" and m.field == field and m.stat == stat), None)

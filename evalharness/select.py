@@ -31,7 +31,7 @@ def memory_mb(v: Variant) -> float | None:
 
 
 def latency_p95(v: Variant) -> float | None:
-    return v.figure(BY_NAME["latency_p95"])
+    return v.figure(BY_NAME["latency_s.p95"])
 
 
 def quality(v: Variant, score: str | None) -> float | None:

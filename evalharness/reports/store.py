@@ -24,7 +24,7 @@ from evalharness.reports.reader import FileKey, ReportError, load_report, report
 from evalharness.reports.schema import Report
 
 INDEX_NAME = ".index.sqlite"
-INDEX_VERSION = 1  # a different version: the index is rebuilt from the reports
+INDEX_VERSION = 2  # a different version: the index is rebuilt from the reports (2: FIELD.STAT metric names)
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from evalharness.metrics import metric_of_statistic, shown_in
+from evalharness.metrics import FORMER_NAMES, metric_of_statistic, shown_in
 from evalharness.reports.schema import Severity
 
 
@@ -36,7 +36,7 @@ class GatePolicy(BaseModel):
     task_margins: dict[str, float] = Field(default_factory=dict, description="task name -> its own margin")
     metrics: dict[str, Severity] = Field(
         default_factory=lambda: {"*": "critical"},
-        description="metric name (latency_p50, or its statistic latency_s.p50) or glob (e.g. scores.*) -> severity "
+        description="metric name (latency_s.p50, decode_tokens_per_s) or glob (e.g. scores.*) -> severity "
         "of a regression; others do not gate",
     )
 
@@ -44,7 +44,9 @@ class GatePolicy(BaseModel):
     @classmethod
     def _known_metrics(cls, v: dict[str, Severity]) -> dict[str, Severity]:
         known = [m.name for m in shown_in("compare")]
-        # a statistic as rules spell it (ttft_s.p50) is the comparison's metric of that statistic
+        # a former name (latency_p50) is read as its statistic; a metric named by its field answers to
+        # its statistic too (decode_tokens_per_s.p50)
+        v = {FORMER_NAMES.get(k, k): s for k, s in v.items()}
         v = {(m.name if (m := metric_of_statistic(k)) is not None else k): s for k, s in v.items()}
         for name in v:
             if any(ch in name for ch in "*?[") or name.startswith(("scores.", "tasks.")):

@@ -32,7 +32,7 @@ def chart_for(frame: pd.DataFrame):
     if not costs or not qualities:
         return None
     quality = "token_agreement" if "token_agreement" in qualities else qualities[0]
-    cost = "latency_p95" if "latency_p95" in costs else costs[0]
+    cost = "latency_s.p95" if "latency_s.p95" in costs else costs[0]
     return charts.tradeoff_chart(frame, quality, cost)
 
 

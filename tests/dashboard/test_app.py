@@ -56,7 +56,7 @@ def test_comparison_table_has_speed_memory_fidelity_and_units(app):
     assert any("Not measured in these runs: GPU peak (MB)" in c.value for c in app.caption)
     assert table["decode (tok/s)"].iloc[0] > table["decode (tok/s)"].iloc[1]
     assert table["agreement"].iloc[0] == 1.0 and 0 < table["agreement"].iloc[1] < 1  # bf16 left fp32 once
-    app.selectbox(key="cmp_sort").set_value("latency_p95").run()
+    app.selectbox(key="cmp_sort").set_value("latency_s.p95").run()
     app.toggle(key="cmp_best").set_value(False).run()  # worst first: the slower bf16 leads
     assert list(comparison_table(app).index) == ["bf16", "fp32"]
     app.multiselect(key="cmp_runs").set_value(["20261122-100000-0002", "20261121-100000-0001"]).run()
@@ -69,7 +69,7 @@ def test_comparison_table_has_speed_memory_fidelity_and_units(app):
 def test_tradeoffs_selector_and_exports(app):
     assert app.selectbox(key="pareto_q").options == ["score: coherence", "score: factual", "agreement",
                                                      "first divergence (tokens)"]
-    assert app.selectbox(key="pareto_c").value == "latency_p95"
+    assert app.selectbox(key="pareto_c").value == "latency_s.p95"
     assert app.selectbox(key="pareto_m").value == "footprint_mb"
     texts = " ".join(t.value for t in app.text)
     assert "chosen: alpha/fp32/cpu (best latency of 2 that meet every constraint)" in texts

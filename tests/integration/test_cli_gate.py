@@ -38,12 +38,12 @@ def test_baseline_set_gates_a_slow_run_and_a_single_run_baseline_only_warns(tiny
     gated = cli("compare", str(baseline), str(slow), "--json", str(tmp_path / "set.json"))
     assert gated.returncode == 1, gated.stdout
     rows = {r["metric"]: r for r in json.loads((tmp_path / "set.json").read_text())["rows"]}
-    assert rows["latency_p50"]["verdict"] == "regression" and rows["latency_p50"]["severity"] == "critical"
-    assert "baseline of 3 runs" in " ".join(rows["latency_p50"]["notes"])
-    assert 1.5 < rows["latency_p50"]["change"] < 2.5  # x3 slower: +200%, whatever the run-to-run noise
+    assert rows["latency_s.p50"]["verdict"] == "regression" and rows["latency_s.p50"]["severity"] == "critical"
+    assert "baseline of 3 runs" in " ".join(rows["latency_s.p50"]["notes"])
+    assert 1.5 < rows["latency_s.p50"]["change"] < 2.5  # x3 slower: +200%, whatever the run-to-run noise
 
     single = cli("compare", str(runs[0]), str(slow), "--json", str(tmp_path / "one.json"))
     assert single.returncode == 0, single.stdout
     assert "only warn" in single.stdout
     rows = {r["metric"]: r for r in json.loads((tmp_path / "one.json").read_text())["rows"]}
-    assert rows["latency_p50"]["verdict"] == "regression" and rows["latency_p50"]["severity"] == "warning"
+    assert rows["latency_s.p50"]["verdict"] == "regression" and rows["latency_s.p50"]["severity"] == "warning"

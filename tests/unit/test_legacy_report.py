@@ -18,7 +18,7 @@ def test_old_report_loads_with_its_figures():
     assert r.environment.git_commit.startswith("517a120")
     assert [v.id for v in r.variants] == ["tiny-random-gemma3/fp32/cpu", "tiny-random-gemma3/bf16/cpu"]
     bf16 = r.variants[1]
-    assert bf16.figure(metrics.BY_NAME["latency_p50"]) == bf16.summary["latency_s"].p50 > 0
+    assert bf16.figure(metrics.BY_NAME["latency_s.p50"]) == bf16.summary["latency_s"].p50 > 0
     assert bf16.figure(metrics.BY_NAME["token_agreement"]) == bf16.fidelity.token_agreement
     assert len(r.samples) == 8
 
@@ -39,7 +39,7 @@ def test_old_report_selects_and_shows_in_dashboard_tables():
     for name in GLANCE:
         assert name in table.columns
     assert "None" not in display_frame(table).to_csv()
-    assert table["latency_p95"].notna().all() and table["footprint_mb"].notna().all()
+    assert table["latency_s.p95"].notna().all() and table["footprint_mb"].notna().all()
     assert not dd.samples_frame(r).empty
 
 

@@ -18,9 +18,15 @@ def test_a_statistic_parses_and_is_labelled_from_metrics():
         with pytest.raises(ValueError, match=says):
             metrics.statistic(bad)
     assert metrics.statistic_label("ttft_s", "p95") == "TTFT p95 (s)"
-    assert metrics.statistic_label("latency_s", "p50") == metrics.BY_NAME["latency_p50"].label
+    assert metrics.statistic_label("latency_s", "p50") == metrics.BY_NAME["latency_s.p50"].label
     assert metrics.field_label("inter_token_latency_s") == "inter-token latency (s)"
-    assert metrics.metric_of_statistic("ttft_s.p95") is metrics.BY_NAME["ttft_p95"]
+    assert metrics.metric_of_statistic("ttft_s.p95") is metrics.BY_NAME["ttft_s.p95"]
+    assert metrics.metric_of_statistic("decode_tokens_per_s.p50") is metrics.BY_NAME["decode_tokens_per_s"]
+    # a per-sample metric is its statistic, or its field when that is its one reduction
+    for m in metrics.METRICS:
+        if m.scope == "sample":
+            assert m.name in (f"{m.field}.{m.stat}", m.field)
+            assert metrics.metric_of_statistic(f"{m.field}.{m.stat}") is m
     assert metrics.metric_of_statistic("ttft_s.p99") is None
 
 
@@ -44,12 +50,15 @@ def test_the_statistic_rule_fires_on_that_statistic():
     assert {a.rule for a in evaluate(rules, VARIANTS, samples)} == {"p95"}  # the median is 0.1 s
 
 
-def test_a_gate_policy_names_a_row_by_its_statistic():
+def test_a_gate_policy_names_a_row_by_its_statistic_and_former_names_still_read():
     from evalharness.suite.gate import GatePolicy
 
-    policy = GatePolicy(metrics={"ttft_s.p50": "warning", "latency_s.p95": "critical", "scores.*": "info"})
-    assert policy.severity_of("ttft_p50") == "warning" and policy.severity_of("latency_p95") == "critical"
+    policy = GatePolicy(metrics={"ttft_s.p50": "warning", "latency_s.p95": "critical", "scores.*": "info",
+                                 "decode_tokens_per_s.p50": "warning"})
+    assert policy.severity_of("ttft_s.p50") == "warning" and policy.severity_of("latency_s.p95") == "critical"
+    assert policy.severity_of("decode_tokens_per_s") == "warning"
     assert policy.severity_of("scores.exact") == "info" and policy.severity_of("peak_rss_mb") is None
+    assert GatePolicy(metrics={"latency_p50": "warning"}).severity_of("latency_s.p50") == "warning"
     with pytest.raises(ValidationError, match="unknown metric 'ttft_s.p99'"):
         GatePolicy(metrics={"ttft_s.p99": "warning"})  # no comparison row reduces TTFT that way
 

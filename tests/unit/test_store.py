@@ -51,7 +51,7 @@ def test_the_index_agrees_with_the_reports(results):
             assert json.loads(scores) == v.scores
     alerts, total = dd.alerts_from(store)
     assert total == sum(len(r.alerts) for r in reports) == len(alerts)
-    trend, runs_of_suite = dd.trend_from(store, "suite-a", "latency_p95")
+    trend, runs_of_suite = dd.trend_from(store, "suite-a", "latency_s.p95")
     assert runs_of_suite == 2 and len(trend) == 4 and trend["value"].notna().all()
     assert any("truncated.json: not valid JSON" in p for p in store.problems())
 

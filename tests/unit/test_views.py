@@ -44,10 +44,10 @@ def frame_of(**cols) -> pd.DataFrame:
 
 
 def test_cells_are_coloured_against_the_reference_in_the_right_direction():
-    f = frame_of(latency_p95=[1.0, 0.9, 0.97, 1.2, None], decode_tokens_per_s=[10.0, 12.0, 10.2, 8.0, 11.0],
+    f = frame_of(**{"latency_s.p95": [1.0, 0.9, 0.97, 1.2, None]}, decode_tokens_per_s=[10.0, 12.0, 10.2, 8.0, 11.0],
                  score_factual=[0.5, 0.6, 0.52, 0.3, None], alerts=[0, 0, 1, 0, 2])
     B, W = table.BETTER, table.WORSE
-    assert table.colour(f, "latency_p95") == ["", B, "", W, ""]  # lower is better; 3% is within the margin
+    assert table.colour(f, "latency_s.p95") == ["", B, "", W, ""]  # lower is better; 3% is within the margin
     assert table.colour(f, "decode_tokens_per_s") == ["", B, "", W, B]  # higher is better
     assert table.colour(f, "score_factual") == ["", B, "", W, ""]  # absolute margin 0.05
     assert table.colour(f, "alerts") == ["", "", W, "", W]
@@ -70,15 +70,15 @@ def test_display_shows_dashes_ref_units_and_never_none(report):
 
 
 def test_sorting_puts_the_better_end_first_and_missing_last():
-    f = frame_of(latency_p95=[1.0, None, 0.5], decode_tokens_per_s=[5.0, 9.0, None])
-    assert list(table.sorted_by(f, "latency_p95")["label"]) == ["q2", "q0", "q1"]
+    f = frame_of(**{"latency_s.p95": [1.0, None, 0.5]}, decode_tokens_per_s=[5.0, 9.0, None])
+    assert list(table.sorted_by(f, "latency_s.p95")["label"]) == ["q2", "q0", "q1"]
     assert list(table.sorted_by(f, "decode_tokens_per_s")["label"]) == ["q1", "q0", "q2"]
-    assert list(table.sorted_by(f, "latency_p95", best_first=False)["label"]) == ["q0", "q2", "q1"]
+    assert list(table.sorted_by(f, "latency_s.p95", best_first=False)["label"]) == ["q0", "q2", "q1"]
 
 
 def test_tradeoff_chart_labels_points_and_draws_the_frontier():
-    f = frame_of(token_agreement=[1.0, 0.9, 0.5, 0.4], latency_p95=[4.0, 2.0, 1.0, 3.0])
-    spec = charts.tradeoff_chart(f, "token_agreement", "latency_p95")
+    f = frame_of(token_agreement=[1.0, 0.9, 0.5, 0.4], **{"latency_s.p95": [4.0, 2.0, 1.0, 3.0]})
+    spec = charts.tradeoff_chart(f, "token_agreement", "latency_s.p95")
     alt.LayerChart.from_dict(spec)  # a valid Vega-Lite spec (raises otherwise)
     rows = spec["data"]["values"]
     by_label = {r["label"]: r for r in rows}
@@ -91,8 +91,8 @@ def test_tradeoff_chart_labels_points_and_draws_the_frontier():
     assert all(f">{name}<" in svg for name in ("q0", "q1", "q2", "q3"))
     assert "latency p95 (s)" in svg and "agreement" in svg
     assert charts.export(spec, "png")[:8] == b"\x89PNG\r\n\x1a\n"
-    assert charts.tradeoff_chart(frame_of(token_agreement=[None], latency_p95=[1.0]),
-                                 "token_agreement", "latency_p95") is None
+    assert charts.tradeoff_chart(frame_of(token_agreement=[None], **{"latency_s.p95": [1.0]}),
+                                 "token_agreement", "latency_s.p95") is None
 
 
 def test_latency_chart_names_variants_by_what_differs():
@@ -285,7 +285,7 @@ def test_task_accuracy_is_a_column_with_its_interval_drawn_not_tabled(report):
     assert not any(":low" in c or ":high" in c for c in shown.columns)
     assert list(table.sorted_by(f, "task:piqa.acc")["task:piqa.acc"]) == [0.67, 0.60]  # higher first
     assert charts.quality_axes(f)[0] == "task:piqa.acc"
-    spec = charts.tradeoff_chart(f, "task:piqa.acc", "latency_p95")
+    spec = charts.tradeoff_chart(f, "task:piqa.acc", "latency_s.p95")
     alt.LayerChart.from_dict(spec)
     rows = {row["label"]: row for row in spec["data"]["values"]}
     assert rows["fp32"]["low"] == pytest.approx(f["task:piqa.acc:low"].iloc[0])
@@ -293,7 +293,7 @@ def test_task_accuracy_is_a_column_with_its_interval_drawn_not_tabled(report):
                for layer in spec["layer"])
     assert "piqa acc (%)" in charts.export(spec, "svg").decode()
     assert not any(layer.get("mark", {}).get("type") == "rule"
-                   for layer in charts.tradeoff_chart(f, "token_agreement", "latency_p95")["layer"])
+                   for layer in charts.tradeoff_chart(f, "token_agreement", "latency_s.p95")["layer"])
 
 
 def test_every_metric_marked_for_the_dashboard_is_a_column_of_the_table(report):

@@ -33,13 +33,13 @@ def test_compare_with_a_set_of_runs():
     runs = [report(f"b{i}", i, slow=s) for i, s in enumerate((1.0, 1.15, 0.9, 1.08))]
     quiet = compare_reports(runs, report("c", 9, slow=1.12))
     rows = {r.metric: r for r in quiet.rows}
-    assert rows["latency_p50"].verdict in ("inconclusive", "no change")
-    assert "baseline of 4 runs" in " ".join(rows["latency_p50"].notes)
+    assert rows["latency_s.p50"].verdict in ("inconclusive", "no change")
+    assert "baseline of 4 runs" in " ".join(rows["latency_s.p50"].notes)
     assert quiet.baseline_run == "b0, b1, b2, b3"
     slow = compare_reports(runs, report("c", 9, slow=1.8))
     rows = {r.metric: r for r in slow.rows}
-    assert rows["latency_p50"].verdict == "regression" and rows["latency_p50"].severity == "critical"
-    assert {"latency_p50", "decode_tokens_per_s"} <= {r.metric for r in slow.gating_failures()}
+    assert rows["latency_s.p50"].verdict == "regression" and rows["latency_s.p50"].severity == "critical"
+    assert {"latency_s.p50", "decode_tokens_per_s"} <= {r.metric for r in slow.gating_failures()}
 
 
 def test_baseline_set_pins_several_runs_and_gates(tmp_path, capsys):

@@ -71,12 +71,12 @@ def test_slower_heavier_worse_candidate_is_flagged():
     cmp = compare_reports(report("a", 1), report("b", 2, slow=1.4, footprint=600.0, score_drop=0.3,
                                                    failures=6))
     v = verdicts(cmp)
-    assert v["latency_p50"] == v["latency_p95"] == v["ttft_p50"] == "regression"
+    assert v["latency_s.p50"] == v["latency_s.p95"] == v["ttft_s.p50"] == "regression"
     assert v["decode_tokens_per_s"] == "regression"
     assert v["footprint_mb"] == "regression"
     assert v["scores.factual"] == "regression"
     assert v["success_rate"] == "regression"
-    row = next(r for r in cmp.rows if r.metric == "latency_p50")
+    row = next(r for r in cmp.rows if r.metric == "latency_s.p50")
     assert 0.3 < row.ci_low < row.change < row.ci_high < 0.5
     rate = next(r for r in cmp.rows if r.metric == "success_rate")
     assert rate.change == pytest.approx(-6 / 24) and rate.p_value == pytest.approx(2 / 64)
@@ -86,13 +86,13 @@ def test_slower_heavier_worse_candidate_is_flagged():
     assert len(cmp.gating_failures()) == 3 and len(cmp.gating_failures("warning")) == 7
     assert {r.severity for r in cmp.rows if r.kind == "timing" and r.metric != "load_s"} == {"warning"}
     strict = compare_reports(report("a", 1), report("b", 2, slow=1.4), GatePolicy(single_run_timing="gate"))
-    assert {r.metric for r in strict.gating_failures()} == {"latency_p50", "latency_p95", "ttft_p50",
+    assert {r.metric for r in strict.gating_failures()} == {"latency_s.p50", "latency_s.p95", "ttft_s.p50",
                                                            "decode_tokens_per_s"}
 
 
 def test_faster_candidate_is_an_improvement():
     v = verdicts(compare_reports(report("a", 1), report("b", 2, slow=0.6, rss=700.0)))
-    assert v["latency_p50"] == "improvement" and v["decode_tokens_per_s"] == "improvement"
+    assert v["latency_s.p50"] == "improvement" and v["decode_tokens_per_s"] == "improvement"
     assert v["peak_rss_mb"] == "improvement"
 
 
@@ -104,19 +104,19 @@ def test_one_sided_variants_cases_and_environment_are_listed():
     assert cmp.variants_only_in_baseline == ["m/fp16/cpu"]
     assert cmp.cases_only_in_baseline == {"m/bf16/cpu": ["c7"]}
     assert cmp.environment_differences == ["cpu_model: 'EPYC' -> 'Xeon'"]
-    lat = next(r for r in cmp.rows if r.metric == "latency_p50")
+    lat = next(r for r in cmp.rows if r.metric == "latency_s.p50")
     assert any("environment differs" in n for n in lat.notes)
     md = markdown(cmp)
     assert "variants only in the baseline: m/fp16/cpu" in md
-    assert "| `m/bf16/cpu` | latency_p50 |" in md
+    assert "| `m/bf16/cpu` | latency_s.p50 |" in md
 
 
 def test_policy_chooses_gating_metrics_and_tolerance():
-    policy = GatePolicy(metrics={"scores.*": "critical", "latency_p50": "warning"},
+    policy = GatePolicy(metrics={"scores.*": "critical", "latency_s.p50": "warning"},
                         timing_tolerance=0.5)
     cmp = compare_reports(report("a", 1), report("b", 2, slow=1.4, score_drop=0.3), policy)
     v = verdicts(cmp)
-    assert v["latency_p50"] in ("no change", "inconclusive")  # 40% is inside a 50% tolerance
+    assert v["latency_s.p50"] in ("no change", "inconclusive")  # 40% is inside a 50% tolerance
     assert [r.metric for r in cmp.gating_failures()] == ["scores.factual"]
     assert next(r for r in cmp.rows if r.metric == "footprint_mb").severity is None
 
@@ -130,9 +130,9 @@ def test_junit_parses_with_a_real_junit_reader(tmp_path):
     cases = list(suite)
     assert len(cases) == len(cmp.rows) and suite.tests == len(cases)
     failed = {(c.classname, c.name) for c in cases if any(isinstance(r, Failure) for r in c.result)}
-    assert ("m/bf16/cpu", "latency_p50") in failed
+    assert ("m/bf16/cpu", "latency_s.p50") in failed
     assert suite.failures == len(failed) == len(cmp.gating_failures("info"))
-    msg = next(r for c in cases if c.name == "latency_p50" for r in c.result).message
+    msg = next(r for c in cases if c.name == "latency_s.p50" for r in c.result).message
     assert "regressed: +" in msg
     skipped = [c for c in cases if any(isinstance(r, Skipped) for r in c.result)]
     assert suite.skipped == len(skipped)

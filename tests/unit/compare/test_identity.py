@@ -32,8 +32,8 @@ def test_variants_differing_only_in_threads_are_matched_to_their_own_counterpart
     cmp = compare_reports(base, cand)
     assert cmp.variants_only_in_baseline == cmp.variants_only_in_candidate == []
     rows = {(r.variant_id, r.metric): r for r in cmp.rows}
-    assert rows[("x/fp32/cpu/threads=1", "latency_p50")].baseline < 1.01
-    assert rows[("x/fp32/cpu/threads=2", "latency_p50")].baseline > 1.99
+    assert rows[("x/fp32/cpu/threads=1", "latency_s.p50")].baseline < 1.01
+    assert rows[("x/fp32/cpu/threads=2", "latency_s.p50")].baseline > 1.99
     assert all(r.verdict in ("no change", "inconclusive") for r in cmp.rows)  # identical runs
 
 

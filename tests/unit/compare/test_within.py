@@ -13,7 +13,7 @@ def test_two_variants_of_one_run_slower_one_is_a_regression(tmp_path):
     cmp = compare_within(report, [("x/fp32/cpu/threads=1", "x/fp32/cpu/threads=2")])
     assert cmp.problems == []
     rows = {r.metric: r for r in cmp.rows}
-    assert rows["latency_p50"].verdict == "regression" and 0.9 < rows["latency_p50"].change < 1.1
+    assert rows["latency_s.p50"].verdict == "regression" and 0.9 < rows["latency_s.p50"].change < 1.1
     assert rows["decode_tokens_per_s"].verdict == "no change"
     assert cmp.baseline_run == "r:x/fp32/cpu/threads=1"
     same = compare_within(report, [("x/fp32/cpu/threads=1", "x/fp32/cpu/threads=1")])

@@ -47,7 +47,7 @@ def test_a_zero_baseline_is_a_problem_not_a_traceback_and_json_is_strict(tmp_pat
     base = _run("a", 1.0, 2.0)
     zero = base.model_copy(update={"samples": [s.model_copy(update={"ttft_s": 0.0}) for s in base.samples]})
     cmp = compare_reports(zero, base)
-    assert any("ttft_p50" in p and "zero baseline" in p for p in cmp.problems)
+    assert any("ttft_s.p50" in p and "zero baseline" in p for p in cmp.problems)
     out = tmp_path / "cmp.json"
     assert main(["compare", str(write(tmp_path, zero, "z")), str(write(tmp_path, base, "a")),
                  "--json", str(out)]) == 1
